@@ -1,0 +1,80 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every target shares (STYLE.md §3.4 #12).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "socagent",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "socagent", targets: ["socagent"]),
+        .library(name: "SOCModel", targets: ["SOCModel"]),
+        .library(name: "SOCParsers", targets: ["SOCParsers"]),
+        .library(name: "SOCStore", targets: ["SOCStore"]),
+        .library(name: "SOCStoreSQLite", targets: ["SOCStoreSQLite"]),
+        .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+    ],
+    targets: [
+        // Core: no third-party dependencies.
+        .target(name: "SOCModel", swiftSettings: strictSettings),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "SOCParsers", dependencies: ["SOCModel", "CZlib"], swiftSettings: strictSettings),
+        .target(name: "SOCStore", dependencies: ["SOCModel"], swiftSettings: strictSettings),
+        // Adapters: one third-party dependency each.
+        .target(
+            name: "SOCStoreSQLite",
+            dependencies: ["SOCModel", "SOCStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // Composition root.
+        .target(
+            name: "SOCAnalystKit",
+            dependencies: [
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Front end.
+        .executableTarget(
+            name: "socagent",
+            dependencies: [
+                "SOCModel", "SOCParsers", "SOCStore", "SOCAnalystKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "SOCModelTests", dependencies: ["SOCModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SOCParsersTests",
+            dependencies: ["SOCModel", "SOCParsers"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SOCStoreSQLiteTests",
+            dependencies: [
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "socagentTests",
+            dependencies: ["SOCModel"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

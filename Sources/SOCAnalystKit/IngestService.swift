@@ -1,0 +1,249 @@
+import AsyncAlgorithms
+public import SOCModel
+public import SOCParsers
+public import SOCStore
+
+import Foundation
+
+/// Reads log inputs into an event store: the work behind `socagent ingest`.
+///
+/// Parsing and writing overlap: one task parses the next batch while the store writes the previous one, with at
+/// most two batches in flight, so memory stays flat whatever the input size.
+public struct IngestService: Sendable {
+    /// What to ingest.
+    public struct Request: Sendable {
+        /// Files, directories (read recursively) and `-` for standard input.
+        public var paths: [String]
+        /// The format to use for every input; `nil` sniffs each input.
+        public var format: LogFormat?
+        /// Parsing options.
+        public var options: ParseContext.Options
+        /// The largest record accepted.
+        public var maximumRecordBytes = 4 << 20
+        /// Events per store batch.
+        public var batchSize = 8192
+
+        /// Creates a request.
+        public init(paths: [String], format: LogFormat? = nil, options: ParseContext.Options) {
+            self.paths = paths
+            self.format = format
+            self.options = options
+        }
+    }
+
+    /// Progress, reported after each batch.
+    public struct Progress: Sendable {
+        /// The input being read.
+        public var path: String
+        /// Inputs finished so far.
+        public var filesDone: Int
+        /// Inputs in total.
+        public var files: Int
+        /// Events parsed so far.
+        public var events: Int
+        /// Bytes read so far.
+        public var bytes: Int
+    }
+
+    /// The store written to.
+    public let store: any EventStore
+
+    /// Creates a service writing to `store`.
+    public init(store: any EventStore) { self.store = store }
+
+    /// Expands paths into the inputs to read: directories recursively (in name order, hidden entries skipped).
+    /// - Throws: ``IngestError`` naming the first path that does not exist or cannot be read, before anything is read.
+    public static func expandInputs(_ paths: [String]) throws -> [String] {
+        let manager = FileManager.default
+        var inputs: [String] = []
+        for path in paths {
+            if path == "-" {
+                inputs.append(path)
+                continue
+            }
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw IngestError("no such file or directory: \(path)")
+            }
+            if isDirectory.boolValue {
+                guard let enumerator = manager.enumerator(atPath: path) else { throw IngestError("cannot read directory \(path)") }
+                var found: [String] = []
+                while let relative = enumerator.nextObject() as? String {
+                    let name = (relative as NSString).lastPathComponent
+                    if name.hasPrefix(".") {
+                        if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { enumerator.skipDescendants() }
+                        continue
+                    }
+                    let full = (path as NSString).appendingPathComponent(relative)
+                    var childIsDirectory: ObjCBool = false
+                    if manager.fileExists(atPath: full, isDirectory: &childIsDirectory), !childIsDirectory.boolValue {
+                        found.append(full)
+                    }
+                }
+                inputs.append(contentsOf: found.sorted())
+            } else {
+                guard manager.isReadableFile(atPath: path) else { throw IngestError("cannot read \(path): permission denied") }
+                inputs.append(path)
+            }
+        }
+        return inputs
+    }
+
+    /// Ingests every input of `request`.
+    /// - Parameter progress: Called after each batch, from the parsing task.
+    /// - Returns: Counts per input and in total, with the first rejection reasons of each input.
+    /// - Throws: ``IngestError`` for a missing input; ``EventStoreError`` when the store cannot be written.
+    public func run(_ request: Request, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> IngestReport {
+        let inputs = try Self.expandInputs(request.paths)
+        let started = ContinuousClock.now
+        let batches = AsyncThrowingChannel<[SecurityEvent], any Error>()
+        let parsing = Task {
+            // Parsing runs in its own task so it overlaps the store's writes.
+            var files: [IngestReport.File] = []
+            var events = 0
+            var bytes = 0
+            for (index, path) in inputs.enumerated() {
+                var file = IngestReport.File(path: path, format: request.format?.name ?? "unknown")
+                do {
+                    var reader = try EventFileReader(
+                        path: path,
+                        format: request.format,
+                        options: request.options,
+                        maximumRecordBytes: request.maximumRecordBytes
+                    )
+                    do {
+                        while let batch = try reader.nextBatch(maximumCount: request.batchSize) {
+                            await batches.send(batch)
+                            progress(Progress(path: path, filesDone: index, files: inputs.count, events: events + reader.summary.events, bytes: bytes + reader.summary.bytes))
+                        }
+                    } catch {
+                        file.readError = "\(error)"
+                    }
+                    file.apply(reader.summary)
+                } catch {
+                    file.format = "unreadable"
+                    file.readError = "\(error)"
+                }
+                if let readError = file.readError {
+                    file.rejected += 1
+                    if file.errors.count < EventFileReader.maximumErrors {
+                        file.errors.append(.init(line: nil, column: nil, reason: readError))
+                    }
+                }
+                events += file.events
+                bytes += file.bytes
+                files.append(file)
+                if Task.isCancelled { break }
+            }
+            batches.finish()
+            return files
+        }
+        var stored = AppendResult()
+        do {
+            try await store.beginBulkLoad()
+            for try await batch in batches {
+                stored += try await store.append(batch)
+            }
+            try await store.finishBulkLoad()
+        } catch {
+            parsing.cancel()
+            batches.fail(error)
+            _ = await parsing.value
+            throw error
+        }
+        let files = await parsing.value
+        let elapsed = ContinuousClock.now - started
+        return IngestReport(
+            files: files,
+            inserted: stored.inserted,
+            duplicates: stored.duplicates,
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        )
+    }
+}
+
+/// An input that cannot be ingested at all (missing, unreadable).
+public struct IngestError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, naming the path.
+    public var description: String
+    /// Creates an error.
+    public init(_ description: String) { self.description = description }
+}
+
+/// The result of an ingest, shaped as `socagent ingest --json` prints it.
+public struct IngestReport: Sendable, Codable {
+    /// One input's counts and first rejection reasons.
+    public struct File: Sendable, Codable {
+        /// A rejected record's position and reason.
+        public struct Error: Sendable, Codable, Equatable {
+            /// The 1-based line, when the problem has one.
+            public var line: Int?
+            /// The 1-based column, when known.
+            public var column: Int?
+            /// Why.
+            public var reason: String
+        }
+        /// The input's path.
+        public var path: String
+        /// The format read (or `empty`, `binary`, `unreadable`).
+        public var format: String
+        /// Events parsed.
+        public var events = 0
+        /// Records rejected.
+        public var rejected = 0
+        /// Bytes read, after decompression.
+        public var bytes = 0
+        /// Whether the input was gzip-compressed.
+        public var compressed = false
+        /// The first rejection reasons.
+        public var errors: [Error] = []
+        var readError: String?
+
+        init(path: String, format: String) {
+            self.path = path
+            self.format = format
+        }
+
+        mutating func apply(_ summary: EventFileReader.Summary) {
+            format = summary.format
+            events = summary.events
+            rejected = summary.rejected
+            bytes = summary.bytes
+            compressed = summary.compressed
+            errors = summary.errors.map { Error(line: $0.line, column: $0.column, reason: $0.reason) }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case path, format, events, rejected, bytes, compressed, errors
+        }
+    }
+
+    /// Events parsed from all inputs.
+    public var events: Int
+    /// Records rejected in all inputs.
+    public var rejected: Int
+    /// Events that were new to the store.
+    public var inserted: Int
+    /// Events the store already had.
+    public var duplicates: Int
+    /// Bytes read from all inputs.
+    public var bytes: Int
+    /// Wall-clock time.
+    public var seconds: Double
+    /// Per input.
+    public var files: [File]
+
+    init(files: [File], inserted: Int, duplicates: Int, seconds: Double) {
+        self.files = files
+        self.events = files.reduce(0) { $0 + $1.events }
+        self.rejected = files.reduce(0) { $0 + $1.rejected }
+        self.bytes = files.reduce(0) { $0 + $1.bytes }
+        self.inserted = inserted
+        self.duplicates = duplicates
+        self.seconds = seconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case events, rejected, inserted, duplicates, bytes, seconds, files
+    }
+}

@@ -1,0 +1,104 @@
+/// The Elastic Common Schema field names socagent sets, in one place so parsers, stores and queries agree.
+///
+/// Every parser maps its input onto these names; Lucene queries, reports and the model all speak them.
+public enum ECSField {
+    public static let timestamp = "@timestamp"
+    public static let message = "message"
+    public static let tags = "tags"
+
+    public static let eventCode = "event.code"
+    public static let eventCategory = "event.category"
+    public static let eventType = "event.type"
+    public static let eventAction = "event.action"
+    public static let eventOutcome = "event.outcome"
+    public static let eventReason = "event.reason"
+    public static let eventModule = "event.module"
+    public static let eventDataset = "event.dataset"
+    public static let eventProvider = "event.provider"
+    public static let eventKind = "event.kind"
+    public static let eventSeverity = "event.severity"
+    public static let eventOriginal = "event.original"
+
+    public static let hostName = "host.name"
+    public static let hostIP = "host.ip"
+    public static let userName = "user.name"
+    public static let userDomain = "user.domain"
+    public static let userID = "user.id"
+    public static let userEmail = "user.email"
+    public static let userTargetName = "user.target.name"
+    public static let userTargetDomain = "user.target.domain"
+    public static let groupName = "group.name"
+
+    public static let sourceIP = "source.ip"
+    public static let sourcePort = "source.port"
+    public static let sourceDomain = "source.domain"
+    public static let destinationIP = "destination.ip"
+    public static let destinationPort = "destination.port"
+    public static let destinationDomain = "destination.domain"
+    public static let networkProtocol = "network.protocol"
+    public static let networkTransport = "network.transport"
+    public static let networkDirection = "network.direction"
+
+    public static let processName = "process.name"
+    public static let processPID = "process.pid"
+    public static let processExecutable = "process.executable"
+    public static let processCommandLine = "process.command_line"
+    public static let processEntityID = "process.entity_id"
+    public static let processWorkingDirectory = "process.working_directory"
+    public static let processParentName = "process.parent.name"
+    public static let processParentPID = "process.parent.pid"
+    public static let processParentExecutable = "process.parent.executable"
+    public static let processParentCommandLine = "process.parent.command_line"
+    public static let processHashMD5 = "process.hash.md5"
+    public static let processHashSHA1 = "process.hash.sha1"
+    public static let processHashSHA256 = "process.hash.sha256"
+    public static let processHashIMPHASH = "process.pe.imphash"
+
+    public static let fileName = "file.name"
+    public static let filePath = "file.path"
+    public static let fileHashMD5 = "file.hash.md5"
+    public static let fileHashSHA1 = "file.hash.sha1"
+    public static let fileHashSHA256 = "file.hash.sha256"
+
+    public static let serviceName = "service.name"
+    public static let registryPath = "registry.path"
+    public static let dnsQuestionName = "dns.question.name"
+    public static let urlOriginal = "url.original"
+
+    public static let logLevel = "log.level"
+    public static let logFilePath = "log.file.path"
+    public static let logSyslogFacility = "log.syslog.facility.name"
+    public static let logSyslogPriority = "log.syslog.priority"
+    public static let logSyslogAppName = "log.syslog.appname"
+
+    public static let relatedIP = "related.ip"
+    public static let relatedUser = "related.user"
+    public static let relatedHash = "related.hash"
+    public static let relatedHosts = "related.hosts"
+
+    public static let winlogChannel = "winlog.channel"
+    public static let winlogEventID = "winlog.event_id"
+    public static let winlogRecordID = "winlog.record_id"
+    public static let winlogComputerName = "winlog.computer_name"
+    public static let winlogProviderName = "winlog.provider_name"
+    public static let winlogLogonType = "winlog.logon.type"
+    public static let winlogLogonFailureStatus = "winlog.logon.failure.status"
+    public static let winlogLogonFailureSubStatus = "winlog.logon.failure.sub_status"
+    public static let winlogLogonFailureReason = "winlog.logon.failure.reason"
+    /// The prefix of the raw Windows event data fields: `winlog.event_data.<Name>`.
+    public static let winlogEventDataPrefix = "winlog.event_data."
+
+    /// The input format the event was parsed from (socagent's own field, such as `evtx-json` or `syslog`).
+    public static let sourceFormat = "socagent.format"
+
+    /// The ECS name for a Windows event data field, with dots in hostile or odd names made safe.
+    public static func eventData(_ name: String) -> String {
+        winlogEventDataPrefix + (name.contains(".") ? name.replacingDotsWithUnderscores() : name)
+    }
+}
+
+extension String {
+    fileprivate func replacingDotsWithUnderscores() -> String {
+        String(unicodeScalars.map { $0 == "." ? "_" : Character($0) })
+    }
+}

@@ -1,0 +1,152 @@
+public import SOCModel
+
+/// A place security events are written to and read from: the embedded SQLite store, an Elasticsearch cluster, or
+/// memory.
+///
+/// Conforming types are shared between tasks, so they are `Sendable`; they keep mutable state in an actor or
+/// behind a database connection.
+public protocol EventStore: Sendable {
+    /// Stores `events`; an event whose ``SecurityEvent/id`` is already stored is skipped, not duplicated.
+    /// - Returns: How many were new and how many were already stored.
+    /// - Throws: ``EventStoreError`` when the store cannot be written.
+    func append(_ events: [SecurityEvent]) async throws -> AppendResult
+
+    /// Tells the store a large load is coming, so it may defer index maintenance until ``finishBulkLoad()``.
+    func beginBulkLoad() async throws
+
+    /// Finishes a load started with ``beginBulkLoad()``: builds deferred indexes and full-text search data.
+    func finishBulkLoad() async throws
+
+    /// The number of stored events.
+    func count() async throws -> Int
+
+    /// A summary of what is stored: time range and the most common values of the key fields.
+    /// - Parameter top: How many values to list per field.
+    func statistics(top: Int) async throws -> StoreStatistics
+}
+
+extension EventStore {
+    /// Does nothing: stores without deferred indexes need no preparation.
+    public func beginBulkLoad() async throws {}
+    /// Does nothing: stores without deferred indexes need no finishing.
+    public func finishBulkLoad() async throws {}
+}
+
+/// The outcome of an ``EventStore/append(_:)``.
+public struct AppendResult: Sendable, Equatable {
+    /// Events that were not stored before.
+    public var inserted: Int
+    /// Events skipped because an event with the same identifier was already stored.
+    public var duplicates: Int
+
+    /// Creates a result.
+    public init(inserted: Int = 0, duplicates: Int = 0) {
+        self.inserted = inserted
+        self.duplicates = duplicates
+    }
+
+    /// Adds another result's counts.
+    public static func += (lhs: inout AppendResult, rhs: AppendResult) {
+        lhs.inserted += rhs.inserted
+        lhs.duplicates += rhs.duplicates
+    }
+}
+
+/// What a store holds, for people deciding where to look.
+public struct StoreStatistics: Sendable, Equatable, Codable {
+    /// A value of a field and how many events have it.
+    public struct Count: Sendable, Equatable, Codable {
+        /// The value.
+        public var value: String
+        /// The number of events.
+        public var count: Int
+        /// Creates a count.
+        public init(value: String, count: Int) {
+            self.value = value
+            self.count = count
+        }
+    }
+
+    /// All stored events.
+    public var events: Int
+    /// The earliest `@timestamp`, ISO 8601.
+    public var firstSeen: String?
+    /// The latest `@timestamp`, ISO 8601.
+    public var lastSeen: String?
+    /// Events by input format.
+    public var formats: [Count]
+    /// Events by `event.category`.
+    public var categories: [Count]
+    /// Events by `event.code` (Windows event ids).
+    public var eventCodes: [Count]
+    /// Events by `host.name`.
+    public var hosts: [Count]
+    /// Failed authentications by `source.ip`.
+    public var failedLoginSources: [Count]
+    /// Failed authentications by `user.name`.
+    public var failedLoginUsers: [Count]
+
+    /// Creates statistics.
+    public init(
+        events: Int,
+        firstSeen: String? = nil,
+        lastSeen: String? = nil,
+        formats: [Count] = [],
+        categories: [Count] = [],
+        eventCodes: [Count] = [],
+        hosts: [Count] = [],
+        failedLoginSources: [Count] = [],
+        failedLoginUsers: [Count] = []
+    ) {
+        self.events = events
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.formats = formats
+        self.categories = categories
+        self.eventCodes = eventCodes
+        self.hosts = hosts
+        self.failedLoginSources = failedLoginSources
+        self.failedLoginUsers = failedLoginUsers
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case events
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+        case formats, categories
+        case eventCodes = "event_codes"
+        case hosts
+        case failedLoginSources = "failed_login_sources"
+        case failedLoginUsers = "failed_login_users"
+    }
+}
+
+/// An error thrown by an ``EventStore``. Match on ``kind``; kinds may be added without breaking callers.
+public struct EventStoreError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public struct Kind: Hashable, Sendable, CustomStringConvertible {
+        /// A short name.
+        public let description: String
+        /// The store cannot be opened or created (a bad path, no permission, not a socagent store).
+        public static let cannotOpen = Kind(description: "cannot open store")
+        /// The store could not be written.
+        public static let writeFailed = Kind(description: "write failed")
+        /// The store could not be read.
+        public static let readFailed = Kind(description: "read failed")
+        /// The backend could not be reached; retrying later may succeed.
+        public static let unavailable = Kind(description: "unavailable")
+    }
+
+    /// What kind of failure this is.
+    public var kind: Kind
+    /// What went wrong, for people. Never contains event payloads or credentials.
+    public var detail: String
+    /// `kind: detail`.
+    public var description: String { "\(kind): \(detail)" }
+
+    /// Creates an error.
+    public init(_ kind: Kind, _ detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+}

@@ -1,0 +1,250 @@
+import GRDB
+import GRDBSQLite
+public import SOCModel
+public import SOCStore
+
+/// The embedded event store: one SQLite file, no server.
+///
+/// Hot ECS fields have typed, indexed columns; the normalized document is kept as JSON and the original record as
+/// read; `message` has an FTS5 full-text index. Ingest binds values straight onto one prepared statement inside one
+/// transaction per batch (DESIGN.md §3), and a bulk load defers secondary indexes and full-text indexing to the end.
+/// Values are only ever bound as parameters: no event content becomes SQL text.
+///
+/// ```swift
+/// let store = try SQLiteEventStore(path: "socagent.db")
+/// try await store.beginBulkLoad()
+/// let result = try await store.append(events)
+/// try await store.finishBulkLoad()
+/// ```
+public final class SQLiteEventStore: EventStore {
+    /// Settings for the store.
+    public struct Configuration: Sendable {
+        /// SQLite's page cache, in KiB.
+        public var cacheKiB = 65_536
+        /// Stores holding fewer events than this drop their secondary indexes during a bulk load and rebuild them
+        /// after, which is faster than maintaining them row by row.
+        public var rebuildIndexesBelow = 2_000_000
+        /// Creates a configuration.
+        public init() {}
+    }
+
+    /// The database, exposed for the query layer built on this store.
+    let database: DatabaseQueue
+    /// Where the store lives (`:memory:` for an in-memory store).
+    public let path: String
+    private let configuration: Configuration
+
+    /// Opens or creates a store.
+    /// - Parameters:
+    ///   - path: The SQLite file; created with its schema when missing. `:memory:` makes a private in-memory store.
+    ///   - configuration: Store settings.
+    /// - Throws: ``EventStoreError`` of kind `cannotOpen` when the file cannot be opened, created or migrated.
+    public init(path: String, configuration: Configuration = Configuration()) throws {
+        self.path = path
+        self.configuration = configuration
+        var config = GRDB.Configuration()
+        config.journalMode = .wal
+        config.busyMode = .timeout(10)
+        let cacheKiB = configuration.cacheKiB
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(cacheKiB)")
+        }
+        do {
+            database = path == ":memory:" ? try DatabaseQueue(configuration: config) : try DatabaseQueue(path: path, configuration: config)
+            try SQLiteEventStore.migrator.migrate(database)
+        } catch let error as DatabaseError {
+            throw EventStoreError(.cannotOpen, "\(path): \(error.message ?? "SQLite error \(error.resultCode)")")
+        } catch {
+            throw EventStoreError(.cannotOpen, "\(path): \(error)")
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Stores events, skipping any whose identifier is already stored.
+    public func append(_ events: [SecurityEvent]) async throws -> AppendResult {
+        guard !events.isEmpty else { return AppendResult() }
+        do {
+            return try await database.write { db in
+                let result = try Self.insert(events, into: db)
+                if try Self.metaValue("bulk_load", db) == nil { try Self.indexFullText(db) }
+                return result
+            }
+        } catch let error as DatabaseError {
+            throw EventStoreError(.writeFailed, "\(path): \(error.message ?? "SQLite error \(error.resultCode)")")
+        }
+    }
+
+    /// Drops secondary indexes when the store is small enough that rebuilding them is cheaper than maintaining them.
+    public func beginBulkLoad() async throws {
+        let threshold = configuration.rebuildIndexesBelow
+        try await writeOrThrow { db in
+            try Self.setMeta("bulk_load", "1", db)
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0
+            if count < threshold {
+                for index in Schema.secondaryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
+            }
+        }
+    }
+
+    /// Rebuilds the secondary indexes and brings the full-text index up to date.
+    public func finishBulkLoad() async throws {
+        try await writeOrThrow { db in
+            for index in Schema.secondaryIndexes { try db.execute(sql: index.createSQL) }
+            try Self.indexFullText(db)
+            try db.execute(sql: "DELETE FROM meta WHERE key = 'bulk_load'")
+            try db.execute(sql: "PRAGMA optimize")
+        }
+    }
+
+    private func writeOrThrow(_ body: @Sendable @escaping (Database) throws -> Void) async throws {
+        do {
+            try await database.write(body)
+        } catch let error as DatabaseError {
+            throw EventStoreError(.writeFailed, "\(path): \(error.message ?? "SQLite error \(error.resultCode)")")
+        }
+    }
+
+    /// Inserts with raw binds on one prepared statement (about twice as fast as GRDB's argument arrays).
+    private static func insert(_ events: [SecurityEvent], into db: Database) throws -> AppendResult {
+        let statement = try db.cachedStatement(sql: Schema.insertSQL)
+        let handle = statement.sqliteStatement
+        var result = AppendResult()
+        var writer = JSONWriter(capacity: 2048)
+        for event in events {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            let id = event.id.bytes
+            id.withUnsafeBytes { _ = sqlite3_bind_blob(handle, 1, $0.baseAddress, 16, SQLITE_TRANSIENT) }
+            if let timestamp = event.timestamp { sqlite3_bind_int64(handle, 2, timestamp.microsecondsSinceEpoch) }
+            for (offset, field) in Schema.textColumns.enumerated() {
+                let value = field == ECSField.eventCategory ? event.categories.joined(separator: ",") : event.string(field)
+                bindText(handle, Int32(3 + offset), value?.isEmpty == true ? nil : value)
+            }
+            let next = Int32(3 + Schema.textColumns.count)
+            for (offset, field) in Schema.integerColumns.enumerated() {
+                if let value = event[field]?.integerValue { sqlite3_bind_int64(handle, next + Int32(offset), value) }
+            }
+            let documentIndex = next + Int32(Schema.integerColumns.count)
+            writer = JSONWriter(capacity: 1024)
+            event.writeDocument(to: &writer, includeOriginal: false)
+            writer.bytes.withUnsafeBytes {
+                _ = sqlite3_bind_text(handle, documentIndex, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT)
+            }
+            bindText(handle, documentIndex + 1, event.original)
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            if sqlite3_changes(db.sqliteConnection) > 0 { result.inserted += 1 } else { result.duplicates += 1 }
+        }
+        sqlite3_reset(handle)
+        return result
+    }
+
+    private static func bindText(_ handle: OpaquePointer, _ index: Int32, _ value: String?) {
+        guard var value else { return }
+        value.withUTF8 {
+            _ = sqlite3_bind_text(handle, index, UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT)
+        }
+    }
+
+    /// Indexes `message` for rows added since the last time (the watermark is kept in `meta`).
+    private static func indexFullText(_ db: Database) throws {
+        let watermark = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fts_rowid'") ?? 0
+        let last = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM events") ?? 0
+        guard last > watermark else { return }
+        try db.execute(
+            sql: "INSERT INTO events_fts(rowid, message) SELECT rowid, message FROM events WHERE rowid > ? AND message IS NOT NULL",
+            arguments: [watermark]
+        )
+        try setMeta("fts_rowid", String(last), db)
+    }
+
+    private static func metaValue(_ key: String, _ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    private static func setMeta(_ key: String, _ value: String, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
+    }
+
+    // MARK: - Reading
+
+    /// The number of stored events.
+    public func count() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
+    }
+
+    /// The events with the given identifiers, for tests and tools that cite evidence.
+    public func events(ids: [EventIdentifier]) async throws -> [SecurityEvent] {
+        try await read { db in
+            try ids.compactMap { id in
+                try Row.fetchOne(db, sql: "SELECT id, ts, doc, original FROM events WHERE id = ?", arguments: [Data(id.bytes)])
+                    .map(Self.storedEvent)
+            }
+        }
+    }
+
+    /// Every stored event's document, oldest first (for exports and tests; use queries for large stores).
+    public func documents(limit: Int = 1000) async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT doc FROM events ORDER BY ts, rowid LIMIT ?", arguments: [limit])
+        }
+    }
+
+    /// The time range and the most common values of the key fields.
+    public func statistics(top: Int) async throws -> StoreStatistics {
+        try await read { db in
+            func counts(_ sql: String) throws -> [StoreStatistics.Count] {
+                try Row.fetchAll(db, sql: sql, arguments: [top]).map { row in
+                    StoreStatistics.Count(value: row[0] ?? "", count: row[1])
+                }
+            }
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0
+            let range = try Row.fetchOne(db, sql: "SELECT min(ts), max(ts) FROM events")
+            let first: Int64? = range?[0]
+            let last: Int64? = range?[1]
+            // sshd's own "Failed …" line counts an attempt; PAM's line for the same attempt is not counted again.
+            let failure = "category LIKE '%authentication%' AND outcome = 'failure' AND NOT (action LIKE 'pam_auth_failure%' AND process_name = 'sshd')"
+            return StoreStatistics(
+                events: total,
+                firstSeen: first.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
+                lastSeen: last.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
+                formats: try counts("SELECT format, count(*) c FROM events WHERE format IS NOT NULL GROUP BY format ORDER BY c DESC, format LIMIT ?"),
+                categories: try counts("SELECT category, count(*) c FROM events WHERE category IS NOT NULL GROUP BY category ORDER BY c DESC, category LIMIT ?"),
+                eventCodes: try counts("SELECT event_code, count(*) c FROM events WHERE event_code IS NOT NULL GROUP BY event_code ORDER BY c DESC, event_code LIMIT ?"),
+                hosts: try counts("SELECT host_name, count(*) c FROM events WHERE host_name IS NOT NULL GROUP BY host_name ORDER BY c DESC, host_name LIMIT ?"),
+                failedLoginSources: try counts("SELECT source_ip, count(*) c FROM events WHERE \(failure) AND source_ip IS NOT NULL GROUP BY source_ip ORDER BY c DESC, source_ip LIMIT ?"),
+                failedLoginUsers: try counts("SELECT user_name, count(*) c FROM events WHERE \(failure) AND user_name IS NOT NULL GROUP BY user_name ORDER BY c DESC, user_name LIMIT ?")
+            )
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.read(body)
+        } catch let error as DatabaseError {
+            throw EventStoreError(.readFailed, "\(path): \(error.message ?? "SQLite error \(error.resultCode)")")
+        }
+    }
+
+    /// Rebuilds an event from its stored row (`id`, `ts`, `doc`, `original`); the document's fields are kept as
+    /// its JSON text in `socagent.document` until the query layer parses documents.
+    static func storedEvent(_ row: Row) -> SecurityEvent {
+        let idBytes: Data = row["id"]
+        let id = EventIdentifier(bytes: Array(idBytes)) ?? EventIdentifier(high: 0, low: 0)
+        let ts: Int64? = row["ts"]
+        var event = SecurityEvent(id: id, timestamp: ts.map(Timestamp.init(microsecondsSinceEpoch:)), original: row["original"])
+        event["socagent.document"] = .string(row["doc"])
+        return event
+    }
+}
+
+private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif

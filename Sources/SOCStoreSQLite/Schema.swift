@@ -1,0 +1,68 @@
+import GRDB
+import SOCModel
+
+/// The store's tables and indexes, and the migrations that create them.
+enum Schema {
+    /// Typed text columns and the ECS fields they hold, in insert order.
+    static let textColumns: [String] = [
+        ECSField.sourceFormat, ECSField.eventCode, ECSField.eventCategory, ECSField.eventAction, ECSField.eventOutcome,
+        ECSField.eventModule, ECSField.hostName, ECSField.userName, ECSField.userDomain, ECSField.sourceIP,
+        ECSField.destinationIP, ECSField.processName, ECSField.processExecutable, ECSField.processCommandLine,
+        ECSField.processParentName, ECSField.message,
+    ]
+    static let textColumnNames = [
+        "format", "event_code", "category", "action", "outcome", "module", "host_name", "user_name", "user_domain",
+        "source_ip", "destination_ip", "process_name", "process_executable", "process_command_line",
+        "process_parent_name", "message",
+    ]
+    /// Typed integer columns and the ECS fields they hold, in insert order.
+    static let integerColumns: [String] = [ECSField.sourcePort, ECSField.destinationPort]
+    static let integerColumnNames = ["source_port", "destination_port"]
+
+    static var insertSQL: String {
+        let columns = ["id", "ts"] + textColumnNames + integerColumnNames + ["doc", "original"]
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        return "INSERT OR IGNORE INTO events(\(columns.joined(separator: ", "))) VALUES (\(placeholders))"
+    }
+
+    struct Index {
+        let name: String
+        let columns: String
+        var createSQL: String { "CREATE INDEX IF NOT EXISTS \(name) ON events(\(columns))" }
+    }
+
+    /// Indexes for the investigation queries: failed logons by source, processes by host, connections by
+    /// destination, time windows. Dropped during bulk loads of small stores and rebuilt after.
+    static let secondaryIndexes: [Index] = [
+        Index(name: "events_ts", columns: "ts"),
+        Index(name: "events_code_source_ip", columns: "event_code, source_ip"),
+        Index(name: "events_category_outcome_ts", columns: "category, outcome, ts"),
+        Index(name: "events_source_ip_ts", columns: "source_ip, ts"),
+        Index(name: "events_host_category_ts", columns: "host_name, category, ts"),
+        Index(name: "events_user_ts", columns: "user_name, ts"),
+        Index(name: "events_destination_ip", columns: "destination_ip, destination_port"),
+    ]
+
+    static let columnDefinitions: String = {
+        let text = textColumnNames.map { "\($0) TEXT" }
+        let integers = integerColumnNames.map { "\($0) INTEGER" }
+        return (["rowid INTEGER PRIMARY KEY", "id BLOB NOT NULL", "ts INTEGER"] + text + integers + ["doc TEXT NOT NULL", "original TEXT NOT NULL"])
+            .joined(separator: ",\n    ")
+    }()
+}
+
+extension SQLiteEventStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: "CREATE TABLE events(\n    \(Schema.columnDefinitions)\n)")
+            try db.execute(sql: "CREATE UNIQUE INDEX events_id ON events(id)")
+            for index in Schema.secondaryIndexes { try db.execute(sql: index.createSQL) }
+            try db.execute(
+                sql: "CREATE VIRTUAL TABLE events_fts USING fts5(message, content='events', content_rowid='rowid', tokenize='unicode61')"
+            )
+            try db.execute(sql: "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import SOCAnalystKit
+import SOCModel
+import SOCParsers
+import SOCStoreSQLite
+
+/// `socagent bench ingest`
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure socagent on generated data (results for BENCHMARKS.md).",
+        subcommands: [IngestBenchmark.self, Generate.self]
+    )
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write generated Winlogbeat 8 ECS JSON lines to a file.")
+        @Option(help: "How many events.") var events = 1_000_000
+        @Argument(help: "The output file.") var output: String
+
+        func run() throws {
+            let bytes = try SyntheticEvents().write(count: events, to: output)
+            print("wrote \(Terminal.grouped(events)) events (\(bytes >> 20) MiB) to \(output)")
+        }
+    }
+
+    struct IngestBenchmark: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ingest",
+            abstract: "Generate events (or use --input), ingest them into a fresh store, report events/s, MB/s and peak RSS."
+        )
+        @Option(help: "How many events to generate.") var events = 1_000_000
+        @Option(help: "Ingest this file instead of generating one.") var input: String?
+        @Option(help: "Where to put the generated file and the store.") var directory = FileManager.default.temporaryDirectory.path
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let data = input ?? (directory as NSString).appendingPathComponent("socagent-bench-\(events).jsonl")
+            if input == nil && !FileManager.default.fileExists(atPath: data) {
+                Terminal.writeError("generating \(Terminal.grouped(events)) events into \(data)\n")
+                _ = try SyntheticEvents().write(count: events, to: data)
+            }
+            let storePath = (directory as NSString).appendingPathComponent("socagent-bench-\(ProcessInfo.processInfo.processIdentifier).db")
+            defer {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
+            }
+            let store = try SQLiteEventStore(path: storePath)
+            let request = IngestService.Request(paths: [data], options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+            let report = try await IngestService(store: store).run(request)
+            let megabytes = Double(report.bytes) / 1_000_000
+            let result: [String: Double] = [
+                "events": Double(report.events),
+                "seconds": report.seconds,
+                "events_per_second": Double(report.events) / report.seconds,
+                "megabytes_per_second": megabytes / report.seconds,
+                "peak_rss_megabytes": Double(Terminal.peakResidentBytes) / 1_000_000,
+                "rejected": Double(report.rejected),
+            ]
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            } else {
+                print(
+                    "ingested \(Terminal.grouped(report.events)) events (\(String(format: "%.0f", megabytes)) MB) in \(String(format: "%.2f", report.seconds)) s: \(Terminal.grouped(Int(result["events_per_second"] ?? 0))) events/s, \(String(format: "%.1f", result["megabytes_per_second"] ?? 0)) MB/s, peak RSS \(String(format: "%.0f", result["peak_rss_megabytes"] ?? 0)) MB, \(report.rejected) rejected"
+                )
+            }
+        }
+    }
+}

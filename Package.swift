@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(
             name: "SOCParsersTests",
             dependencies: ["SOCModel", "SOCParsers"],
-            resources: [.copy("Fixtures")],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -16,6 +16,12 @@ public struct LogFormat: Hashable, Sendable, CustomStringConvertible {
     /// The name.
     public var description: String { name }
 
+    /// Formats are the same when their names are, whatever the framing.
+    public static func == (lhs: LogFormat, rhs: LogFormat) -> Bool { lhs.name == rhs.name }
+
+    /// Hashes the name.
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
     /// Elastic Beats documents (Winlogbeat, Filebeat, Packetbeat 7/8), before or after the ingest pipeline.
     public static let ecs = LogFormat(name: "ecs", summary: "Elastic Beats ECS JSON (Winlogbeat/Filebeat 7-8, raw winlog.* or after the ingest pipeline)", framing: .lines)
     /// Winlogbeat 6 documents (`event_id`, `log_name`, `event_data`).
@@ -51,5 +57,5 @@ public struct LogFormat: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether records are JSON.
-    var isJSON: Bool { [LogFormat.ecs, .winlogbeat6, .evtxJSON, .nxlog, .sentinelJSON].contains { $0.name == name } }
+    var isJSON: Bool { [LogFormat.ecs, .winlogbeat6, .evtxJSON, .nxlog, .sentinelJSON].contains(self) }
 }

@@ -32,7 +32,8 @@ public struct JSONEventParser: LogParser {
         let flavor = JSONShape.detect(root) ?? JSONShape(format) ?? .ecs
         switch flavor {
         case .sentinel:
-            try SentinelParser.expand(root, record: record, context: &context, format: format, into: &events)
+            let sentinelFormat = format == .sentinelCSV || format == .sentinelJSON ? format : LogFormat.sentinelJSON
+            try SentinelParser.expand(root, record: record, context: &context, format: sentinelFormat, into: &events)
         case .evtx, .winlogbeat6, .nxlog, .ecs:
             let id = context.identifier(for: record)
             let original = String(decoding: record, as: UTF8.self)
@@ -197,7 +198,7 @@ enum NXLogJSON {
         record.provider = root["SourceName"]?.text
         record.computer = root["Hostname"]?.text
         record.recordID = root["RecordNumber"]?.integer
-        record.level = root["SeverityValue"]?.text ?? root["Severity"]?.text
+        record.level = root["Severity"]?.text  // NXLog's own scale (INFO, WARNING, ERROR), not Windows levels
         record.message = root["Message"]?.text
         record.userSID = root["UserID"]?.text
         record.processID = root["ExecutionProcessID"]?.integer

@@ -48,7 +48,7 @@ public struct AuditdParser: LogParser {
             event.set("auditd.log." + key.replacingDots(), value)
         }
         event.set(ECSField.hostName, values["node"] ?? values["hostname"].flatMap { IPAddressText.isIP($0) || $0 == "?" ? nil : $0 })
-        event.set(ECSField.userName, values["acct"] ?? values["id"])
+        event.set(ECSField.userName, values["acct"])
         if let exe = values["exe"], exe != "?" {
             event.set(ECSField.processExecutable, exe)
             event.set(ECSField.processName, WindowsEventNormalizer.baseName(exe))

@@ -88,7 +88,7 @@ public struct SyslogLine: Sendable {
                     if digits > 0 { pid = value }
                 }
                 var messageStart = index + 1
-                if messageStart < bytes.count, bytes[messageStart] == 0x20 { messageStart += 1 }
+                while messageStart < bytes.count, bytes[messageStart] == 0x20 { messageStart += 1 }
                 return (program, pid, messageStart)
             }
             if byte == 0x20 && bracket == nil { break }

@@ -35,7 +35,7 @@ public struct SentinelCSVParser: LogParser {
         }
         var row = SentinelRow()
         for (name, value) in zip(header, fields) where !name.isEmpty { row.add(name, value) }
-        events.append(SentinelParser.event(row, raw: record, context: &context))
+        events.append(SentinelParser.event(row, raw: record, context: &context, format: format))
     }
 
     /// Splits one CSV record into fields.

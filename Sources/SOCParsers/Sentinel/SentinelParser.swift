@@ -21,18 +21,18 @@ enum SentinelParser {
                     for (index, cell) in row.elements.enumerated() where index < columns.count {
                         sentinelRow.add(columns[index], cellText(cell))
                     }
-                    events.append(event(sentinelRow, raw: row.rawBytes, context: &context))
+                    events.append(event(sentinelRow, raw: row.rawBytes, context: &context, format: format))
                 }
             }
             return
         }
         if let value = root["value"], value.isArray {
             for element in value.elements where element.isObject {
-                events.append(event(rowFromObject(element), raw: element.rawBytes, context: &context))
+                events.append(event(rowFromObject(element), raw: element.rawBytes, context: &context, format: format))
             }
             return
         }
-        events.append(event(rowFromObject(root), raw: record, context: &context))
+        events.append(event(rowFromObject(root), raw: record, context: &context, format: format))
     }
 
     /// A row from an object; an incidents REST resource's `properties` are lifted to the top level.
@@ -56,17 +56,17 @@ enum SentinelParser {
     }
 
     /// Builds the event for one row.
-    static func event(_ row: SentinelRow, raw: UnsafeRawBufferPointer, context: inout ParseContext) -> SecurityEvent {
+    static func event(_ row: SentinelRow, raw: UnsafeRawBufferPointer, context: inout ParseContext, format: LogFormat) -> SecurityEvent {
         let id = context.identifier(for: raw)
         let original = String(decoding: raw, as: UTF8.self)
         var event: SecurityEvent
         let type = row["Type"]
         if type == "SecurityEvent" || (type == nil && row.has("EventID") && (row.has("Activity") || row.has("Channel") || row.has("Account") || row.has("Computer"))) {
-            event = securityEvent(row, id: id, original: original)
+            event = securityEvent(row, id: id, original: original, format: format)
         } else {
             event = SecurityEvent(id: id, original: original)
             event.timestamp = row.first("TimeGenerated", "TimeCreatedUtc", "EventTime", "CreatedDateTime", "createdTimeUtc").flatMap { TimestampParser.parse($0) }
-            event[ECSField.sourceFormat] = .string(LogFormat.sentinelJSON.name)
+            event[ECSField.sourceFormat] = .string(format.name)
             event.set(ECSField.hostName, row.first("Computer", "HostName", "VMName", "CompromisedEntity"))
             if type == "Syslog" || row.has("SyslogMessage") {
                 syslog(row, into: &event, context: context)
@@ -91,7 +91,7 @@ enum SentinelParser {
         return event
     }
 
-    private static func securityEvent(_ row: SentinelRow, id: EventIdentifier, original: String) -> SecurityEvent {
+    private static func securityEvent(_ row: SentinelRow, id: EventIdentifier, original: String, format: LogFormat) -> SecurityEvent {
         var record = WindowsEventRecord(eventID: Int(row["EventID"] ?? "") ?? 0)
         record.channel = row["Channel"] ?? "Security"
         record.provider = row["EventSourceName"] ?? "Microsoft-Windows-Security-Auditing"
@@ -108,7 +108,7 @@ enum SentinelParser {
         for column in row.columns where !skip.contains(column.name) && !column.name.isEmpty && !column.value.isEmpty {
             if record.data(column.name) == nil { record.addData(column.name, column.value) }
         }
-        var event = WindowsEventNormalizer.makeEvent(record, id: id, original: original, format: .sentinelJSON)
+        var event = WindowsEventNormalizer.makeEvent(record, id: id, original: original, format: format)
         if event[ECSField.userName] == nil, let account = row["Account"] {
             if let slash = account.firstIndex(of: "\\") {
                 event.set(ECSField.userDomain, String(account[..<slash]))

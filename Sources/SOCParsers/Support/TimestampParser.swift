@@ -209,6 +209,19 @@ struct Cursor {
         return value
     }
 
+    /// Reads exactly `count` digits, whatever follows.
+    mutating func fixedDigits(_ count: Int) -> Int? {
+        guard remaining >= count else { return nil }
+        var value = 0
+        for index in 0..<count {
+            let byte = bytes[position + index]
+            guard isDigit(byte) else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        position += count
+        return value
+    }
+
     /// Reads fractional-second digits (any number) and returns microseconds.
     mutating func fraction() -> Int? {
         var micro = 0
@@ -243,12 +256,12 @@ struct Cursor {
         guard byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") else { return nil }
         let start = position
         position += 1
-        guard let hours = digits(2) else {
+        guard let hours = fixedDigits(2) else {
             position = start
             return nil
         }
         _ = eat(UInt8(ascii: ":"))
-        let minutes = digits(2) ?? 0
+        let minutes = fixedDigits(2) ?? 0
         let offset = hours * 3600 + minutes * 60
         return byte == UInt8(ascii: "-") ? -offset : offset
     }

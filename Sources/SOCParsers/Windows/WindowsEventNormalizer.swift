@@ -381,7 +381,7 @@ public enum WindowsEventNormalizer {
             event.setIfMissing(ECSField.processExecutable, executable)
             event.setIfMissing(ECSField.processName, baseName(executable))
         }
-        if event[ECSField.processPID] == nil, let pid = pid.flatMap(parseInteger) { event[ECSField.processPID] = .integer(pid) }
+        if event[ECSField.processPID] == nil, let pid = pid.flatMap(parseInteger), pid > 0 { event[ECSField.processPID] = .integer(pid) }
         event.setIfMissing(ECSField.processCommandLine, commandLine)
     }
 

@@ -1,0 +1,80 @@
+import SOCParsers
+import Testing
+
+@Suite struct RecordReaderTests {
+    /// Reads every item, with a tiny chunk size so records straddle buffer boundaries.
+    private func items(_ text: String, _ framing: RecordFraming, maximum: Int = 4 << 20, chunk: Int = 7) throws -> [String] {
+        try items(Array(text.utf8), framing, maximum: maximum, chunk: chunk)
+    }
+
+    private func items(_ bytes: [UInt8], _ framing: RecordFraming, maximum: Int = 4 << 20, chunk: Int = 7) throws -> [String] {
+        var reader = RecordReader(source: MemorySource(bytes), framing: framing, maximumRecordBytes: maximum, chunkSize: chunk)
+        var result: [String] = []
+        while let item = try reader.next() {
+            switch item {
+            case .record(let record, let line): result.append("\(line):\(String(decoding: record, as: UTF8.self))")
+            case .rejected(let line, let reason): result.append("\(line)!\(reason)")
+            }
+        }
+        return result
+    }
+
+    @Test func splitsLinesWithAnyEnding() throws {
+        #expect(try items("a\r\nbb\n\nccc", .lines) == ["1:a", "2:bb", "3:", "4:ccc"])
+        #expect(try items("one line\n", .lines) == ["1:one line"])
+        #expect(try items("", .lines) == [])
+    }
+
+    @Test func skipsAnOversizedLineAndKeepsCountingLines() throws {
+        let long = String(repeating: "x", count: 5000)
+        let result = try items("first\n\(long)\nthird\n", .lines, maximum: 1024, chunk: 256)
+        #expect(result.count == 3)
+        #expect(result[0] == "1:first")
+        #expect(result[1].hasPrefix("2!record of more than 1024 bytes exceeds the 1024-byte limit"))
+        #expect(result[2] == "3:third")
+    }
+
+    @Test func framesPrettyPrintedJSONArraysAndStreams() throws {
+        let array = "[\n  {\"a\": \"x]\"},\n  {\"b\": [1, 2]}\n]\n"
+        #expect(try items(array, .jsonValues) == ["2:{\"a\": \"x]\"}", "3:{\"b\": [1, 2]}"])
+        let stream = "{\n \"a\": 1\n}\n{\n \"b\": \"}\\\"\"\n}"
+        #expect(try items(stream, .jsonValues) == ["1:{\n \"a\": 1\n}", "4:{\n \"b\": \"}\\\"\"\n}"])
+    }
+
+    @Test func reportsAnUnterminatedJSONValue() throws {
+        let result = try items("{\"a\": 1}\n{\"b\": ", .jsonValues)
+        #expect(result.count == 2)
+        #expect(result[1].hasPrefix("2!unterminated JSON value"))
+    }
+
+    @Test func framesCSVRowsWithQuotedLineBreaks() throws {
+        #expect(try items("a,b\n1,\"x\ny\"\n2,z\n", .csvRows) == ["1:a,b", "2:1,\"x\ny\"", "4:2,z"])
+    }
+
+    @Test func framesXMLEventsInsideAnEventsRoot() throws {
+        let xml = "<?xml version=\"1.0\"?>\n<Events>\n<Event a='1'><System/></Event>\n<Event>\n<x/>\n</Event></Events>"
+        #expect(try items(xml, .xmlEvents) == ["3:<Event a='1'><System/></Event>", "4:<Event>\n<x/>\n</Event>"])
+    }
+
+    @Test func readsGzipInput() throws {
+        // "a\nb\n" compressed with gzip -9.
+        let gzip: [UInt8] = [
+            0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4b, 0xe4, 0x4a, 0xe2, 0x02, 0x00, 0x97, 0x2a,
+            0x57, 0x18, 0x04, 0x00, 0x00, 0x00,
+        ]
+        // Twice over, to read concatenated gzip members as one stream.
+        let source = try GzipSource(MemorySource(gzip + gzip), name: "memory")
+        var reader = RecordReader(source: source, framing: .lines)
+        var lines: [String] = []
+        while case .record(let bytes, _) = try reader.next() { lines.append(String(decoding: bytes, as: UTF8.self)) }
+        #expect(lines == ["a", "b", "a", "b"])
+    }
+
+    @Test func reportsTruncatedGzip() throws {
+        let truncated: [UInt8] = [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4b, 0xe4]
+        var reader = RecordReader(source: try GzipSource(MemorySource(truncated), name: "x.gz"), framing: .lines)
+        #expect(throws: InputError.self) {
+            while try reader.next() != nil {}
+        }
+    }
+}

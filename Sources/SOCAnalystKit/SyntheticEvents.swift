@@ -7,15 +7,26 @@ public import SOCModel
 /// address), process creations (4688) and Sysmon network connections (3), over many hosts and users. Output is
 /// deterministic for a seed, so benchmark runs are comparable.
 public struct SyntheticEvents: Sendable {
+    /// What the generated documents look like.
+    public enum Shape: String, Sendable, CaseIterable {
+        /// Winlogbeat 8 after Elastic's ingest pipeline: ECS fields and `winlog.*` (about 730 bytes an event).
+        case ecs
+        /// Raw Winlogbeat before the pipeline: `winlog.*` only (about 330 bytes an event, DESIGN.md §3's shape).
+        case raw
+    }
+
     /// The first event's time.
     public var start: Timestamp
     /// The random seed.
     public var seed: UInt64
+    /// The document shape.
+    public var shape: Shape
 
     /// Creates a generator.
-    public init(start: Timestamp = Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000), seed: UInt64 = 42) {
+    public init(start: Timestamp = Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000), seed: UInt64 = 42, shape: Shape = .ecs) {
         self.start = start
         self.seed = seed
+        self.shape = shape
     }
 
     /// Writes `count` events as JSON lines to `path`; returns the bytes written.
@@ -66,6 +77,10 @@ public struct SyntheticEvents: Sendable {
         let user = Self.users[Int(random.next() % UInt64(Self.users.count))]
         let roll = random.next() % 100
         var line: String
+        if shape == .raw {
+            appendRawLine(index: index, time: time, host: host, user: user, roll: roll, random: &random, to: &buffer)
+            return
+        }
         let common = "\"@timestamp\":\"\(time.iso8601)\",\"host\":{\"name\":\"\(host).corp.example\"},\"agent\":{\"type\":\"winlogbeat\",\"version\":\"8.17.0\"},\"ecs\":{\"version\":\"8.17.0\"}"
         if roll < 40 {
             let external = random.next() % 10 == 0
@@ -82,6 +97,28 @@ public struct SyntheticEvents: Sendable {
             let destination = "\(random.next() % 200 + 20).\(random.next() % 256).\(random.next() % 256).\(random.next() % 254 + 1)"
             let port = [443, 80, 53, 445, 3389, 8080][Int(random.next() % 6)]
             line = "{\(common),\"event\":{\"code\":\"3\",\"kind\":\"event\",\"provider\":\"Microsoft-Windows-Sysmon\",\"category\":[\"network\"],\"type\":[\"connection\"],\"action\":\"network-connection\"},\"winlog\":{\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"event_id\":\"3\",\"record_id\":\(index + 1),\"computer_name\":\"\(host).corp.example\",\"event_data\":{\"Image\":\"C:\\\\Program Files\\\\Google\\\\Chrome\\\\Application\\\\chrome.exe\",\"User\":\"CORP\\\\\(user)\",\"Protocol\":\"tcp\",\"Initiated\":\"true\",\"SourceIp\":\"10.1.\(random.next() % 50).\(random.next() % 254 + 1)\",\"SourcePort\":\"\(49152 + random.next() % 16000)\",\"DestinationIp\":\"\(destination)\",\"DestinationPort\":\"\(port)\"}},\"destination\":{\"ip\":\"\(destination)\",\"port\":\(port)}}"
+        }
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(0x0A)
+    }
+}
+
+extension SyntheticEvents {
+    /// Raw Winlogbeat documents: `@timestamp`, `event.code`, `host.name` and `winlog.*`, as the shipper sends them.
+    fileprivate func appendRawLine(index: Int, time: Timestamp, host: String, user: String, roll: UInt64, random: inout SplitMix64, to buffer: inout [UInt8]) {
+        let head = "{\"@timestamp\":\"\(time.iso8601)\",\"host\":{\"name\":\"\(host)\"},"
+        let line: String
+        if roll < 40 {
+            let external = random.next() % 10 == 0
+            let ip = external ? "45.142.212.\(random.next() % 254 + 1)" : "10.1.\(random.next() % 50).\(random.next() % 254 + 1)"
+            let code = external || random.next() % 10 == 0 ? 4625 : 4624
+            line = head + "\"event\":{\"code\":\"\(code)\"},\"winlog\":{\"channel\":\"Security\",\"event_id\":\(code),\"record_id\":\(index + 1),\"event_data\":{\"TargetUserName\":\"\(user)\",\"TargetDomainName\":\"CORP\",\"LogonType\":\"3\",\"IpAddress\":\"\(ip)\",\"IpPort\":\"\(49152 + random.next() % 16000)\"\(code == 4625 ? ",\"SubStatus\":\"0xc000006a\"" : "")}}}"
+        } else if roll < 75 {
+            let image = ["svchost.exe", "cmd.exe", "powershell.exe", "chrome.exe"][Int(random.next() % 4)]
+            line = head + "\"event\":{\"code\":\"4688\"},\"winlog\":{\"channel\":\"Security\",\"event_id\":4688,\"record_id\":\(index + 1),\"event_data\":{\"SubjectUserName\":\"\(user)\",\"NewProcessName\":\"C:\\\\Windows\\\\System32\\\\\(image)\",\"CommandLine\":\"\(image) /c whoami\",\"ParentProcessName\":\"C:\\\\Windows\\\\explorer.exe\"}}}"
+        } else {
+            let destination = "\(random.next() % 200 + 20).\(random.next() % 256).\(random.next() % 256).\(random.next() % 254 + 1)"
+            line = head + "\"event\":{\"code\":\"3\"},\"winlog\":{\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"event_id\":3,\"record_id\":\(index + 1),\"event_data\":{\"Image\":\"chrome.exe\",\"Initiated\":\"true\",\"SourceIp\":\"10.1.0.\(random.next() % 254 + 1)\",\"DestinationIp\":\"\(destination)\",\"DestinationPort\":\"443\"}}}"
         }
         buffer.append(contentsOf: line.utf8)
         buffer.append(0x0A)

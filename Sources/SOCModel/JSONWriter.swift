@@ -8,6 +8,9 @@ public struct JSONWriter: Sendable {
     /// Creates an empty writer with room for `capacity` bytes.
     public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
+    /// Empties the buffer, keeping its capacity.
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
     /// The written text as a string.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
@@ -24,31 +27,68 @@ public struct JSONWriter: Sendable {
 
     /// Appends a quoted, escaped JSON string.
     public mutating func string(_ value: String) {
+        if value.utf8.withContiguousStorageIfAvailable({ appendQuoted($0) }) == nil {
+            var copy = value
+            copy.withUTF8 { appendQuoted($0) }
+        }
+    }
+
+    /// Appends `utf8` quoted, copying runs that need no escaping in one step; runs are found eight bytes at a time.
+    private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            var runStart = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                runStart = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): raw("\\\"")
-                case UInt8(ascii: "\\"): raw("\\\\")
-                case 0x0A: raw("\\n")
-                case 0x0D: raw("\\r")
-                case 0x09: raw("\\t")
-                default:
-                    raw("\\u00")
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes.append(hex[Int(byte >> 4)])
-                    bytes.append(hex[Int(byte & 0xF)])
+        guard let base = utf8.baseAddress else {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        let rawBase = UnsafeRawPointer(base)
+        let count = utf8.count
+        var runStart = 0
+        var index = 0
+        while index < count {
+            if index + 8 <= count {
+                let word = UInt64(littleEndian: rawBase.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                if !JSONWriter.needsEscape(word) {
+                    index += 8
+                    continue
                 }
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
+            let byte = base[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            if index > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart)) }
+            runStart = index + 1
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0A: raw("\\n")
+            case 0x0D: raw("\\r")
+            case 0x09: raw("\\t")
+            default:
+                raw("\\u00")
+                bytes.append(JSONWriter.hexDigits[Int(byte >> 4)])
+                bytes.append(JSONWriter.hexDigits[Int(byte & 0xF)])
+            }
+            index += 1
         }
+        if count > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Whether any of eight bytes is a control character, a quote or a backslash (SWAR: no loop over bytes).
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- 0x2020_2020_2020_2020) & ~word & highs
+        let quote = word ^ 0x2222_2222_2222_2222
+        let backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+        let hasQuote = (quote &- ones) & ~quote & highs
+        let hasBackslash = (backslash &- ones) & ~backslash & highs
+        return (control | hasQuote | hasBackslash) != 0
     }
 
     /// Appends a field value: a string, a number or an array of strings.

@@ -15,7 +15,7 @@ public struct SecurityEvent: Hashable, Sendable {
     /// When the event happened (`@timestamp`), if the record says.
     public var timestamp: Timestamp?
     /// ECS fields by dotted name, excluding `@timestamp` and `event.original`.
-    public var fields: [String: FieldValue]
+    public var fields: ECSFields
     /// The record exactly as it was read (`event.original`).
     public var original: String
 
@@ -23,7 +23,7 @@ public struct SecurityEvent: Hashable, Sendable {
     public init(
         id: EventIdentifier,
         timestamp: Timestamp? = nil,
-        fields: [String: FieldValue] = [:],
+        fields: ECSFields = ECSFields(),
         original: String
     ) {
         self.id = id
@@ -49,8 +49,8 @@ public struct SecurityEvent: Hashable, Sendable {
 
     /// Sets a string field only when it has no value yet.
     public mutating func setIfMissing(_ field: String, _ value: String?) {
-        guard fields[field] == nil else { return }
-        set(field, value)
+        guard let value, !SecurityEvent.isPlaceholder(value) else { return }
+        fields.setIfAbsent(field, .string(value))
     }
 
     /// Adds values to a multi-valued field (such as `related.ip`), keeping each value once.
@@ -86,9 +86,32 @@ public struct SecurityEvent: Hashable, Sendable {
         return writer.text
     }
 
+    /// The event as one flat JSON object with dotted ECS keys (`{"event.code":"4625","source.ip":…}`).
+    ///
+    /// Elasticsearch and SQLite's JSON functions read dotted keys as object paths, so this is the same document as
+    /// ``document(includeOriginal:)``; it is written without sorting or nesting, which makes it the form stored on
+    /// the ingest hot path.
+    public func writeFlatDocument(to writer: inout JSONWriter) {
+        writer.byte(UInt8(ascii: "{"))
+        var first = true
+        if let timestamp {
+            writer.raw("\"@timestamp\":")
+            writer.string(timestamp.iso8601)
+            first = false
+        }
+        for (key, value) in fields {
+            if !first { writer.byte(UInt8(ascii: ",")) }
+            first = false
+            writer.string(key)
+            writer.byte(UInt8(ascii: ":"))
+            writer.value(value)
+        }
+        writer.byte(UInt8(ascii: "}"))
+    }
+
     /// Writes ``document(includeOriginal:)`` into `writer`.
     public func writeDocument(to writer: inout JSONWriter, includeOriginal: Bool) {
-        var entries: [(key: String, value: FieldValue)] = fields.map { ($0.key, $0.value) }
+        var entries: [(key: String, value: FieldValue)] = fields.map { (key: $0.key, value: $0.value) }
         if let timestamp { entries.append((ECSField.timestamp, .string(timestamp.iso8601))) }
         if includeOriginal { entries.append((ECSField.eventOriginal, .string(original))) }
         entries.sort { $0.key < $1.key }

@@ -8,22 +8,26 @@ enum Schema {
         ECSField.sourceFormat, ECSField.eventCode, ECSField.eventCategory, ECSField.eventAction, ECSField.eventOutcome,
         ECSField.eventModule, ECSField.hostName, ECSField.userName, ECSField.userDomain, ECSField.sourceIP,
         ECSField.destinationIP, ECSField.processName, ECSField.processExecutable, ECSField.processCommandLine,
-        ECSField.processParentName, ECSField.message,
+        ECSField.processParentName,
     ]
     static let textColumnNames = [
         "format", "event_code", "category", "action", "outcome", "module", "host_name", "user_name", "user_domain",
         "source_ip", "destination_ip", "process_name", "process_executable", "process_command_line",
-        "process_parent_name", "message",
+        "process_parent_name",
     ]
     /// Typed integer columns and the ECS fields they hold, in insert order.
     static let integerColumns: [String] = [ECSField.sourcePort, ECSField.destinationPort]
     static let integerColumnNames = ["source_port", "destination_port"]
 
+    /// Inserts the hot columns; a duplicate id is ignored (and then no document is inserted).
     static var insertSQL: String {
-        let columns = ["id", "ts"] + textColumnNames + integerColumnNames + ["doc", "original"]
+        let columns = ["id", "ts"] + textColumnNames + integerColumnNames
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         return "INSERT OR IGNORE INTO events(\(columns.joined(separator: ", "))) VALUES (\(placeholders))"
     }
+
+    /// Inserts the large columns, keyed by the rowid of the `events` row.
+    static let insertDocumentSQL = "INSERT INTO event_docs(rowid, message, doc, original) VALUES (?, ?, ?, ?)"
 
     struct Index {
         let name: String
@@ -46,7 +50,7 @@ enum Schema {
     static let columnDefinitions: String = {
         let text = textColumnNames.map { "\($0) TEXT" }
         let integers = integerColumnNames.map { "\($0) INTEGER" }
-        return (["rowid INTEGER PRIMARY KEY", "id BLOB NOT NULL", "ts INTEGER"] + text + integers + ["doc TEXT NOT NULL", "original TEXT NOT NULL"])
+        return (["rowid INTEGER PRIMARY KEY", "id BLOB NOT NULL", "ts INTEGER"] + text + integers)
             .joined(separator: ",\n    ")
     }()
 }
@@ -55,11 +59,16 @@ extension SQLiteEventStore {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
+            // The hot, indexed columns live in a narrow table so index builds and scans stay small; the message,
+            // the flattened ECS document and the original record live beside it under the same rowid.
             try db.execute(sql: "CREATE TABLE events(\n    \(Schema.columnDefinitions)\n)")
+            try db.execute(
+                sql: "CREATE TABLE event_docs(rowid INTEGER PRIMARY KEY, message TEXT, doc TEXT NOT NULL, original TEXT NOT NULL)"
+            )
             try db.execute(sql: "CREATE UNIQUE INDEX events_id ON events(id)")
             for index in Schema.secondaryIndexes { try db.execute(sql: index.createSQL) }
             try db.execute(
-                sql: "CREATE VIRTUAL TABLE events_fts USING fts5(message, content='events', content_rowid='rowid', tokenize='unicode61')"
+                sql: "CREATE VIRTUAL TABLE events_fts USING fts5(message, content='event_docs', content_rowid='rowid', tokenize='unicode61')"
             )
             try db.execute(sql: "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }

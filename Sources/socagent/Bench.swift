@@ -15,10 +15,15 @@ struct Bench: AsyncParsableCommand {
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write generated Winlogbeat 8 ECS JSON lines to a file.")
         @Option(help: "How many events.") var events = 1_000_000
+        @Option(help: "Document shape: ecs (after the Elastic pipeline, ~730 B) or raw (winlog.* only, ~330 B).") var shape = "ecs"
         @Argument(help: "The output file.") var output: String
 
+        func validate() throws {
+            if SyntheticEvents.Shape(rawValue: shape) == nil { throw ValidationError("--shape must be ecs or raw") }
+        }
+
         func run() throws {
-            let bytes = try SyntheticEvents().write(count: events, to: output)
+            let bytes = try SyntheticEvents(shape: SyntheticEvents.Shape(rawValue: shape) ?? .ecs).write(count: events, to: output)
             print("wrote \(Terminal.grouped(events)) events (\(bytes >> 20) MiB) to \(output)")
         }
     }
@@ -29,15 +34,43 @@ struct Bench: AsyncParsableCommand {
             abstract: "Generate events (or use --input), ingest them into a fresh store, report events/s, MB/s and peak RSS."
         )
         @Option(help: "How many events to generate.") var events = 1_000_000
+        @Option(help: "Document shape when generating: ecs (~730 B) or raw (~330 B).") var shape = "ecs"
         @Option(help: "Ingest this file instead of generating one.") var input: String?
         @Option(help: "Where to put the generated file and the store.") var directory = FileManager.default.temporaryDirectory.path
         @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Only parse (no store), to separate parsing from storage costs.") var parseOnly = false
+        @Flag(help: "Parse everything into memory first, then time the store alone (small inputs only).") var storeOnly = false
 
         func run() async throws {
-            let data = input ?? (directory as NSString).appendingPathComponent("socagent-bench-\(events).jsonl")
+            let data = input ?? (directory as NSString).appendingPathComponent("socagent-bench-\(shape)-\(events).jsonl")
             if input == nil && !FileManager.default.fileExists(atPath: data) {
                 Terminal.writeError("generating \(Terminal.grouped(events)) events into \(data)\n")
-                _ = try SyntheticEvents().write(count: events, to: data)
+                _ = try SyntheticEvents(shape: SyntheticEvents.Shape(rawValue: shape) ?? .ecs).write(count: events, to: data)
+            }
+            if parseOnly {
+                let started = ContinuousClock.now
+                var reader = try EventFileReader(path: data, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+                while try reader.nextBatch() != nil {}
+                let elapsed = ContinuousClock.now - started
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print("parsed \(Terminal.grouped(reader.summary.events)) events (\(reader.summary.bytes / 1_000_000) MB) in \(String(format: "%.2f", seconds)) s: \(Terminal.grouped(Int(Double(reader.summary.events) / seconds))) events/s, peak RSS \(Terminal.peakResidentBytes / 1_000_000) MB")
+                return
+            }
+            if storeOnly {
+                var reader = try EventFileReader(path: data, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+                var batches: [[SecurityEvent]] = []
+                while let batch = try reader.nextBatch() { batches.append(batch) }
+                let path = (directory as NSString).appendingPathComponent("socagent-store-only.db")
+                for suffix in ["", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                let store = try SQLiteEventStore(path: path)
+                let started = ContinuousClock.now
+                try await store.beginBulkLoad()
+                for batch in batches { _ = try await store.append(batch) }
+                let appended = ContinuousClock.now
+                try await store.finishBulkLoad()
+                let finished = ContinuousClock.now
+                print("store only: \(Terminal.grouped(reader.summary.events)) events appended in \(appended - started), indexes and full text in \(finished - appended)")
+                return
             }
             let storePath = (directory as NSString).appendingPathComponent("socagent-bench-\(ProcessInfo.processInfo.processIdentifier).db")
             defer {

@@ -7,9 +7,6 @@ public import SOCModel
 /// Winlogbeat event and the same event after Elastic's pipeline give the same fields; the document's own ECS fields
 /// then fill in whatever the normalizer did not set.
 enum ECSDocument {
-    /// Keys that are not copied from the document into fields: socagent sets them itself.
-    private static let reserved: Set<String> = [ECSField.timestamp, ECSField.eventOriginal, ECSField.message]
-
     static func event(_ root: JSONNode, id: EventIdentifier, original: String, context: ParseContext) throws(ParseError)
         -> SecurityEvent
     {
@@ -56,24 +53,50 @@ enum ECSDocument {
     }
 
     /// Copies leaf values into dotted fields that are not set yet. `winlog.event_data` is already mapped.
+    ///
+    /// The dotted name is built in a reusable byte buffer and becomes a `String` only when the field is new, since
+    /// most of a pipeline-processed document repeats what the normalizer already set.
     private static func flatten(_ node: JSONNode, prefix: String, into event: inout SecurityEvent) {
-        node.forEachMember { key, value in
-            let name = prefix.isEmpty ? key : prefix + "." + key
-            guard !reserved.contains(name), !name.hasPrefix("@metadata") else { return }
+        var path: [UInt8] = []
+        path.reserveCapacity(128)
+        flatten(node, path: &path, into: &event)
+    }
+
+    private static func flatten(_ node: JSONNode, path: inout [UInt8], into event: inout SecurityEvent) {
+        node.forEachMemberRaw { key, value in
+            let start = path.count
+            if start > 0 { path.append(UInt8(ascii: ".")) }
+            path.append(contentsOf: key)
+            defer { path.removeSubrange(start...) }
+            if start == 0, isSkippedTopLevel(key) { return }
+            if value.kind == .object {
+                if isSkippedWinlog(path) { return }
+                flatten(value, path: &path, into: &event)
+                return
+            }
+            if value.kind == .null { return }
+            let present = path.withUnsafeBufferPointer { event.fields.contains(utf8: $0) }
+            guard !present else { return }
+            let name = String(decoding: path, as: UTF8.self)
             switch value.kind {
-            case .object:
-                flatten(value, prefix: name, into: &event)
             case .array:
-                guard event[name] == nil else { return }
                 let texts = value.elements.compactMap(\.text)
                 if !texts.isEmpty { event[name] = .strings(texts) }
             case .integer:
-                if event[name] == nil, let number = value.integer { event[name] = .integer(number) }
-            case .null:
-                return
+                if let number = value.integer { event[name] = .integer(number) }
             default:
-                if event[name] == nil, let text = value.text { event[name] = .string(text) }
+                if let text = value.text { event[name] = .string(text) }
             }
         }
+    }
+
+    private static func isSkippedTopLevel(_ key: UnsafeRawBufferPointer) -> Bool {
+        // socagent sets these itself: @timestamp, message, @metadata (a Beats transport detail).
+        key.elementsEqual("@timestamp".utf8) || key.elementsEqual("message".utf8) || key.elementsEqual("@metadata".utf8)
+    }
+
+    private static func isSkippedWinlog(_ path: [UInt8]) -> Bool {
+        path.elementsEqual("winlog.event_data".utf8) || path.elementsEqual("winlog.user_data".utf8)
+            || path.elementsEqual("event.original".utf8)
     }
 }

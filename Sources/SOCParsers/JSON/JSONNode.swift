@@ -3,10 +3,10 @@
 /// Nodes are cheap to copy and decode lazily. They are valid only while the scanned buffer is.
 public struct JSONNode {
     let bytes: UnsafeRawBufferPointer
-    let tokens: [JSONToken]
+    let tokens: UnsafeMutablePointer<JSONToken>
     let index: Int
 
-    init(bytes: UnsafeRawBufferPointer, tokens: [JSONToken], index: Int) {
+    init(bytes: UnsafeRawBufferPointer, tokens: UnsafeMutablePointer<JSONToken>, index: Int) {
         self.bytes = bytes
         self.tokens = tokens
         self.index = index
@@ -100,6 +100,27 @@ public struct JSONNode {
         while child < end {
             let valueIndex = child + 1
             try body(decodeString(tokens[child]), JSONNode(bytes: bytes, tokens: tokens, index: valueIndex))
+            child = Int(tokens[valueIndex].next)
+        }
+    }
+
+    /// Calls `body` with each member's raw (still escaped) name bytes and value, without decoding names.
+    ///
+    /// Names with escape sequences are decoded first, so `body` always sees the real name.
+    func forEachMemberRaw(_ body: (UnsafeRawBufferPointer, JSONNode) -> Void) {
+        guard token.kind == .object else { return }
+        var child = index + 1
+        let end = Int(token.next)
+        while child < end {
+            let keyToken = tokens[child]
+            let valueIndex = child + 1
+            let value = JSONNode(bytes: bytes, tokens: tokens, index: valueIndex)
+            if keyToken.escaped {
+                var decoded = Array(decodeString(keyToken).utf8)
+                decoded.withUnsafeMutableBytes { body(UnsafeRawBufferPointer($0), value) }
+            } else {
+                body(UnsafeRawBufferPointer(rebasing: bytes[Int(keyToken.start) + 1..<Int(keyToken.end) - 1]), value)
+            }
             child = Int(tokens[valueIndex].next)
         }
     }

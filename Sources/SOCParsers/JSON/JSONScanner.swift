@@ -14,14 +14,13 @@
 /// A scanner is reused from record to record so its tape is allocated once.
 public struct JSONScanner {
     /// The tape of the last scanned document.
-    public private(set) var tokens: [JSONToken] = []
+    var tokens = TokenTape()
     /// The deepest nesting accepted; deeper documents are rejected rather than risking the stack or the time budget.
     public var maximumDepth = 256
     private var containerStack: [Int32] = []
 
     /// Creates a scanner.
     public init() {
-        tokens.reserveCapacity(256)
         containerStack.reserveCapacity(32)
     }
 
@@ -43,7 +42,7 @@ public struct JSONScanner {
         if position < count {
             throw JSONSyntaxError(offset: position, reason: "unexpected \(describe(base[position])) after the JSON value")
         }
-        return JSONNode(bytes: bytes, tokens: tokens, index: 0)
+        return JSONNode(bytes: bytes, tokens: tokens.pointer, index: 0)
     }
 
     @inline(__always)
@@ -287,6 +286,39 @@ public struct JSONScanner {
 func memcmpEqual(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Bool {
     for index in 0..<count where lhs[index] != rhs[index] { return false }
     return true
+}
+
+/// The scanner's tape: a growable buffer of tokens with a stable address between scans, so nodes can point into
+/// it without reference counting (the hot path reads millions of nodes).
+final class TokenTape {
+    private(set) var pointer: UnsafeMutablePointer<JSONToken>
+    private var capacity = 1024
+    private(set) var count = 0
+
+    init() { pointer = .allocate(capacity: capacity) }
+
+    deinit { pointer.deallocate() }
+
+    func removeAll(keepingCapacity: Bool) { count = 0 }
+
+    @inline(__always)
+    func append(_ token: JSONToken) {
+        if count == capacity {
+            let larger = UnsafeMutablePointer<JSONToken>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: pointer, count: count)
+            pointer.deallocate()
+            pointer = larger
+            capacity *= 2
+        }
+        (pointer + count).initialize(to: token)
+        count += 1
+    }
+
+    @inline(__always)
+    subscript(index: Int) -> JSONToken {
+        get { pointer[index] }
+        set { pointer[index] = newValue }
+    }
 }
 
 /// One value on a ``JSONScanner`` tape.

@@ -56,13 +56,14 @@ public enum WindowsEventNormalizer {
         let module: String?
 
         init(channel: String?, provider: String?) {
-            let channel = channel?.lowercased() ?? ""
-            let provider = provider?.lowercased() ?? ""
-            isSysmon = channel.contains("sysmon") || provider.contains("sysmon")
-            isSecurity = channel == "security" || provider == "microsoft-windows-security-auditing"
-                || provider == "microsoft-windows-eventlog"
-            isSystem = channel == "system"
-            isPowerShell = channel.contains("powershell") || provider.contains("powershell")
+            let channel = channel ?? ""
+            let provider = provider ?? ""
+            isSysmon = channel.asciiCaseInsensitiveContains("sysmon") || provider.asciiCaseInsensitiveContains("sysmon")
+            isSecurity = channel.asciiCaseInsensitiveEquals("security")
+                || provider.asciiCaseInsensitiveEquals("microsoft-windows-security-auditing")
+                || provider.asciiCaseInsensitiveEquals("microsoft-windows-eventlog")
+            isSystem = channel.asciiCaseInsensitiveEquals("system")
+            isPowerShell = channel.asciiCaseInsensitiveContains("powershell") || provider.asciiCaseInsensitiveContains("powershell")
             module =
                 isSysmon ? "sysmon"
                 : isSecurity ? "security"
@@ -444,14 +445,28 @@ public enum WindowsEventNormalizer {
 
     /// Fills `related.ip`, `related.user` and `related.hash` from the fields already set.
     static func addRelated(_ event: inout SecurityEvent) {
-        for field in [ECSField.sourceIP, ECSField.destinationIP] { event.append(ECSField.relatedIP, event.string(field)) }
-        for field in [ECSField.userName, "user.effective.name", ECSField.userTargetName] {
-            event.append(ECSField.relatedUser, event.string(field))
+        addRelated(&event, ECSField.relatedIP, from: [ECSField.sourceIP, ECSField.destinationIP])
+        addRelated(&event, ECSField.relatedUser, from: [ECSField.userName, "user.effective.name", ECSField.userTargetName])
+        addRelated(
+            &event,
+            ECSField.relatedHash,
+            from: [
+                ECSField.processHashMD5, ECSField.processHashSHA1, ECSField.processHashSHA256, ECSField.fileHashMD5,
+                ECSField.fileHashSHA1, ECSField.fileHashSHA256,
+            ]
+        )
+    }
+
+    private static func addRelated(_ event: inout SecurityEvent, _ related: String, from fields: [String]) {
+        var values: [String] = []
+        for field in fields {
+            if let value = event.string(field), !values.contains(value) { values.append(value) }
         }
-        for algorithm in ["md5", "sha1", "sha256"] {
-            event.append(ECSField.relatedHash, event.string("process.hash." + algorithm))
-            event.append(ECSField.relatedHash, event.string("file.hash." + algorithm))
+        guard !values.isEmpty else { return }
+        if let existing = event[related]?.stringValues {
+            for value in existing where !values.contains(value) { values.append(value) }
         }
+        event[related] = .strings(values)
     }
 
     static func baseName(_ path: String) -> String {
@@ -580,6 +595,38 @@ extension SecurityEvent {
     /// Adds a second category (`file` for share access, `library` for image loads).
     mutating func categoryAppend(_ category: String) {
         append(ECSField.eventCategory, category)
+    }
+}
+
+extension String {
+    /// Whether the string equals `other` ignoring ASCII case (`other` must be lowercase ASCII).
+    func asciiCaseInsensitiveEquals(_ other: StaticString) -> Bool {
+        guard utf8.count == other.utf8CodeUnitCount else { return false }
+        var index = 0
+        for byte in utf8 {
+            let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if lower != other.utf8Start[index] { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether the string contains `needle` ignoring ASCII case (`needle` must be lowercase ASCII).
+    func asciiCaseInsensitiveContains(_ needle: StaticString) -> Bool {
+        let count = needle.utf8CodeUnitCount
+        let bytes = Array(utf8)
+        guard bytes.count >= count else { return false }
+        let first = needle.utf8Start[0]
+        outer: for start in 0...(bytes.count - count) {
+            guard bytes[start] | 0x20 == first else { continue }
+            for offset in 1..<count {
+                let byte = bytes[start + offset]
+                let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                if lower != needle.utf8Start[offset] { continue outer }
+            }
+            return true
+        }
+        return false
     }
 }
 

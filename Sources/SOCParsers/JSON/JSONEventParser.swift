@@ -20,6 +20,12 @@ public struct JSONEventParser: LogParser {
         context: inout ParseContext,
         into events: inout [SecurityEvent]
     ) throws(ParseError) {
+        var first = 0
+        while first < record.count, record[first] == 0x20 || record[first] == 0x09 { first += 1 }
+        if first == record.count { return }  // a blank line
+        guard record[first] == UInt8(ascii: "{") else {
+            throw ParseError("expected a JSON object, found \(JSONEventParser.describe(record[first]))", column: first + 1)
+        }
         let root: JSONNode
         do {
             root = try scanner.scan(record)
@@ -51,6 +57,12 @@ public struct JSONEventParser: LogParser {
             event.set(ECSField.logFilePath, context.path)
             events.append(event)
         }
+    }
+}
+
+extension JSONEventParser {
+    static func describe(_ byte: UInt8) -> String {
+        byte >= 0x21 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16, uppercase: true))"
     }
 }
 

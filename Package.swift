@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "socagentTests",
-            dependencies: ["SOCModel"],
+            dependencies: ["socagent"],
             swiftSettings: strictSettings
         ),
     ]

@@ -229,7 +229,7 @@ public final class SQLiteEventStore: EventStore {
             let first: Int64? = range?[0]
             let last: Int64? = range?[1]
             // sshd's own "Failed …" line counts an attempt; PAM's line for the same attempt is not counted again.
-            let failure = "category LIKE '%authentication%' AND outcome = 'failure' AND NOT (action LIKE 'pam_auth_failure%' AND process_name = 'sshd')"
+            let failure = "category LIKE '%authentication%' AND outcome = 'failure' AND NOT (coalesce(action, '') LIKE 'pam_auth_failure%' AND coalesce(process_name, '') = 'sshd')"
             return StoreStatistics(
                 events: total,
                 firstSeen: first.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },

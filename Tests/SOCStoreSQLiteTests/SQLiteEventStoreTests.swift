@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import SOCModel
+import SOCStore
+import Testing
+
+@testable import SOCStoreSQLite
+
+@Suite struct SQLiteEventStoreTests {
+    private func event(_ line: String, code: String = "4625", ip: String? = "45.142.212.61", user: String? = "admin") -> SecurityEvent {
+        var event = SecurityEvent(
+            id: EventIdentifier(record: line),
+            timestamp: Timestamp(year: 2024, month: 2, day: 4, hour: 10),
+            original: line
+        )
+        event[ECSField.sourceFormat] = .string("text")
+        event[ECSField.eventCode] = .string(code)
+        event[ECSField.eventCategory] = .strings(["authentication"])
+        event[ECSField.eventOutcome] = .string("failure")
+        event.set(ECSField.sourceIP, ip)
+        event.set(ECSField.userName, user)
+        event.set(ECSField.hostName, "dc01")
+        event[ECSField.sourcePort] = .integer(51234)
+        event[ECSField.message] = .string(line)
+        return event
+    }
+
+    private func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("socagent-store-\(UUID().uuidString).db").path
+    }
+
+    @Test func appendsAndSkipsEventsAlreadyStored() async throws {
+        let store = try SQLiteEventStore(path: ":memory:")
+        let events = (0..<100).map { event("Failed login attempt \($0) from 45.142.212.61 for user 'admin'") }
+        #expect(try await store.append(events) == AppendResult(inserted: 100, duplicates: 0))
+        #expect(try await store.append(Array(events.prefix(10)) + [event("new line")]) == AppendResult(inserted: 1, duplicates: 10))
+        #expect(try await store.count() == 101)
+    }
+
+    @Test func keepsTheDocumentAndTheOriginalRecord() async throws {
+        let store = try SQLiteEventStore(path: ":memory:")
+        let stored = event("Feb  4 10:00:00 host sshd[1]: Failed password for admin from 45.142.212.61 port 51234 ssh2")
+        _ = try await store.append([stored])
+        let fetched = try #require(try await store.events(ids: [stored.id]).first)
+        #expect(fetched.id == stored.id)
+        #expect(fetched.timestamp == stored.timestamp)
+        #expect(fetched.original == stored.original)
+        let document = try #require(fetched.string("socagent.document"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any])
+        #expect(object["source.ip"] as? String == "45.142.212.61")
+        #expect(object["source.port"] as? Int == 51234)
+        #expect(object["event.category"] as? [String] == ["authentication"])
+        #expect(object["@timestamp"] as? String == "2024-02-04T10:00:00.000Z")
+    }
+
+    @Test func hostileValuesAreStoredVerbatimNeverExecuted() async throws {
+        let store = try SQLiteEventStore(path: ":memory:")
+        let hostile = "admin'); DROP TABLE events; --"
+        _ = try await store.append([event("line with hostile user", user: hostile), event("a second line", ip: "10.0.0.1\"; DELETE FROM events")])
+        #expect(try await store.count() == 2)
+        let users = try await store.database.read { db in try String.fetchAll(db, sql: "SELECT user_name FROM events ORDER BY rowid") }
+        #expect(users == [hostile, "admin"])
+        // A non-address source is not put in the typed IP column by the parsers; the store keeps whatever it is given.
+        let statistics = try await store.statistics(top: 5)
+        #expect(statistics.failedLoginUsers.contains(StoreStatistics.Count(value: hostile, count: 1)))
+    }
+
+    @Test func bulkLoadsRebuildIndexesAndIndexMessagesForFullTextSearch() async throws {
+        let store = try SQLiteEventStore(path: ":memory:")
+        try await store.beginBulkLoad()
+        let indexesDuringLoad = try await store.database.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND name NOT LIKE 'sqlite_%'")
+        }
+        #expect(indexesDuringLoad == ["events_id"])
+        _ = try await store.append([event("powershell -enc SQBFAFgA from 10.0.0.5"), event("mimikatz sekurlsa::logonpasswords")])
+        try await store.finishBulkLoad()
+        let indexes = try await store.database.read { db in
+            try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"))
+        }
+        #expect(indexes.isSuperset(of: Set(Schema.secondaryIndexes.map(\.name) + ["events_id"])))
+        let matches = try await store.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", arguments: ["mimikatz"])
+        }
+        #expect(matches == 1)
+        // Appends outside a bulk load keep the full-text index current on their own.
+        _ = try await store.append([event("another mimikatz run")])
+        let later = try await store.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", arguments: ["mimikatz"])
+        }
+        #expect(later == 2)
+    }
+
+    @Test func summarizesWhatIsStored() async throws {
+        let store = try SQLiteEventStore(path: ":memory:")
+        var events = (0..<5).map { event("fail \($0)", ip: "45.142.212.61") }
+        events += (0..<2).map { event("other \($0)", ip: "10.0.0.9", user: "root") }
+        _ = try await store.append(events)
+        let statistics = try await store.statistics(top: 1)
+        #expect(statistics.events == 7)
+        #expect(statistics.failedLoginSources == [StoreStatistics.Count(value: "45.142.212.61", count: 5)])
+        #expect(statistics.categories == [StoreStatistics.Count(value: "authentication", count: 7)])
+        #expect(statistics.firstSeen == "2024-02-04T10:00:00.000Z")
+    }
+
+    @Test func persistsAcrossReopening() async throws {
+        let path = temporaryPath()
+        defer { for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        do {
+            let store = try SQLiteEventStore(path: path)
+            _ = try await store.append([event("kept across runs")])
+        }
+        let reopened = try SQLiteEventStore(path: path)
+        #expect(try await reopened.count() == 1)
+        #expect(try await reopened.append([event("kept across runs")]) == AppendResult(inserted: 0, duplicates: 1))
+    }
+
+    @Test func anUnwritableLocationIsACleanError() throws {
+        #expect {
+            _ = try SQLiteEventStore(path: "/nonexistent-directory/socagent.db")
+        } throws: { error in
+            guard let error = error as? EventStoreError else { return false }
+            return error.kind == .cannotOpen && error.description.contains("/nonexistent-directory/socagent.db")
+        }
+        let notAStore = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: notAStore) }
+        try Data("this is not a database, just text that is long enough to look like a header".utf8).write(to: URL(fileURLWithPath: notAStore))
+        #expect(throws: EventStoreError.self) { _ = try SQLiteEventStore(path: notAStore) }
+    }
+}

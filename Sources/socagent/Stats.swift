@@ -40,7 +40,7 @@ struct Stats: AsyncParsableCommand {
 enum StatisticsRenderer {
     static func render(_ statistics: StoreStatistics, title: String) -> String {
         var lines = ["\(title): \(Terminal.grouped(statistics.events)) events"]
-        if let first = statistics.firstSeen, let last = statistics.lastSeen { lines.append("  time range   \(first) … \(last)") }
+        if let first = statistics.firstSeen, let last = statistics.lastSeen { lines.append("  \("time range".padding(toLength: 20, withPad: " ", startingAt: 0)) \(first) … \(last)") }
         func row(_ label: String, _ counts: [StoreStatistics.Count]) {
             guard !counts.isEmpty else { return }
             let values = counts.map { "\($0.value) (\(Terminal.grouped($0.count)))" }.joined(separator: ", ")

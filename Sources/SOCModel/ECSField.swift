@@ -93,12 +93,13 @@ public enum ECSField {
 
     /// The ECS name for a Windows event data field, with dots in hostile or odd names made safe.
     public static func eventData(_ name: String) -> String {
-        winlogEventDataPrefix + (name.contains(".") ? name.replacingDotsWithUnderscores() : name)
+        winlogEventDataPrefix + component(name)
     }
-}
 
-extension String {
-    fileprivate func replacingDotsWithUnderscores() -> String {
-        String(unicodeScalars.map { $0 == "." ? "_" : Character($0) })
+    /// A name made safe for use as one component of a dotted field name: dots become underscores, so a hostile
+    /// name such as `a.b` cannot reach into another field's path.
+    public static func component(_ name: String) -> String {
+        guard name.utf8.contains(UInt8(ascii: ".")) else { return name }
+        return String(String.UnicodeScalarView(name.unicodeScalars.map { $0 == "." ? "_" : $0 }))
     }
 }

@@ -62,6 +62,16 @@ public struct SecurityEvent: Hashable, Sendable {
         fields[field] = .strings(values)
     }
 
+    /// Makes sure `event.kind`, `event.action` and `event.outcome` are set, so queries never depend on the format:
+    /// `event.outcome` becomes `unknown` (an ECS value) when the record does not say, and `event.action` falls back
+    /// to `fallbackAction`. `event.category` is left to the parsers, which set it whenever the event belongs to an
+    /// ECS category; an unclassified event has none rather than a wrong one.
+    public mutating func completeClassification(fallbackAction: String) {
+        fields.setIfAbsent(ECSField.eventKind, .string("event"))
+        fields.setIfAbsent(ECSField.eventAction, .string(fallbackAction))
+        fields.setIfAbsent(ECSField.eventOutcome, .string("unknown"))
+    }
+
     /// `event.category`.
     public var categories: [String] { fields[ECSField.eventCategory]?.stringValues ?? [] }
     /// `event.outcome`.

@@ -43,6 +43,16 @@ import Testing
         #expect(expectedLines.count == actualLines.count)
     }
 
+    @Test("Every parser sets event.kind, event.action and event.outcome on every event")
+    func everyEventIsClassified() throws {
+        for testCase in Self.cases {
+            for event in try Support.read(Support.fixture("\(testCase.folder)/\(testCase.input)")).events {
+                #expect(event.action != nil && event.outcome != nil && event.string(ECSField.eventKind) != nil, "\(testCase.folder): \(event.original)")
+                #expect(["success", "failure", "unknown"].contains(event.outcome ?? ""))
+            }
+        }
+    }
+
     @Test("Every event has a stable id, and reading the same input twice gives the same ids")
     func identifiersAreStable() throws {
         for testCase in Self.cases {

@@ -36,7 +36,7 @@ enum ECSDocument {
             event[ECSField.sourceFormat] = .string(LogFormat.ecs.name)
             event.set(ECSField.message, root["message"]?.text)
         }
-        flatten(root, prefix: "", into: &event)
+        flatten(root, into: &event)
         if event[ECSField.eventCategory] == nil, let message = event.string(ECSField.message) {
             // Filebeat without its ingest pipeline ships the raw syslog line: read it as syslog.
             if let parsed = SyslogLine.parse(message, context: context) {
@@ -49,6 +49,7 @@ enum ECSDocument {
             event[ECSField.eventCategory] = .strings([single])
         }
         WindowsEventNormalizer.addRelated(&event)
+        event.completeClassification(fallbackAction: event.string(ECSField.processName).map { $0.lowercased() } ?? "log-event")
         return event
     }
 
@@ -56,7 +57,7 @@ enum ECSDocument {
     ///
     /// The dotted name is built in a reusable byte buffer and becomes a `String` only when the field is new, since
     /// most of a pipeline-processed document repeats what the normalizer already set.
-    private static func flatten(_ node: JSONNode, prefix: String, into event: inout SecurityEvent) {
+    private static func flatten(_ node: JSONNode, into event: inout SecurityEvent) {
         var path: [UInt8] = []
         path.reserveCapacity(128)
         flatten(node, path: &path, into: &event)

@@ -43,8 +43,9 @@ public struct JSONNode {
             let keyToken = tokens[child]
             let valueIndex = child + 1
             if !keyToken.escaped, Int(keyToken.end - keyToken.start) - 2 == keyCount {
-                let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + Int(keyToken.start) + 1
-                if memcmpEqual(base, keyStart, keyCount) {
+                if let start = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                    memcmpEqual(start + Int(keyToken.start) + 1, keyStart, keyCount)
+                {
                     return JSONNode(bytes: bytes, tokens: tokens, index: valueIndex)
                 }
             } else if keyToken.escaped, decodeString(keyToken) == key.description {
@@ -74,8 +75,11 @@ public struct JSONNode {
 
     private func rawStringEquals(_ keyToken: JSONToken, _ key: [UInt8]) -> Bool {
         guard Int(keyToken.end - keyToken.start) - 2 == key.count else { return false }
-        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + Int(keyToken.start) + 1
-        return key.withUnsafeBufferPointer { memcmpEqual(base, $0.baseAddress!, key.count) }
+        guard let start = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        return key.withUnsafeBufferPointer { keyBytes in
+            guard let keyBase = keyBytes.baseAddress else { return true }  // an empty key equals an empty name
+            return memcmpEqual(start + Int(keyToken.start) + 1, keyBase, key.count)
+        }
     }
 
     /// The members of an object, in document order: `(name, value)`.

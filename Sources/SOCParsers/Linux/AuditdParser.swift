@@ -45,7 +45,7 @@ public struct AuditdParser: LogParser {
         var values: [String: String] = [:]
         for (key, value) in pairs where key != "type" && !(key == "msg" && value.hasPrefix("audit(")) {
             values[key] = value
-            event.set("auditd.log." + key.replacingDots(), value)
+            event.set("auditd.log." + ECSField.component(key), value)
         }
         event.set(ECSField.hostName, values["node"] ?? values["hostname"].flatMap { IPAddressText.isIP($0) || $0 == "?" ? nil : $0 })
         event.set(ECSField.userName, values["acct"])
@@ -97,6 +97,7 @@ public struct AuditdParser: LogParser {
         }
         event.set(ECSField.message, text)
         WindowsEventNormalizer.addRelated(&event)
+        event.completeClassification(fallbackAction: type.lowercased())
         events.append(event)
     }
 

@@ -198,6 +198,7 @@ public struct SyslogParser: LogParser {
         event.set(ECSField.logFilePath, context.path)
         AuthMessageInterpreter.interpret(parsed.program, parsed.message, into: &event)
         WindowsEventNormalizer.addRelated(&event)
+        event.completeClassification(fallbackAction: parsed.program.isEmpty ? "syslog-message" : baseProgram(parsed.program).lowercased())
         events.append(event)
     }
 

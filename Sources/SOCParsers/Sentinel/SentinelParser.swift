@@ -82,12 +82,13 @@ enum SentinelParser {
                 event.set(ECSField.message, row.first("Message", "AuditdMessage", "Description", "RenderedDescription", "Activity"))
             }
             for column in row.columns where !column.value.isEmpty && !column.name.isEmpty {
-                event.setIfMissing("sentinel." + column.name.replacingDots(), column.value)
+                event.setIfMissing("sentinel." + ECSField.component(column.name), column.value)
             }
         }
         if let table = type { event.set(ECSField.eventDataset, "sentinel." + table) }
         event.set(ECSField.logFilePath, context.path)
         WindowsEventNormalizer.addRelated(&event)
+        event.completeClassification(fallbackAction: type.map { "sentinel-" + $0 } ?? "sentinel-row")
         return event
     }
 
@@ -220,12 +221,5 @@ enum SentinelParser {
         case "critical": 99
         default: nil
         }
-    }
-}
-
-extension String {
-    /// The name with dots made safe for use as one component of a dotted field name.
-    func replacingDots() -> String {
-        contains(".") ? String(map { $0 == "." ? "_" : $0 }) : self
     }
 }

@@ -46,6 +46,7 @@ public struct GenericTextParser: LogParser {
         for hash in found.hashes { event.append(ECSField.relatedHash, hash) }
         for user in found.users { event.append(ECSField.relatedUser, user) }
         WindowsEventNormalizer.addRelated(&event)
+        event.completeClassification(fallbackAction: "log-line")
         events.append(event)
     }
 

@@ -45,6 +45,7 @@ public enum WindowsEventNormalizer {
         }
         if event[ECSField.userID] == nil, event[ECSField.userName] == nil { event.set(ECSField.userID, record.userSID) }
         addRelated(&event)
+        event.completeClassification(fallbackAction: "event-\(record.eventID)")
         return event
     }
 

@@ -21,7 +21,7 @@ public struct IngestService: Sendable {
         /// The largest record accepted.
         public var maximumRecordBytes = 4 << 20
         /// Events per store batch.
-        public var batchSize = 8192
+        public var batchSize = 4096
 
         /// Creates a request.
         public init(paths: [String], format: LogFormat? = nil, options: ParseContext.Options) {

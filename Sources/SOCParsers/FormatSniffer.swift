@@ -50,8 +50,8 @@ public enum FormatSniffer {
         var scanner = JSONScanner()
         let firstLine = sampleLines(body, count: 1).first ?? body
         // A whole object on the first line means JSON lines; otherwise the input is one document or an array.
-        if body[0] == UInt8(ascii: "{"), let root = try? scanner.scan(firstLine) {
-            return format(of: JSONShape.detect(root)).with(framing: .lines)
+        if body[0] == UInt8(ascii: "{"), let shape = try? scanner.withRoot(of: firstLine, JSONShape.detect) {
+            return format(of: shape).with(framing: .lines)
         }
         // Frame the first record of a document to see its shape.
         var framer = Framer(.jsonValues)
@@ -64,8 +64,8 @@ public enum FormatSniffer {
                 continue
             case .record(let length, _, _):
                 let record = UnsafeRawBufferPointer(rebasing: rest[0..<length])
-                if let root = try? scanner.scan(record) {
-                    return format(of: JSONShape.detect(root)).with(framing: .jsonValues)
+                if let shape = try? scanner.withRoot(of: record, JSONShape.detect) {
+                    return format(of: shape).with(framing: .jsonValues)
                 }
             default: break
             }

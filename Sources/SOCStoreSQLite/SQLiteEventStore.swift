@@ -20,10 +20,13 @@ public final class SQLiteEventStore: EventStore {
     /// Settings for the store.
     public struct Configuration: Sendable {
         /// SQLite's page cache, in KiB.
-        public var cacheKiB = 65_536
+        public var cacheKiB = 32_768
         /// Stores holding fewer events than this drop their secondary indexes during a bulk load and rebuild them
         /// after, which is faster than maintaining them row by row.
         public var rebuildIndexesBelow = 2_000_000
+        /// During a bulk load, events are committed in transactions of about this many. Large transactions matter:
+        /// the id index takes random inserts, and a rollback journal copies each index page once per transaction.
+        public var bulkTransactionEvents = 500_000
         /// Creates a configuration.
         public init() {}
     }
@@ -33,6 +36,7 @@ public final class SQLiteEventStore: EventStore {
     /// Where the store lives (`:memory:` for an in-memory store).
     public let path: String
     private let configuration: Configuration
+    private let bulk = BulkLoadState()
 
     /// Opens or creates a store.
     /// - Parameters:
@@ -44,6 +48,8 @@ public final class SQLiteEventStore: EventStore {
         self.configuration = configuration
         var config = GRDB.Configuration()
         config.busyMode = .timeout(10)
+        // A bulk load keeps one transaction open across appends (see `bulkTransactionEvents`).
+        config.allowsUnsafeTransactions = true
         let cacheKiB = configuration.cacheKiB
         config.prepareDatabase { db in
             // A rollback journal: bulk appends touch few existing pages, so it writes far less than WAL would.
@@ -66,10 +72,26 @@ public final class SQLiteEventStore: EventStore {
     /// Stores events, skipping any whose identifier is already stored.
     public func append(_ events: [SecurityEvent]) async throws -> AppendResult {
         guard !events.isEmpty else { return AppendResult() }
+        let bulk = self.bulk
+        let transactionEvents = configuration.bulkTransactionEvents
         do {
-            return try await database.write { db in
+            return try await database.writeWithoutTransaction { db in
+                // `bulk` is only touched on this serialized writer queue.
+                guard bulk.active else {
+                    var result = AppendResult()
+                    try db.inTransaction {
+                        result = try Self.insert(events, into: db)
+                        try Self.indexFullText(db)
+                        return .commit
+                    }
+                    return result
+                }
                 let result = try Self.insert(events, into: db)
-                if try Self.metaValue("bulk_load", db) == nil { try Self.indexFullText(db) }
+                bulk.pending += events.count
+                if bulk.pending >= transactionEvents {
+                    try db.execute(sql: "COMMIT; BEGIN IMMEDIATE")
+                    bulk.pending = 0
+                }
                 return result
             }
         } catch let error as DatabaseError {
@@ -77,11 +99,16 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Drops secondary indexes when the store is small enough that rebuilding them is cheaper than maintaining them.
+    /// Starts a bulk load: one long transaction, and no secondary indexes while the store is small enough that
+    /// rebuilding them is cheaper than maintaining them.
     public func beginBulkLoad() async throws {
         let threshold = configuration.rebuildIndexesBelow
+        let bulk = self.bulk
         try await writeOrThrow { db in
-            try Self.setMeta("bulk_load", "1", db)
+            guard !bulk.active else { return }
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            bulk.active = true
+            bulk.pending = 0
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0
             if count < threshold {
                 for index in Schema.secondaryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
@@ -89,19 +116,22 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Rebuilds the secondary indexes and brings the full-text index up to date.
+    /// Ends a bulk load: rebuilds the secondary indexes, brings the full-text index up to date and commits.
     public func finishBulkLoad() async throws {
+        let bulk = self.bulk
         try await writeOrThrow { db in
+            if !bulk.active { try db.execute(sql: "BEGIN IMMEDIATE") }
             for index in Schema.secondaryIndexes { try db.execute(sql: index.createSQL) }
             try Self.indexFullText(db)
-            try db.execute(sql: "DELETE FROM meta WHERE key = 'bulk_load'")
+            try db.execute(sql: "COMMIT")
+            bulk.active = false
             try db.execute(sql: "PRAGMA optimize")
         }
     }
 
     private func writeOrThrow(_ body: @Sendable @escaping (Database) throws -> Void) async throws {
         do {
-            try await database.write(body)
+            try await database.writeWithoutTransaction(body)
         } catch let error as DatabaseError {
             throw EventStoreError(.writeFailed, "\(path): \(error.message ?? "SQLite error \(error.resultCode)")")
         }
@@ -174,10 +204,6 @@ public final class SQLiteEventStore: EventStore {
             arguments: [watermark]
         )
         try setMeta("fts_rowid", String(last), db)
-    }
-
-    private static func metaValue(_ key: String, _ db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
     }
 
     private static func setMeta(_ key: String, _ value: String, _ db: Database) throws {
@@ -262,6 +288,15 @@ public final class SQLiteEventStore: EventStore {
         event["socagent.document"] = .string(row["doc"])
         return event
     }
+}
+
+/// Whether a bulk load's transaction is open, and how many events it holds.
+///
+/// `@unchecked Sendable`: it is read and written only inside `database.write…` closures, which GRDB runs one at a
+/// time on the store's serialized writer queue; that queue is the lock.
+private final class BulkLoadState: @unchecked Sendable {
+    var active = false
+    var pending = 0
 }
 
 private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -5,7 +5,7 @@ import Testing
     private func scan<T>(_ text: String, _ body: (JSONNode) throws -> T) throws -> T {
         var scanner = JSONScanner()
         let bytes = Array(text.utf8)
-        return try bytes.withUnsafeBytes { buffer in try body(try scanner.scan(buffer)) }
+        return try bytes.withUnsafeBytes { buffer in try scanner.withRoot(of: buffer, body) }
     }
 
     private func error(_ text: String) -> JSONSyntaxError? {
@@ -98,7 +98,7 @@ import Testing
         var scanner = JSONScanner()
         for index in 0..<1000 {
             let bytes = Array(#"{"i":\#(index),"s":"x"}"#.utf8)
-            let value = try bytes.withUnsafeBytes { try scanner.scan($0)["i"]?.integer }
+            let value = try bytes.withUnsafeBytes { try scanner.withRoot(of: $0) { $0["i"]?.integer } }
             #expect(value == Int64(index))
         }
     }

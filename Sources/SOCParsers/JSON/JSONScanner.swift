@@ -7,8 +7,9 @@
 /// ```swift
 /// var scanner = JSONScanner()
 /// try bytes.withUnsafeBytes { buffer in
-///     let root = try scanner.scan(buffer)
-///     root["Event"]?["System"]?["EventID"]?.text  // "4625"
+///     try scanner.withRoot(of: buffer) { root in
+///         root["Event"]?["System"]?["EventID"]?.text  // "4625"
+///     }
 /// }
 /// ```
 /// A scanner is reused from record to record so its tape is allocated once.
@@ -24,7 +25,19 @@ public struct JSONScanner {
         containerStack.reserveCapacity(32)
     }
 
+    /// Scans `bytes` and calls `body` with the root value, keeping the tape alive for the duration of the call.
+    ///
+    /// Prefer this to ``scan(_:)`` when the scanner is a local variable: a node points into the scanner's tape
+    /// without owning it.
+    public mutating func withRoot<T>(of bytes: UnsafeRawBufferPointer, _ body: (JSONNode) throws -> T) throws -> T {
+        let root = try scan(bytes)
+        return try withExtendedLifetime(tokens) { try body(root) }
+    }
+
     /// Scans one JSON value that fills `bytes` (surrounding whitespace allowed).
+    ///
+    /// The returned node points into this scanner's tape without owning it: keep the scanner alive (a stored
+    /// property, or ``withRoot(of:_:)``) while the node is used, and do not scan again until it is no longer needed.
     ///
     /// - Parameter bytes: UTF-8 text. It must stay valid while the returned node is used.
     /// - Returns: The root value.

@@ -54,6 +54,23 @@ public struct ECSFields: Sequence, Sendable, Hashable, ExpressibleByDictionaryLi
         }
     }
 
+    /// The value of a field named by a ``FieldKey``, whose hash was computed once.
+    public subscript(key: FieldKey) -> FieldValue? {
+        let mask = slots.count - 1
+        var slot = Int(key.hash) & mask
+        while true {
+            let index = Int(slots[slot])
+            if index < 0 { return nil }
+            if entries[index].hash == key.hash, entries[index].key == key.name { return entries[index].value }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Calls `body` with each field in insertion order (cheaper than iterating the sequence).
+    public func forEach(_ body: (String, FieldValue) throws -> Void) rethrows {
+        for entry in entries { try body(entry.key, entry.value) }
+    }
+
     /// Sets a field only when it has no value yet; returns whether it was set.
     @discardableResult
     public mutating func setIfAbsent(_ key: String, _ value: FieldValue) -> Bool {
@@ -163,6 +180,20 @@ public struct ECSFields: Sequence, Sendable, Hashable, ExpressibleByDictionaryLi
         state = (state ^ tail) &* 0x94D0_49BB_1331_11EB
         state ^= state >> 32
         return UInt32(truncatingIfNeeded: state)
+    }
+}
+
+/// A field name with its hash computed once, for code that looks the same fields up in every event.
+public struct FieldKey: Sendable, Hashable {
+    /// The dotted ECS name.
+    public let name: String
+    let hash: UInt32
+
+    /// Creates a key for `name`.
+    public init(_ name: String) {
+        self.name = name
+        var copy = name
+        self.hash = copy.withUTF8 { ECSFields.hash($0) }
     }
 }
 

@@ -109,7 +109,7 @@ public struct SecurityEvent: Hashable, Sendable {
             writer.string(timestamp.iso8601)
             first = false
         }
-        for (key, value) in fields {
+        fields.forEach { key, value in
             if !first { writer.byte(UInt8(ascii: ",")) }
             first = false
             writer.string(key)

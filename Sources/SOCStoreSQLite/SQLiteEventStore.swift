@@ -150,13 +150,17 @@ public final class SQLiteEventStore: EventStore {
             let id = event.id.bytes
             id.withUnsafeBytes { _ = sqlite3_bind_blob(handle, 1, $0.baseAddress, 16, SQLITE_TRANSIENT) }
             if let timestamp = event.timestamp { sqlite3_bind_int64(handle, 2, timestamp.microsecondsSinceEpoch) }
-            for (offset, field) in Schema.textColumns.enumerated() {
-                let value = field == ECSField.eventCategory ? event.categories.joined(separator: ",") : event.string(field)
-                bindText(handle, Int32(3 + offset), value?.isEmpty == true ? nil : value)
+            for (offset, key) in Schema.textColumnKeys.enumerated() {
+                guard let value = event.fields[key] else { continue }
+                if key == Schema.categoryKey, case .strings(let categories) = value, categories.count > 1 {
+                    bindText(handle, Int32(3 + offset), categories.joined(separator: ","))
+                } else {
+                    bindText(handle, Int32(3 + offset), value.stringValue)
+                }
             }
             let next = Int32(3 + Schema.textColumns.count)
-            for (offset, field) in Schema.integerColumns.enumerated() {
-                if let value = event[field]?.integerValue { sqlite3_bind_int64(handle, next + Int32(offset), value) }
+            for (offset, key) in Schema.integerColumnKeys.enumerated() {
+                if let value = event.fields[key]?.integerValue { sqlite3_bind_int64(handle, next + Int32(offset), value) }
             }
             try step(handle, connection)
             guard sqlite3_changes(connection) > 0 else {
@@ -166,7 +170,7 @@ public final class SQLiteEventStore: EventStore {
             result.inserted += 1
             sqlite3_reset(documentHandle)
             sqlite3_bind_int64(documentHandle, 1, sqlite3_last_insert_rowid(connection))
-            bindText(documentHandle, 2, event.string(ECSField.message))
+            bindText(documentHandle, 2, event.fields[Schema.messageKey]?.stringValue)
             writer.removeAll()
             event.writeFlatDocument(to: &writer)
             writer.bytes.withUnsafeBytes {
@@ -188,7 +192,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     private static func bindText(_ handle: OpaquePointer, _ index: Int32, _ value: String?) {
-        guard var value else { return }
+        guard var value, !value.isEmpty else { return }
         value.withUTF8 {
             _ = sqlite3_bind_text(handle, index, UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT)
         }

@@ -10,6 +10,12 @@ enum Schema {
         ECSField.destinationIP, ECSField.processName, ECSField.processExecutable, ECSField.processCommandLine,
         ECSField.processParentName,
     ]
+    /// ``textColumns`` with their hashes computed once (these are looked up in every event).
+    static let textColumnKeys = textColumns.map(FieldKey.init)
+    static let integerColumnKeys = integerColumns.map(FieldKey.init)
+    static let messageKey = FieldKey(ECSField.message)
+    static let categoryKey = FieldKey(ECSField.eventCategory)
+
     static let textColumnNames = [
         "format", "event_code", "category", "action", "outcome", "module", "host_name", "user_name", "user_domain",
         "source_ip", "destination_ip", "process_name", "process_executable", "process_command_line",

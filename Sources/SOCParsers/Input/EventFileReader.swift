@@ -100,10 +100,11 @@ public struct EventFileReader {
         }
     }
 
-    /// Parses up to about `maximumCount` events; `nil` when the input is finished.
+    /// Parses up to about `maximumCount` events or `maximumBytes` of records, whichever comes first; `nil` when the
+    /// input is finished. The byte bound keeps memory flat when records are large (PowerShell script blocks).
     /// - Throws: ``InputError`` when reading fails (a truncated gzip stream, an I/O error); events returned before
     ///   stay valid.
-    public mutating func nextBatch(maximumCount: Int = 8192) throws(InputError) -> [SecurityEvent]? {
+    public mutating func nextBatch(maximumCount: Int = 4096, maximumBytes: Int = 8 << 20) throws(InputError) -> [SecurityEvent]? {
         guard var reader, var parser else { return nil }
         defer {
             self.reader = reader
@@ -111,11 +112,13 @@ public struct EventFileReader {
         }
         var events: [SecurityEvent] = []
         events.reserveCapacity(min(maximumCount, 1024))
+        var batchBytes = 0
         do {
-            while events.count < maximumCount, let item = try reader.next() {
+            while events.count < maximumCount, batchBytes < maximumBytes, let item = try reader.next() {
                 switch item {
                 case .record(let bytes, let line):
                     summary.bytes += bytes.count + 1
+                    batchBytes += bytes.count + 1
                     do {
                         try parser.parse(bytes, line: line, context: &context, into: &events)
                     } catch {

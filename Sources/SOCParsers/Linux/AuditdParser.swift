@@ -19,11 +19,8 @@ public struct AuditdParser: LogParser {
         context: inout ParseContext,
         into events: inout [SecurityEvent]
     ) throws(ParseError) {
-        if let offset = invalidUTF8Offset(record) {
-            throw ParseError.at(offset: offset, in: record, "invalid UTF-8 byte 0x\(String(record[offset], radix: 16, uppercase: true))")
-        }
+        guard try validateTextRecord(record) else { return }
         let text = String(decoding: record, as: UTF8.self)
-        if text.allSatisfy({ $0 == " " || $0 == "\t" }) { return }
         let pairs = AuditdParser.keyValues(Substring(text))
         guard let type = pairs.first(where: { $0.0 == "type" })?.1,
             let stamp = pairs.first(where: { $0.0 == "msg" && $0.1.hasPrefix("audit(") })?.1

@@ -171,10 +171,7 @@ public struct SyslogParser: LogParser {
         context: inout ParseContext,
         into events: inout [SecurityEvent]
     ) throws(ParseError) {
-        if let offset = invalidUTF8Offset(record) {
-            throw ParseError.at(offset: offset, in: record, "invalid UTF-8 byte 0x\(String(record[offset], radix: 16, uppercase: true))")
-        }
-        if record.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        guard try validateTextRecord(record) else { return }
         guard let parsed = SyslogLine.parse(record, context: context) else {
             throw ParseError("not a syslog line (expected a timestamp such as 'Feb  4 10:15:23' or an RFC 5424 header)", column: 1)
         }
@@ -212,6 +209,15 @@ public struct SyslogParser: LogParser {
             "ntp", "security", "console", "solaris-cron", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"]
         return facility < names.count ? names[facility] : String(facility)
     }
+}
+
+/// Checks a text record before parsing: invalid UTF-8 is an error naming the byte and its column.
+/// - Returns: `false` for a blank record (only spaces and tabs), which parsers skip without an error.
+func validateTextRecord(_ record: UnsafeRawBufferPointer) throws(ParseError) -> Bool {
+    if let offset = invalidUTF8Offset(record) {
+        throw ParseError.at(offset: offset, in: record, "invalid UTF-8 byte 0x\(String(record[offset], radix: 16, uppercase: true))")
+    }
+    return !record.allSatisfy { $0 == 0x20 || $0 == 0x09 }
 }
 
 /// The offset of the first byte that is not valid UTF-8, or `nil` when all of `bytes` is valid.

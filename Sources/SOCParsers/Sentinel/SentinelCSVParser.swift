@@ -17,9 +17,7 @@ public struct SentinelCSVParser: LogParser {
         context: inout ParseContext,
         into events: inout [SecurityEvent]
     ) throws(ParseError) {
-        if let offset = invalidUTF8Offset(record) {
-            throw ParseError.at(offset: offset, in: record, "invalid UTF-8 byte 0x\(String(record[offset], radix: 16, uppercase: true))")
-        }
+        guard try validateTextRecord(record) else { return }
         var fields = try SentinelCSVParser.fields(record)
         guard let header else {
             if var first = fields.first, first.hasPrefix("\u{FEFF}") {
@@ -29,7 +27,6 @@ public struct SentinelCSVParser: LogParser {
             self.header = fields
             return
         }
-        if fields.count == 1 && fields[0].isEmpty { return }  // a blank line
         guard fields.count == header.count else {
             throw ParseError("expected \(header.count) fields as in the header, found \(fields.count)")
         }

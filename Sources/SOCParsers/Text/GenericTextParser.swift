@@ -18,10 +18,7 @@ public struct GenericTextParser: LogParser {
         context: inout ParseContext,
         into events: inout [SecurityEvent]
     ) throws(ParseError) {
-        if let offset = invalidUTF8Offset(record) {
-            throw ParseError.at(offset: offset, in: record, "invalid UTF-8 byte 0x\(String(record[offset], radix: 16, uppercase: true))")
-        }
-        if record.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
+        guard try validateTextRecord(record) else { return }
         let text = String(decoding: record, as: UTF8.self)
         var event = SecurityEvent(id: context.identifier(for: record), timestamp: findTimestamp(record, context: context), original: text)
         event[ECSField.sourceFormat] = .string(format.name)

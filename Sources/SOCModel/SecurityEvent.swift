@@ -101,7 +101,8 @@ public struct SecurityEvent: Hashable, Sendable {
     /// Elasticsearch and SQLite's JSON functions read dotted keys as object paths, so this is the same document as
     /// ``document(includeOriginal:)``; it is written without sorting or nesting, which makes it the form stored on
     /// the ingest hot path.
-    public func writeFlatDocument(to writer: inout JSONWriter) {
+    /// - Parameter excluded: A field left out, for stores that keep it in a column of its own (the message).
+    public func writeFlatDocument(to writer: inout JSONWriter, excluding excluded: FieldKey? = nil) {
         writer.byte(UInt8(ascii: "{"))
         var first = true
         if let timestamp {
@@ -110,6 +111,7 @@ public struct SecurityEvent: Hashable, Sendable {
             first = false
         }
         fields.forEach { key, value in
+            if let excluded, key == excluded.name { return }
             if !first { writer.byte(UInt8(ascii: ",")) }
             first = false
             writer.string(key)

@@ -172,7 +172,7 @@ public final class SQLiteEventStore: EventStore {
             sqlite3_bind_int64(documentHandle, 1, sqlite3_last_insert_rowid(connection))
             bindText(documentHandle, 2, event.fields[Schema.messageKey]?.stringValue)
             writer.removeAll()
-            event.writeFlatDocument(to: &writer)
+            event.writeFlatDocument(to: &writer, excluding: Schema.messageKey)
             writer.bytes.withUnsafeBytes {
                 _ = sqlite3_bind_text(documentHandle, 3, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT)
             }
@@ -227,22 +227,14 @@ public final class SQLiteEventStore: EventStore {
             try ids.compactMap { id in
                 try Row.fetchOne(
                     db,
-                    sql: "SELECT e.id, e.ts, d.doc, d.original FROM events e JOIN event_docs d ON d.rowid = e.rowid WHERE e.id = ?",
+                    sql: """
+                        SELECT e.id, e.ts, d.doc, d.original, d.message FROM events e JOIN event_docs d ON d.rowid = e.rowid
+                        WHERE e.id = ?
+                        """,
                     arguments: [Data(id.bytes)]
                 )
                     .map(Self.storedEvent)
             }
-        }
-    }
-
-    /// Every stored event's document, oldest first (for exports and tests; use queries for large stores).
-    public func documents(limit: Int = 1000) async throws -> [String] {
-        try await read { db in
-            try String.fetchAll(
-                db,
-                sql: "SELECT d.doc FROM events e JOIN event_docs d ON d.rowid = e.rowid ORDER BY e.ts, e.rowid LIMIT ?",
-                arguments: [limit]
-            )
         }
     }
 
@@ -282,14 +274,15 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Rebuilds an event from its stored row (`id`, `ts`, `doc`, `original`); the document's fields are kept as
-    /// its JSON text in `socagent.document` until the query layer parses documents.
+    /// Rebuilds an event from its stored row (`id`, `ts`, `doc`, `original`, `message`); the document's fields are
+    /// kept as its JSON text in `socagent.document` until the query layer parses documents.
     static func storedEvent(_ row: Row) -> SecurityEvent {
         let idBytes: Data = row["id"]
         let id = EventIdentifier(bytes: Array(idBytes)) ?? EventIdentifier(high: 0, low: 0)
         let ts: Int64? = row["ts"]
         var event = SecurityEvent(id: id, timestamp: ts.map(Timestamp.init(microsecondsSinceEpoch:)), original: row["original"])
         event["socagent.document"] = .string(row["doc"])
+        if let message: String = row["message"] { event[ECSField.message] = .string(message) }
         return event
     }
 }

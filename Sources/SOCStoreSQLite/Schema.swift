@@ -66,7 +66,8 @@ extension SQLiteEventStore {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             // The hot, indexed columns live in a narrow table so index builds and scans stay small; the message,
-            // the flattened ECS document and the original record live beside it under the same rowid.
+            // the flattened ECS document (dotted keys, without `message`, which has its own column) and the original
+            // record live beside it under the same rowid.
             try db.execute(sql: "CREATE TABLE events(\n    \(Schema.columnDefinitions)\n)")
             try db.execute(
                 sql: "CREATE TABLE event_docs(rowid INTEGER PRIMARY KEY, message TEXT, doc TEXT NOT NULL, original TEXT NOT NULL)"

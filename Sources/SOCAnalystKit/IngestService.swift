@@ -43,6 +43,8 @@ public struct IngestService: Sendable {
         public var events: Int
         /// Bytes read so far.
         public var bytes: Int
+        /// Whether reading is done and the store is building its indexes.
+        public var indexing = false
     }
 
     /// The store written to.
@@ -149,6 +151,7 @@ public struct IngestService: Sendable {
                 storeTime += ContinuousClock.now - appendStarted
             }
             let finishStarted = ContinuousClock.now
+            progress(Progress(path: "", filesDone: inputs.count, files: inputs.count, events: stored.inserted + stored.duplicates, bytes: 0, indexing: true))
             try await store.finishBulkLoad()
             finishTime = ContinuousClock.now - finishStarted
         } catch {

@@ -128,6 +128,11 @@ final class ProgressLine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let now = ContinuousClock.now
+        if progress.indexing {
+            drawn = true
+            Terminal.writeError("\r\u{1B}[K\(Terminal.grouped(progress.events)) events read; building indexes and full-text search…")
+            return
+        }
         guard now - lastDraw > .milliseconds(200) else { return }
         lastDraw = now
         drawn = true

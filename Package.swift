@@ -63,6 +63,7 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "SOCStoreTests", dependencies: ["SOCModel", "SOCStore"], swiftSettings: strictSettings),
         .testTarget(
             name: "SOCStoreSQLiteTests",
             dependencies: [

@@ -1,0 +1,130 @@
+/// An IPv4 or IPv6 address as a 128-bit number (IPv4 is mapped into `::ffff:0:0/96`), for CIDR tests and ranges.
+public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The high 64 bits.
+    public let high: UInt64
+    /// The low 64 bits.
+    public let low: UInt64
+    /// Whether the text was IPv4.
+    public let isIPv4: Bool
+
+    /// Parses dotted-quad IPv4 or RFC 4291 IPv6 (a `%zone` is ignored); `nil` for anything else.
+    public init?(_ text: some StringProtocol) {
+        var text = Substring(text)
+        if let percent = text.firstIndex(of: "%") { text = text[..<percent] }
+        if IPAddressText.isIPv4(text) {
+            let parts = text.split(separator: ".").compactMap { UInt64($0) }
+            guard parts.count == 4 else { return nil }
+            high = 0
+            low = 0xFFFF_0000_0000 | parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3]
+            isIPv4 = true
+            return
+        }
+        guard IPAddressText.isIPv6(text) else { return nil }
+        func groups(_ part: Substring) -> [UInt64]? {
+            guard !part.isEmpty else { return [] }
+            var values: [UInt64] = []
+            for piece in part.split(separator: ":", omittingEmptySubsequences: false) {
+                if piece.contains(".") {
+                    let octets = piece.split(separator: ".").compactMap { UInt64($0) }
+                    guard octets.count == 4 else { return nil }
+                    values += [octets[0] << 8 | octets[1], octets[2] << 8 | octets[3]]
+                } else {
+                    guard let value = UInt64(piece, radix: 16), value <= 0xFFFF else { return nil }
+                    values.append(value)
+                }
+            }
+            return values
+        }
+        var all: [UInt64]
+        if let gap = text.firstRange(of: "::") {
+            guard let head = groups(text[..<gap.lowerBound]), let tail = groups(text[gap.upperBound...]),
+                head.count + tail.count < 8
+            else { return nil }
+            all = head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
+        } else {
+            guard let parsed = groups(text), parsed.count == 8 else { return nil }
+            all = parsed
+        }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for (position, group) in all.enumerated() {
+            if position < 4 { high = high << 16 | group } else { low = low << 16 | group }
+        }
+        // An IPv4-mapped IPv6 address is the same address as its IPv4 form.
+        self.high = high
+        self.low = low
+        self.isIPv4 = high == 0 && low >> 32 == 0xFFFF
+    }
+
+    /// Whether the first `bits` (0–128) of this address and `network` are equal.
+    public func sharesPrefix(with network: IPAddress, bits: Int) -> Bool {
+        guard bits >= 0, bits <= 128 else { return false }
+        let highMask: UInt64 = bits >= 64 ? .max : (bits == 0 ? 0 : ~(UInt64.max >> bits))
+        let lowMask: UInt64 = bits <= 64 ? 0 : (bits == 128 ? .max : ~(UInt64.max >> (bits - 64)))
+        return high & highMask == network.high & highMask && low & lowMask == network.low & lowMask
+    }
+
+    /// Orders addresses numerically (IPv4 before other IPv6 addresses, as mapped addresses sort).
+    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
+        lhs.high != rhs.high ? lhs.high < rhs.high : lhs.low < rhs.low
+    }
+
+    /// Whether the address is in a private, loopback, link-local or otherwise non-routable range.
+    public var isPrivate: Bool {
+        let ranges: [(String, Int)] = [
+            ("10.0.0.0", 8), ("172.16.0.0", 12), ("192.168.0.0", 16), ("127.0.0.0", 8), ("169.254.0.0", 16),
+            ("100.64.0.0", 10), ("0.0.0.0", 8), ("224.0.0.0", 4), ("255.255.255.255", 32), ("::1", 128), ("::", 128),
+            ("fc00::", 7), ("fe80::", 10), ("ff00::", 8),
+        ]
+        return ranges.contains { network, prefix in IPMatcher("\(network)/\(prefix)")?.matches(self) ?? false }
+    }
+
+    /// The address in its usual text form (IPv4 dotted quad; IPv6 as eight groups).
+    public var description: String {
+        if isIPv4 {
+            return [24, 16, 8, 0].map { String((low >> UInt64($0)) & 0xFF) }.joined(separator: ".")
+        }
+        let groups = (0..<8).map { index -> String in
+            let word = index < 4 ? high >> UInt64((3 - index) * 16) : low >> UInt64((7 - index) * 16)
+            return String(word & 0xFFFF, radix: 16)
+        }
+        return groups.joined(separator: ":")
+    }
+}
+
+/// An address or a CIDR block (`203.0.113.0/24`), as filters and queries accept them.
+public struct IPMatcher: Hashable, Sendable, CustomStringConvertible {
+    /// The network address.
+    public let network: IPAddress
+    /// The prefix length as written (≤ 32 for IPv4 text, ≤ 128 for IPv6).
+    public let prefixLength: Int
+    private let bits: Int
+
+    /// Parses `address` or `address/prefix`; `nil` when it is neither.
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let first = parts.first, let network = IPAddress(first) else { return nil }
+        let writtenAsIPv4 = !first.contains(":")
+        let maximum = writtenAsIPv4 ? 32 : 128
+        if parts.count == 2 {
+            guard let prefix = Int(parts[1]), (0...maximum).contains(prefix) else { return nil }
+            prefixLength = prefix
+        } else {
+            prefixLength = maximum
+        }
+        bits = writtenAsIPv4 ? 96 + prefixLength : prefixLength
+        self.network = network
+    }
+
+    /// Whether `address` (text) is inside this block.
+    public func matches(_ address: some StringProtocol) -> Bool {
+        guard let ip = IPAddress(address) else { return false }
+        return matches(ip)
+    }
+
+    /// Whether `address` is inside this block.
+    public func matches(_ address: IPAddress) -> Bool { address.sharesPrefix(with: network, bits: bits) }
+
+    /// `network/prefix`.
+    public var description: String { "\(network)/\(prefixLength)" }
+}

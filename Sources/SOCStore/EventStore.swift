@@ -23,6 +23,23 @@ public protocol EventStore: Sendable {
     /// A summary of what is stored: time range and the most common values of the key fields.
     /// - Parameter top: How many values to list per field.
     func statistics(top: Int) async throws -> StoreStatistics
+
+    /// Failed authentication attempts (``InvestigationRules/isFailedLogin(_:)``), newest first.
+    func failedLogins(_ filter: EventFilter) async throws -> [EventSummary]
+
+    /// Process starts and PowerShell activity that a rule flags, newest first, each with its reasons.
+    func suspiciousProcesses(_ filter: EventFilter) async throws -> [ProcessFinding]
+
+    /// Connections to destinations, newest first; to public addresses only unless `includePrivate`.
+    func networkConnections(_ filter: EventFilter, includePrivate: Bool) async throws -> [EventSummary]
+
+    /// Failed logins grouped by source address, most failures first; `filter.limit` is the number of sources.
+    /// - Parameter minimumFailures: Sources with fewer failures are left out.
+    func bruteForce(_ filter: EventFilter, minimumFailures: Int) async throws -> [BruteForceSource]
+
+    /// Events matching a Lucene query and the filter: the exact total and the newest `filter.limit` events.
+    /// - Parameter now: What `now` means in date math.
+    func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) async throws -> SearchResult
 }
 
 extension EventStore {

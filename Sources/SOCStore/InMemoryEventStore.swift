@@ -55,4 +55,82 @@ public actor InMemoryEventStore: EventStore {
             failedLoginUsers: counts(failures.compactMap { $0.string(ECSField.userName) })
         )
     }
+
+    /// Events passing the filter, newest first.
+    private func filtered(_ filter: EventFilter, _ predicate: (SecurityEvent) -> Bool) -> [SecurityEvent] {
+        events.values.filter { filter.matches($0) && predicate($0) }.sorted(by: Self.newestFirst)
+    }
+
+    static func newestFirst(_ a: SecurityEvent, _ b: SecurityEvent) -> Bool {
+        let left = a.timestamp?.microsecondsSinceEpoch ?? .min
+        let right = b.timestamp?.microsecondsSinceEpoch ?? .min
+        return left != right ? left > right : a.id.hex < b.id.hex
+    }
+
+    /// Failed authentication attempts, newest first.
+    public func failedLogins(_ filter: EventFilter) -> [EventSummary] {
+        filtered(filter, InvestigationRules.isFailedLogin).prefix(filter.limit).map(EventSummary.init)
+    }
+
+    /// Process starts and PowerShell activity that a rule flags, newest first.
+    public func suspiciousProcesses(_ filter: EventFilter) -> [ProcessFinding] {
+        var findings: [ProcessFinding] = []
+        for event in filtered(filter, InvestigationRules.isProcessActivity) {
+            let reasons = InvestigationRules.suspiciousReasons(event)
+            guard !reasons.isEmpty else { continue }
+            findings.append(ProcessFinding(event: EventSummary(event), reasons: reasons))
+            if findings.count == filter.limit { break }
+        }
+        return findings
+    }
+
+    /// Connections to (public, unless `includePrivate`) destinations, newest first.
+    public func networkConnections(_ filter: EventFilter, includePrivate: Bool) -> [EventSummary] {
+        filtered(filter) { InvestigationRules.isConnection($0, includePrivate: includePrivate) }.prefix(filter.limit).map(EventSummary.init)
+    }
+
+    /// Failed logins grouped by source address.
+    public func bruteForce(_ filter: EventFilter, minimumFailures: Int) -> [BruteForceSource] {
+        var failures: [String: [SecurityEvent]] = [:]
+        for event in events.values where filter.matches(event) && InvestigationRules.isFailedLogin(event) {
+            guard let source = event.string(ECSField.sourceIP) else { continue }
+            failures[source, default: []].append(event)
+        }
+        var sources: [BruteForceSource] = []
+        for (source, attempts) in failures {
+            let count = attempts.reduce(0) { $0 + Int($1[InvestigationRules.repeatCountField]?.integerValue ?? 1) }
+            guard count >= minimumFailures else { continue }
+            var perUser: [String: Int] = [:]
+            for attempt in attempts {
+                if let user = attempt.string(ECSField.userName) { perUser[user, default: 0] += Int(attempt[InvestigationRules.repeatCountField]?.integerValue ?? 1) }
+            }
+            let times = attempts.compactMap(\.timestamp)
+            let first = times.min()
+            var successFilter = filter
+            successFilter.user = nil
+            let successes = events.values.filter { event in
+                successFilter.matches(event) && InvestigationRules.isSuccessfulLogon(event) && event.string(ECSField.sourceIP) == source
+                    && (first.map { earliest in event.timestamp.map { $0 >= earliest } ?? false } ?? true)
+            }.count
+            sources.append(
+                BruteForceSource(
+                    sourceIP: source,
+                    failures: count,
+                    users: perUser.count,
+                    userNames: perUser.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map(\.key),
+                    firstSeen: first?.iso8601,
+                    lastSeen: times.max()?.iso8601,
+                    successes: successes
+                )
+            )
+        }
+        return Array(sources.sorted { $0.failures != $1.failures ? $0.failures > $1.failures : $0.sourceIP < $1.sourceIP }.prefix(filter.limit))
+    }
+
+    /// Events matching a Lucene query, evaluated in memory.
+    public func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) -> SearchResult {
+        let evaluator = LuceneEvaluator(now: now)
+        let matches = filtered(filter) { evaluator.matches(query, $0) }
+        return SearchResult(total: matches.count, events: Array(matches.prefix(filter.limit)))
+    }
 }

@@ -56,6 +56,7 @@ public final class SQLiteEventStore: EventStore {
             // 16 KiB pages hold several ~2 KB documents each (4 KiB pages would be half empty); this only takes
             // effect when the file is created.
             try db.execute(sql: "PRAGMA page_size = 16384; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(cacheKiB)")
+            SQLFunctions.register(on: db)
         }
         do {
             database = path == ":memory:" ? try DatabaseQueue(configuration: config) : try DatabaseQueue(path: path, configuration: config)
@@ -158,9 +159,18 @@ public final class SQLiteEventStore: EventStore {
                     bindText(handle, Int32(3 + offset), value.stringValue)
                 }
             }
-            let next = Int32(3 + Schema.textColumns.count)
-            for (offset, key) in Schema.integerColumnKeys.enumerated() {
-                if let value = event.fields[key]?.integerValue { sqlite3_bind_int64(handle, next + Int32(offset), value) }
+            var next = Int32(3 + Schema.textColumns.count)
+            for key in Schema.integerColumnKeys {
+                if let value = event.fields[key]?.integerValue { sqlite3_bind_int64(handle, next, value) }
+                next += 1
+            }
+            for key in Schema.v2TextColumnKeys {
+                bindText(handle, next, event.fields[key]?.stringValue)
+                next += 1
+            }
+            for key in Schema.v2IntegerColumnKeys {
+                if let value = event.fields[key]?.integerValue { sqlite3_bind_int64(handle, next, value) }
+                next += 1
             }
             try step(handle, connection)
             guard sqlite3_changes(connection) > 0 else {
@@ -266,7 +276,7 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
             return try await database.read(body)
         } catch let error as DatabaseError {
@@ -274,14 +284,25 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Rebuilds an event from its stored row (`id`, `ts`, `doc`, `original`, `message`); the document's fields are
-    /// kept as its JSON text in `socagent.document` until the query layer parses documents.
+    /// Rebuilds an event from its stored row (`id`, `ts`, `doc`, `original`, `message`).
     static func storedEvent(_ row: Row) -> SecurityEvent {
         let idBytes: Data = row["id"]
         let id = EventIdentifier(bytes: Array(idBytes)) ?? EventIdentifier(high: 0, low: 0)
         let ts: Int64? = row["ts"]
         var event = SecurityEvent(id: id, timestamp: ts.map(Timestamp.init(microsecondsSinceEpoch:)), original: row["original"])
-        event["socagent.document"] = .string(row["doc"])
+        let doc: String = row["doc"]
+        if let object = try? JSONSerialization.jsonObject(with: Data(doc.utf8)) as? [String: Any] {
+            for (key, value) in object where key != ECSField.timestamp {
+                switch value {
+                case let text as String: event[key] = .string(text)
+                case let number as NSNumber:
+                    let integer = number.int64Value
+                    event[key] = Double(integer) == number.doubleValue ? .integer(integer) : .string(number.stringValue)
+                case let list as [Any]: event[key] = .strings(list.map { "\($0)" })
+                default: break
+                }
+            }
+        }
         if let message: String = row["message"] { event[ECSField.message] = .string(message) }
         return event
     }
@@ -298,8 +319,4 @@ private final class BulkLoadState: @unchecked Sendable {
 
 private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif

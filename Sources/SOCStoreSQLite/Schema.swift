@@ -25,9 +25,17 @@ enum Schema {
     static let integerColumns: [String] = [ECSField.sourcePort, ECSField.destinationPort]
     static let integerColumnNames = ["source_port", "destination_port"]
 
+    /// Columns added by the `v2` migration (for the investigation queries), in insert order after the others.
+    static let v2TextColumns: [String] = [ECSField.networkDirection]
+    static let v2TextColumnNames = ["network_direction"]
+    static let v2IntegerColumns: [String] = ["socagent.repeat_count"]
+    static let v2IntegerColumnNames = ["repeat_count"]
+    static let v2TextColumnKeys = v2TextColumns.map(FieldKey.init)
+    static let v2IntegerColumnKeys = v2IntegerColumns.map(FieldKey.init)
+
     /// Inserts the hot columns; a duplicate id is ignored (and then no document is inserted).
     static var insertSQL: String {
-        let columns = ["id", "ts"] + textColumnNames + integerColumnNames
+        let columns = ["id", "ts"] + textColumnNames + integerColumnNames + v2TextColumnNames + v2IntegerColumnNames
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         return "INSERT OR IGNORE INTO events(\(columns.joined(separator: ", "))) VALUES (\(placeholders))"
     }
@@ -78,6 +86,18 @@ extension SQLiteEventStore {
                 sql: "CREATE VIRTUAL TABLE events_fts USING fts5(message, content='event_docs', content_rowid='rowid', tokenize='unicode61')"
             )
             try db.execute(sql: "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        }
+        migrator.registerMigration("v2") { db in
+            for column in Schema.v2TextColumnNames { try db.execute(sql: "ALTER TABLE events ADD COLUMN \(column) TEXT") }
+            for column in Schema.v2IntegerColumnNames { try db.execute(sql: "ALTER TABLE events ADD COLUMN \(column) INTEGER") }
+            // Fill them for events stored before this version, from the stored documents.
+            try db.execute(
+                sql: """
+                    UPDATE events SET
+                        network_direction = (SELECT json_extract(doc, '$."network.direction"') FROM event_docs WHERE rowid = events.rowid),
+                        repeat_count = (SELECT json_extract(doc, '$."socagent.repeat_count"') FROM event_docs WHERE rowid = events.rowid)
+                    """
+            )
         }
         return migrator
     }

@@ -182,12 +182,13 @@ public enum WindowsEventNormalizer {
         default: categorize(&event, "authentication", "end", action: "logged-out", outcome: "success")
         }
         if record.eventID == 4648 {
-            // The caller is the subject; the credentials used are the target's (Winlogbeat: user.effective).
-            event.set(ECSField.userName, d("SubjectUserName"))
-            event.set(ECSField.userDomain, d("SubjectDomainName"))
-            event.set(ECSField.userID, d("SubjectUserSid"))
-            event.set("user.effective.name", d("TargetUserName"))
-            event.set("user.effective.domain", d("TargetDomainName"))
+            // As for 4624/4625, `user` is the account being authenticated: here the explicit credentials
+            // (TargetUserName), which is what a password spray cycles through. The calling account stays in
+            // winlog.event_data.SubjectUserName and in user.effective.
+            event.set(ECSField.userName, d("TargetUserName"))
+            event.set(ECSField.userDomain, d("TargetDomainName"))
+            event.set("user.effective.name", d("SubjectUserName"))
+            event.set("user.effective.domain", d("SubjectDomainName"))
             event.set(ECSField.destinationDomain, d("TargetServerName"))
         } else {
             event.set(ECSField.userName, d("TargetUserName"))

@@ -176,7 +176,7 @@ public struct LuceneParser {
                 throw error("a field inside 'field:(…)' is not supported", at: start)
             }
             if name.contains("*") && name != "*" { throw error("field name wildcards ('\(name)') are not supported", at: start) }
-            field = name
+            field = FieldSemantics.resolve(name)
             skipWhitespace()
             if atEnd { throw error("expected a value after '\(name):' but the query ended") }
         }

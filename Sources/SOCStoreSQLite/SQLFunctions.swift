@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import SOCModel
+import SOCStore
+
+/// The SQL functions the query compiler uses for what SQLite cannot say itself: address and CIDR tests, Lucene
+/// wildcards, regular expressions and fuzzy terms, and word-level matching on `message`. They are pure and
+/// deterministic, so SQLite may evaluate them as it likes.
+enum SQLFunctions {
+    static func register(on db: Database) {
+        for function in all { db.add(function: function) }
+    }
+
+    private static let all: [DatabaseFunction] = [
+        // soc_ip_in(address, matcher): the address is inside the address or CIDR block.
+        DatabaseFunction("soc_ip_in", argumentCount: 2, pure: true) { values in
+            guard let address = String.fromDatabaseValue(values[0]), let matcher = String.fromDatabaseValue(values[1]).flatMap(IPMatcher.init) else {
+                return false
+            }
+            return matcher.matches(address)
+        },
+        // soc_ip_cmp(a, b): -1, 0 or 1 comparing addresses numerically; NULL if either is not an address.
+        DatabaseFunction("soc_ip_cmp", argumentCount: 2, pure: true) { values in
+            guard let a = String.fromDatabaseValue(values[0]).flatMap(IPAddress.init), let b = String.fromDatabaseValue(values[1]).flatMap(IPAddress.init) else {
+                return nil
+            }
+            return a < b ? -1 : (a == b ? 0 : 1)
+        },
+        // soc_ip_public(address): the address is routable on the internet.
+        DatabaseFunction("soc_ip_public", argumentCount: 1, pure: true) { values in
+            guard let address = String.fromDatabaseValue(values[0]).flatMap(IPAddress.init) else { return false }
+            return !address.isPrivate
+        },
+        // soc_wildcard(pattern, value): Lucene wildcard match on a whole value.
+        DatabaseFunction("soc_wildcard", argumentCount: 2, pure: true) { values in
+            guard let pattern = String.fromDatabaseValue(values[0]), let value = String.fromDatabaseValue(values[1]) else { return false }
+            return WildcardPattern.matches(pattern, value)
+        },
+        // soc_regexp(pattern, value): the regular expression matches the whole value.
+        DatabaseFunction("soc_regexp", argumentCount: 2, pure: true) { values in
+            guard let pattern = String.fromDatabaseValue(values[0]), let value = String.fromDatabaseValue(values[1]),
+                let regex = try? Regex(pattern)
+            else { return false }
+            return (try? regex.wholeMatch(in: value)) != nil
+        },
+        // soc_fuzzy(term, value, distance): at most `distance` edits apart.
+        DatabaseFunction("soc_fuzzy", argumentCount: 3, pure: true) { values in
+            guard let term = String.fromDatabaseValue(values[0]), let value = String.fromDatabaseValue(values[1]),
+                let distance = Int.fromDatabaseValue(values[2])
+            else { return false }
+            return EditDistance.within(value, term, distance)
+        },
+        // soc_words(kind, argument, text): word-level matching on an analysed text field.
+        //   kind 'any': some word of `argument` is a word of the text; 'phrase': the words occur consecutively;
+        //   'wildcard' / 'regexp' / 'fuzzy:N': some word of the text matches `argument`.
+        DatabaseFunction("soc_words", argumentCount: 3, pure: true) { values in
+            guard let kind = String.fromDatabaseValue(values[0]), let argument = String.fromDatabaseValue(values[1]),
+                let text = String.fromDatabaseValue(values[2])
+            else { return false }
+            let words = FieldSemantics.words(text)
+            switch kind {
+            case "any": return !Set(FieldSemantics.words(argument)).isDisjoint(with: words)
+            case "phrase":
+                let phrase = FieldSemantics.words(argument)
+                guard !phrase.isEmpty, words.count >= phrase.count else { return phrase.isEmpty }
+                return (0...(words.count - phrase.count)).contains { Array(words[$0..<$0 + phrase.count]) == phrase }
+            case "wildcard": return words.contains { WildcardPattern.matches(argument.lowercased(), $0) }
+            case "regexp":
+                guard let regex = try? Regex(argument) else { return false }
+                return words.contains { (try? regex.wholeMatch(in: $0)) != nil }
+            default:
+                guard kind.hasPrefix("fuzzy:"), let distance = Int(kind.dropFirst(6)) else { return false }
+                return words.contains { EditDistance.within($0, argument.lowercased(), distance) }
+            }
+        },
+    ]
+}

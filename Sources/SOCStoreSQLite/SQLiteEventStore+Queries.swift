@@ -1,0 +1,179 @@
+import Foundation
+import GRDB
+public import SOCModel
+public import SOCStore
+
+/// The investigation queries on the embedded store. Each mirrors ``InvestigationRules`` in SQL so the indexes do
+/// the work, then rebuilds the few matching events to report them exactly as the in-memory store would.
+extension SQLiteEventStore {
+    /// SQL for ``InvestigationRules/isFailedLogin(_:)``.
+    static let failedLoginSQL = """
+        ((e.category = 'authentication' OR e.category LIKE 'authentication,%') AND e.outcome = 'failure'
+          AND NOT (coalesce(e.action, '') LIKE 'pam\\_auth\\_failure%' ESCAPE '\\' AND coalesce(e.process_name, '') = 'sshd')
+         OR (e.event_code = '4648' AND e.module = 'security'))
+        """
+
+    /// SQL for ``InvestigationRules/isSuccessfulLogon(_:)``.
+    static var successfulLogonSQL: String {
+        let actions = InvestigationRules.successfulLogonActions.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        return """
+            ((s.category = 'authentication' OR s.category LIKE 'authentication,%') AND s.outcome = 'success'
+              AND coalesce(s.event_code, '') <> '4648' AND s.action IN (\(actions)))
+            """
+    }
+
+    /// The filter's conditions on `alias` (`e` or `s`), and their arguments.
+    static func filterSQL(_ filter: EventFilter, alias: String = "e", includeUser: Bool = true) -> (String, [DatabaseValue]) {
+        var parts: [String] = []
+        var arguments: [DatabaseValue] = []
+        if let range = filter.timeRange {
+            if let start = range.start {
+                parts.append("\(alias).ts >= ?")
+                arguments.append(start.microsecondsSinceEpoch.databaseValue)
+            }
+            if let end = range.end {
+                parts.append("\(alias).ts < ?")
+                arguments.append(end.microsecondsSinceEpoch.databaseValue)
+            }
+        }
+        if let matcher = filter.sourceIP {
+            if matcher.prefixLength == 32 || matcher.prefixLength == 128 {
+                // A single address: the index on source_ip can answer it (both text forms of a mapped address).
+                parts.append("(\(alias).source_ip = ? OR soc_ip_in(\(alias).source_ip, ?))")
+                arguments += [matcher.network.description.databaseValue, matcher.description.databaseValue]
+            } else {
+                parts.append("soc_ip_in(\(alias).source_ip, ?)")
+                arguments.append(matcher.description.databaseValue)
+            }
+        }
+        if includeUser, let user = filter.user {
+            parts.append("\(alias).user_name = ?")
+            arguments.append(user.databaseValue)
+        }
+        if let host = filter.host {
+            parts.append("\(alias).host_name = ?")
+            arguments.append(host.databaseValue)
+        }
+        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), arguments)
+    }
+
+    /// Failed authentication attempts, newest first.
+    public func failedLogins(_ filter: EventFilter) async throws -> [EventSummary] {
+        try await events(where: Self.failedLoginSQL, filter: filter).map(EventSummary.init)
+    }
+
+    /// Flagged process starts and PowerShell activity, newest first.
+    public func suspiciousProcesses(_ filter: EventFilter) async throws -> [ProcessFinding] {
+        // A coarse SQL prefilter from the rules' images and first words; the rules then decide in Swift.
+        var arguments: [DatabaseValue] = []
+        let images = Set(InvestigationRules.processRules.flatMap(\.images)).sorted()
+        var alternatives = ["lower(e.process_name) IN (" + images.map { _ in "?" }.joined(separator: ", ") + ")"]
+        arguments += images.map(\.databaseValue)
+        for word in Set(InvestigationRules.processRules.flatMap { $0.commandLine.compactMap(\.first) }).sorted() {
+            alternatives.append("instr(lower(e.process_command_line), ?) > 0")
+            arguments.append(word.databaseValue)
+        }
+        alternatives.append("e.action IN ('script-block-logged', 'pipeline-executed', 'engine-state-changed')")
+        let actions = InvestigationRules.processActions.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        let condition = "(e.category = 'process' OR e.category LIKE 'process,%') AND e.action IN (\(actions)) AND (" + alternatives.joined(separator: " OR ") + ")"
+        var findings: [ProcessFinding] = []
+        var offset = 0
+        let page = 500
+        while findings.count < filter.limit {
+            var pageFilter = filter
+            pageFilter.limit = page
+            let candidates = try await events(where: condition, arguments: arguments, filter: pageFilter, offset: offset)
+            for event in candidates {
+                let reasons = InvestigationRules.suspiciousReasons(event)
+                if !reasons.isEmpty { findings.append(ProcessFinding(event: EventSummary(event), reasons: reasons)) }
+                if findings.count == filter.limit { break }
+            }
+            if candidates.count < page { break }
+            offset += page
+        }
+        return findings
+    }
+
+    /// Connections to destinations, newest first.
+    public func networkConnections(_ filter: EventFilter, includePrivate: Bool) async throws -> [EventSummary] {
+        let condition = """
+            (e.category = 'network' OR e.category LIKE 'network,%') AND e.destination_ip IS NOT NULL
+            AND coalesce(e.network_direction, '') <> 'ingress'\(includePrivate ? "" : " AND soc_ip_public(e.destination_ip)")
+            """
+        return try await events(where: condition, filter: filter).map(EventSummary.init)
+    }
+
+    /// Failed logins grouped by source address, with distinct users, first and last seen, and later successes.
+    public func bruteForce(_ filter: EventFilter, minimumFailures: Int) async throws -> [BruteForceSource] {
+        let (filterSQL, filterArguments) = Self.filterSQL(filter)
+        var successFilter = filter
+        successFilter.user = nil
+        successFilter.sourceIP = nil
+        let (successSQL, successArguments) = Self.filterSQL(successFilter, alias: "s")
+        let sql = """
+            SELECT e.source_ip AS ip, sum(coalesce(e.repeat_count, 1)) AS failures, count(DISTINCT e.user_name) AS users,
+                   min(e.ts) AS first, max(e.ts) AS last,
+                   (SELECT count(*) FROM events s WHERE s.source_ip = e.source_ip AND s.ts >= min(e.ts)
+                      AND \(Self.successfulLogonSQL) AND \(successSQL)) AS successes
+            FROM events e
+            WHERE \(Self.failedLoginSQL) AND e.source_ip IS NOT NULL AND \(filterSQL)
+            GROUP BY e.source_ip
+            HAVING failures >= ?
+            ORDER BY failures DESC, ip
+            LIMIT ?
+            """
+        let arguments = StatementArguments(successArguments + filterArguments + [minimumFailures.databaseValue, filter.limit.databaseValue])
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let ip: String = row["ip"]
+                let users = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT e.user_name FROM events e
+                        WHERE \(Self.failedLoginSQL) AND e.source_ip = ? AND e.user_name IS NOT NULL AND \(filterSQL)
+                        GROUP BY e.user_name ORDER BY sum(coalesce(e.repeat_count, 1)) DESC, e.user_name LIMIT 10
+                        """,
+                    arguments: StatementArguments([ip.databaseValue] + filterArguments)
+                )
+                let first: Int64? = row["first"]
+                let last: Int64? = row["last"]
+                return BruteForceSource(
+                    sourceIP: ip,
+                    failures: row["failures"],
+                    users: row["users"],
+                    userNames: users,
+                    firstSeen: first.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
+                    lastSeen: last.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
+                    successes: row["successes"]
+                )
+            }
+        }
+    }
+
+    /// Events matching a Lucene query: the exact count and the newest `filter.limit`.
+    public func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) async throws -> SearchResult {
+        let compiled = LuceneSQLCompiler.compile(query, now: now)
+        let (filterSQL, filterArguments) = Self.filterSQL(filter)
+        let total = try await read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM events e JOIN event_docs d ON d.rowid = e.rowid WHERE \(compiled.sql) AND \(filterSQL)",
+                arguments: StatementArguments(compiled.arguments + filterArguments)
+            ) ?? 0
+        }
+        let events = try await events(where: compiled.sql, arguments: compiled.arguments, filter: filter)
+        return SearchResult(total: total, events: events)
+    }
+
+    /// The newest events meeting `condition` and the filter, rebuilt from their documents.
+    func events(where condition: String, arguments: [DatabaseValue] = [], filter: EventFilter, offset: Int = 0) async throws -> [SecurityEvent] {
+        let (filterSQL, filterArguments) = Self.filterSQL(filter)
+        let sql = """
+            SELECT e.id, e.ts, d.doc, d.original, d.message FROM events e JOIN event_docs d ON d.rowid = e.rowid
+            WHERE \(condition) AND \(filterSQL)
+            ORDER BY e.ts DESC, e.id LIMIT ? OFFSET ?
+            """
+        let all = StatementArguments(arguments + filterArguments + [filter.limit.databaseValue, offset.databaseValue])
+        return try await read { db in try Row.fetchAll(db, sql: sql, arguments: all).map(Self.storedEvent) }
+    }
+}

@@ -50,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "socagent",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCAnalystKit",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

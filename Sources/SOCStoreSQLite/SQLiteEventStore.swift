@@ -179,6 +179,7 @@ public final class SQLiteEventStore: EventStore {
             }
             result.inserted += 1
             sqlite3_reset(documentHandle)
+            sqlite3_clear_bindings(documentHandle)
             sqlite3_bind_int64(documentHandle, 1, sqlite3_last_insert_rowid(connection))
             bindText(documentHandle, 2, event.fields[Schema.messageKey]?.stringValue)
             writer.removeAll()

@@ -81,7 +81,7 @@ public enum AuthMessageInterpreter {
                 event.set(ECSField.sourceDomain, word(after: " maps to ", in: message).map { $0.hasSuffix(",") ? String($0.dropLast()) : $0 })
             }
         } else if message.hasPrefix("error: maximum authentication attempts exceeded for ") {
-            categorize(&event, "authentication", "info", "ssh_max_attempts_exceeded", "failure")
+            categorize(&event, "authentication", "info", "ssh_max_attempts_exceeded", nil)
             let rest = message.dropFirst(52)
             var user = rest
             if user.hasPrefix("invalid user ") { user = user.dropFirst(13) }

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import SOCModel
+import SOCStore
+
+/// The time window every query takes: the last 24 hours by default.
+struct WindowOptions: ParsableArguments {
+    @Option(help: "Start of the window: ISO 8601 or date math (2024-02-04T10:00:00Z, now-7d/d).")
+    var since: String?
+
+    @Option(help: "End of the window (exclusive): ISO 8601 or date math.")
+    var until: String?
+
+    @Option(help: "The window is the N hours before --now (default 24 when no other window is given).")
+    var hours: Double?
+
+    @Option(help: "What 'now' is, for --hours and date math (default: the current time).")
+    var now: String?
+
+    @Flag(help: "No time window: search all events.")
+    var all = false
+
+    func validate() throws {
+        if all && (since != nil || until != nil || hours != nil) { throw ValidationError("--all cannot be combined with --since, --until or --hours") }
+        if hours != nil && (since != nil || until != nil) { throw ValidationError("use either --hours or --since/--until") }
+        if let hours, hours <= 0 { throw ValidationError("--hours must be positive") }
+        if let now, DateMath.resolve(now, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) == nil {
+            throw ValidationError("--now '\(now)' is not a date")
+        }
+        for (name, value) in [("--since", since), ("--until", until)] {
+            if let value, DateMath.resolve(value, now: resolvedNow, roundUp: false) == nil {
+                throw ValidationError("\(name) '\(value)' is not a date or date math expression")
+            }
+        }
+    }
+
+    /// The instant `now` stands for.
+    var resolvedNow: Timestamp {
+        let current = Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)
+        return now.flatMap { DateMath.resolve($0, now: current, roundUp: false) } ?? current
+    }
+
+    /// The window, or `nil` for all time.
+    var timeRange: TimeRange? {
+        if all { return nil }
+        let now = resolvedNow
+        if since != nil || until != nil {
+            return TimeRange(
+                start: since.flatMap { DateMath.resolve($0, now: now, roundUp: false) },
+                end: until.flatMap { DateMath.resolve($0, now: now, roundUp: false) }
+            )
+        }
+        return .last(hours: hours ?? 24, before: now)
+    }
+}
+
+/// The filters every query takes.
+struct FilterOptions: ParsableArguments {
+    @Option(help: "Only this source address or CIDR block.")
+    var sourceIP: String?
+
+    @Option(help: "Only this user name.")
+    var user: String?
+
+    @Option(help: "Only this host name.")
+    var host: String?
+
+    func validate() throws {
+        if let sourceIP, IPMatcher(sourceIP) == nil { throw ValidationError("--source-ip '\(sourceIP)' is not an address or CIDR block") }
+    }
+
+    func filter(window: WindowOptions, limit: Int) -> EventFilter {
+        EventFilter(timeRange: window.timeRange, sourceIP: sourceIP.flatMap(IPMatcher.init), user: user, host: host, limit: limit)
+    }
+}
+
+/// Plain-text tables for people.
+enum Table {
+    static func render(_ headers: [String], _ rows: [[String]], maximumWidth: Int = 60) -> String {
+        let clipped = rows.map { $0.map { $0.count > maximumWidth ? String($0.prefix(maximumWidth - 1)) + "…" : $0 } }
+        var widths = headers.map(\.count)
+        for row in clipped { for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        return ([line(headers), line(widths.map { String(repeating: "-", count: $0) })] + clipped.map(line)).joined(separator: "\n")
+    }
+}

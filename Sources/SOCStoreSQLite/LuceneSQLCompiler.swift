@@ -120,26 +120,32 @@ struct LuceneSQLCompiler {
             case .keyword: return anyValue(field) { $0.equals(text, $1) }
             }
         case .wildcard(let field, let pattern):
-            let words = "soc_words('wildcard', \(bind(pattern)), d.message)"
-            guard let field else { return "(" + anyField { compiler, value in "\(value) GLOB \(compiler.bind(WildcardPattern.glob(pattern)))" } + " OR " + words + ")" }
+            guard let field else {
+                let fields = anyField { compiler, value in "\(value) GLOB \(compiler.bind(WildcardPattern.glob(pattern)))" }
+                return "(" + fields + " OR soc_words('wildcard', \(bind(pattern)), d.message))"
+            }
             switch FieldSemantics.of(field) {
-            case .text: return words
+            case .text: return "soc_words('wildcard', \(bind(pattern)), d.message)"
             case .ip, .date: return "0"
             case .keyword: return anyValue(field) { compiler, value in "\(value) GLOB \(compiler.bind(WildcardPattern.glob(pattern)))" }
             }
         case .regex(let field, let pattern):
-            let words = "soc_words('regexp', \(bind(pattern)), d.message)"
-            guard let field else { return "(" + anyField { compiler, value in "soc_regexp(\(compiler.bind(pattern)), \(value))" } + " OR " + words + ")" }
+            guard let field else {
+                let fields = anyField { compiler, value in "soc_regexp(\(compiler.bind(pattern)), \(value))" }
+                return "(" + fields + " OR soc_words('regexp', \(bind(pattern)), d.message))"
+            }
             switch FieldSemantics.of(field) {
-            case .text: return words
+            case .text: return "soc_words('regexp', \(bind(pattern)), d.message)"
             case .ip, .keyword: return anyValue(field) { compiler, value in "soc_regexp(\(compiler.bind(pattern)), \(value))" }
             case .date: return "0"
             }
         case .fuzzy(let field, let term, let distance):
-            let words = "soc_words(\(bind("fuzzy:\(distance)")), \(bind(term)), d.message)"
-            guard let field else { return "(" + anyField { compiler, value in "soc_fuzzy(\(compiler.bind(term)), \(value), \(compiler.bind(distance)))" } + " OR " + words + ")" }
+            guard let field else {
+                let fields = anyField { compiler, value in "soc_fuzzy(\(compiler.bind(term)), \(value), \(compiler.bind(distance)))" }
+                return "(" + fields + " OR soc_words(\(bind("fuzzy:\(distance)")), \(bind(term)), d.message))"
+            }
             switch FieldSemantics.of(field) {
-            case .text: return words
+            case .text: return "soc_words(\(bind("fuzzy:\(distance)")), \(bind(term)), d.message)"
             case .keyword: return anyValue(field) { compiler, value in "soc_fuzzy(\(compiler.bind(term)), \(value), \(compiler.bind(distance)))" }
             case .ip, .date: return "0"
             }
@@ -202,7 +208,7 @@ struct LuceneSQLCompiler {
                     } else {
                         numeric.append("0")
                     }
-                    textual.append("\(value) \(op) \(compiler.bind(bound.value))")
+                    if !integerColumn { textual.append("\(value) \(op) \(compiler.bind(bound.value))") }
                 }
                 let numericSQL = "(" + numeric.joined(separator: " AND ") + ")"
                 return integerColumn ? numericSQL : "(" + numericSQL + " OR (" + textual.joined(separator: " AND ") + "))"

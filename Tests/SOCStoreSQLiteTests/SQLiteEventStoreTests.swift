@@ -51,6 +51,15 @@ import Testing
         #expect(fetched.categories == ["authentication"])
     }
 
+    @Test func anEventWithoutAMessageDoesNotInheritThePreviousOne() async throws {
+        let store = try SQLiteEventStore(path: ":memory:")
+        var silent = event("no message here")
+        silent[ECSField.message] = nil
+        _ = try await store.append([event("the first event's message"), silent])
+        let fetched = try #require(try await store.events(ids: [silent.id]).first)
+        #expect(fetched.string(ECSField.message) == nil)
+    }
+
     @Test func hostileValuesAreStoredVerbatimNeverExecuted() async throws {
         let store = try SQLiteEventStore(path: ":memory:")
         let hostile = "admin'); DROP TABLE events; --"

@@ -110,19 +110,25 @@ extension SQLiteEventStore {
         successFilter.user = nil
         successFilter.sourceIP = nil
         let (successSQL, successArguments) = Self.filterSQL(successFilter, alias: "s")
+        // Successes are counted only for the top sources, from each source's first failure on.
         let sql = """
-            SELECT e.source_ip AS ip, sum(coalesce(e.repeat_count, 1)) AS failures, count(DISTINCT e.user_name) AS users,
-                   min(e.ts) AS first, max(e.ts) AS last,
-                   (SELECT count(*) FROM events s WHERE s.source_ip = e.source_ip AND s.ts >= min(e.ts)
+            WITH failures AS (
+                SELECT e.source_ip AS ip, sum(coalesce(e.repeat_count, 1)) AS failures, count(DISTINCT e.user_name) AS users,
+                       min(e.ts) AS first, max(e.ts) AS last
+                FROM events e
+                WHERE \(Self.failedLoginSQL) AND e.source_ip IS NOT NULL AND \(filterSQL)
+                GROUP BY e.source_ip
+                HAVING failures >= ?
+                ORDER BY failures DESC, ip
+                LIMIT ?
+            )
+            SELECT f.ip, f.failures, f.users, f.first, f.last,
+                   (SELECT count(*) FROM events s WHERE s.source_ip = f.ip AND s.ts >= f.first
                       AND \(Self.successfulLogonSQL) AND \(successSQL)) AS successes
-            FROM events e
-            WHERE \(Self.failedLoginSQL) AND e.source_ip IS NOT NULL AND \(filterSQL)
-            GROUP BY e.source_ip
-            HAVING failures >= ?
-            ORDER BY failures DESC, ip
-            LIMIT ?
+            FROM failures f
+            ORDER BY f.failures DESC, f.ip
             """
-        let arguments = StatementArguments(successArguments + filterArguments + [minimumFailures.databaseValue, filter.limit.databaseValue])
+        let arguments = StatementArguments(filterArguments + [minimumFailures.databaseValue, filter.limit.databaseValue] + successArguments)
         return try await read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let ip: String = row["ip"]

@@ -101,6 +101,29 @@ import Testing
         }
     }
 
+    @Test func bothStoresCountASuccessfulBruteForce() async throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SOCParsersTests/Fixtures/syslog/input.log").path
+        var reader = try EventFileReader(path: fixture, options: .init(year: 2024, referenceTime: Self.now))
+        let events = try #require(try reader.nextBatch())
+        let sqlite = try SQLiteEventStore(path: ":memory:")
+        let memory = InMemoryEventStore()
+        _ = try await sqlite.append(events)
+        _ = await memory.append(events)
+        let all = EventFilter(limit: 10)
+        let fromSQLite = try await sqlite.bruteForce(all, minimumFailures: 1)
+        #expect(fromSQLite == (await memory.bruteForce(all, minimumFailures: 1)))
+        #expect(fromSQLite.first { $0.sourceIP == "45.142.212.61" }?.successes == 1)
+        for kind in 0..<3 {
+            let filter = EventFilter(timeRange: TimeRange(start: Timestamp(year: 2024, month: 2, day: 4, hour: 10, minute: 16)), limit: 10)
+            switch kind {
+            case 0: #expect(try await sqlite.failedLogins(filter) == (await memory.failedLogins(filter)))
+            case 1: #expect(try await sqlite.suspiciousProcesses(filter) == (await memory.suspiciousProcesses(filter)))
+            default: #expect(try await sqlite.networkConnections(filter, includePrivate: true) == (await memory.networkConnections(filter, includePrivate: true)))
+            }
+        }
+    }
+
     @Test func aSyntaxErrorNamesTheColumn() {
         #expect(throws: LuceneSyntaxError(column: 21, message: "expected a term after 'AND' but the query ended")) {
             _ = try LuceneParser.parse("user.name:(admin AND")

@@ -79,16 +79,37 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         return ranges.contains { network, prefix in IPMatcher("\(network)/\(prefix)")?.matches(self) ?? false }
     }
 
-    /// The address in its usual text form (IPv4 dotted quad; IPv6 as eight groups).
+    /// The canonical text form: IPv4 dotted quad, IPv6 as RFC 5952 (lower case, the longest zero run as `::`).
+    /// Stores keep addresses in this form so an address matches whatever way it was written.
     public var description: String {
         if isIPv4 {
             return [24, 16, 8, 0].map { String((low >> UInt64($0)) & 0xFF) }.joined(separator: ".")
         }
-        let groups = (0..<8).map { index -> String in
-            let word = index < 4 ? high >> UInt64((3 - index) * 16) : low >> UInt64((7 - index) * 16)
-            return String(word & 0xFFFF, radix: 16)
+        var groups: [UInt64] = []
+        for index in 0..<8 {
+            let word: UInt64 = index < 4 ? high : low
+            let shift = UInt64((3 - index % 4) * 16)
+            groups.append((word >> shift) & 0xFFFF)
         }
-        return groups.joined(separator: ":")
+        var bestStart = -1
+        var bestLength = 0
+        var index = 0
+        while index < 8 {
+            guard groups[index] == 0 else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < 8 && groups[end] == 0 { end += 1 }
+            if end - index > bestLength {
+                bestStart = index
+                bestLength = end - index
+            }
+            index = end
+        }
+        let text = groups.map { String($0, radix: 16) }
+        guard bestLength >= 2 else { return text.joined(separator: ":") }
+        return text[..<bestStart].joined(separator: ":") + "::" + text[(bestStart + bestLength)...].joined(separator: ":")
     }
 }
 
@@ -115,6 +136,9 @@ public struct IPMatcher: Hashable, Sendable, CustomStringConvertible {
         bits = writtenAsIPv4 ? 96 + prefixLength : prefixLength
         self.network = network
     }
+
+    /// Whether the matcher is one address rather than a block.
+    public var isSingleAddress: Bool { bits == 128 }
 
     /// Whether `address` (text) is inside this block.
     public func matches(_ address: some StringProtocol) -> Bool {

@@ -92,9 +92,22 @@ struct LuceneSQLCompiler {
         return "EXISTS (SELECT 1 FROM json_each(d.doc) j WHERE (j.type <> 'array' AND \(scalar)) OR (j.type = 'array' AND EXISTS (SELECT 1 FROM json_each(j.value) k WHERE \(element))))"
     }
 
+    /// Equality with keyword semantics; JSON values may be integers, so a number is compared both ways there
+    /// (typed text columns convert a number themselves).
     private mutating func equals(_ value: String, _ expression: String) -> String {
+        if expression.hasPrefix("e."), Self.columns.values.contains(where: { $0.column == expression && !$0.integer }) {
+            return "\(expression) = \(bind(value))"
+        }
         if let number = Int64(value) { return "(\(expression) = \(bind(value)) OR \(expression) = \(bind(number)))" }
         return "\(expression) = \(bind(value))"
+    }
+
+    /// An address or CIDR test; a single address on a typed column is an index lookup (addresses are canonical).
+    private mutating func ipMatch(_ text: String, _ expression: String) -> String {
+        if let matcher = IPMatcher(text), matcher.isSingleAddress {
+            return "\(expression) = \(bind(matcher.network.description))"
+        }
+        return "soc_ip_in(\(expression), \(bind(text)))"
     }
 
     private mutating func leaf(_ query: LuceneQuery) -> String {
@@ -105,7 +118,7 @@ struct LuceneSQLCompiler {
             }
             switch FieldSemantics.of(field) {
             case .text: return fullText(words: FieldSemantics.words(value), phrase: false)
-            case .ip: return anyValue(field) { compiler, value_ in "soc_ip_in(\(value_), \(compiler.bind(value)))" }
+            case .ip: return anyValue(field) { $0.ipMatch(value, $1) }
             case .date: return dateTerm(field, value)
             case .keyword: return anyValue(field) { $0.equals(value, $1) }
             }
@@ -115,7 +128,7 @@ struct LuceneSQLCompiler {
             }
             switch FieldSemantics.of(field) {
             case .text: return fullText(words: FieldSemantics.words(text), phrase: true)
-            case .ip: return anyValue(field) { compiler, value in "soc_ip_in(\(value), \(compiler.bind(text)))" }
+            case .ip: return anyValue(field) { $0.ipMatch(text, $1) }
             case .date: return dateTerm(field, text)
             case .keyword: return anyValue(field) { $0.equals(text, $1) }
             }
@@ -161,8 +174,8 @@ struct LuceneSQLCompiler {
         guard !words.isEmpty else { return "0" }
         // Words are letters and digits only, so quoting them makes a safe FTS5 expression.
         let expression = phrase ? "\"" + words.joined(separator: " ") + "\"" : words.map { "\"\($0)\"" }.joined(separator: " OR ")
-        let exact = phrase ? " AND soc_words('phrase', \(bind(words.joined(separator: " "))), d.message)" : ""
-        return "(d.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH \(bind(expression)))\(exact))"
+        // Driven by the FTS5 index through the rowid both tables share.
+        return "(e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH \(bind(expression))))"
     }
 
     private mutating func dateTerm(_ field: String, _ value: String) -> String {

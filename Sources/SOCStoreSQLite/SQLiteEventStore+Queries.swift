@@ -6,21 +6,11 @@ public import SOCStore
 /// The investigation queries on the embedded store. Each mirrors ``InvestigationRules`` in SQL so the indexes do
 /// the work, then rebuilds the few matching events to report them exactly as the in-memory store would.
 extension SQLiteEventStore {
-    /// SQL for ``InvestigationRules/isFailedLogin(_:)``.
-    static let failedLoginSQL = """
-        ((e.category = 'authentication' OR e.category LIKE 'authentication,%') AND e.outcome = 'failure'
-          AND NOT (coalesce(e.action, '') LIKE 'pam\\_auth\\_failure%' ESCAPE '\\' AND coalesce(e.process_name, '') = 'sshd')
-         OR (e.event_code = '4648' AND e.module = 'security'))
-        """
+    /// ``InvestigationRules/isFailedLogin(_:)``, computed at ingest into a flag with its own partial indexes.
+    static let failedLoginSQL = "e.failed_login = 1"
 
-    /// SQL for ``InvestigationRules/isSuccessfulLogon(_:)``.
-    static var successfulLogonSQL: String {
-        let actions = InvestigationRules.successfulLogonActions.sorted().map { "'\($0)'" }.joined(separator: ", ")
-        return """
-            ((s.category = 'authentication' OR s.category LIKE 'authentication,%') AND s.outcome = 'success'
-              AND coalesce(s.event_code, '') <> '4648' AND s.action IN (\(actions)))
-            """
-    }
+    /// ``InvestigationRules/isSuccessfulLogon(_:)``, computed at ingest.
+    static let successfulLogonSQL = "s.successful_logon = 1"
 
     /// The filter's conditions on `alias` (`e` or `s`), and their arguments.
     static func filterSQL(_ filter: EventFilter, alias: String = "e", includeUser: Bool = true) -> (String, [DatabaseValue]) {
@@ -37,10 +27,10 @@ extension SQLiteEventStore {
             }
         }
         if let matcher = filter.sourceIP {
-            if matcher.prefixLength == 32 || matcher.prefixLength == 128 {
-                // A single address: the index on source_ip can answer it (both text forms of a mapped address).
-                parts.append("(\(alias).source_ip = ? OR soc_ip_in(\(alias).source_ip, ?))")
-                arguments += [matcher.network.description.databaseValue, matcher.description.databaseValue]
+            if matcher.isSingleAddress {
+                // Addresses are stored in canonical form, so one address is an index lookup.
+                parts.append("\(alias).source_ip = ?")
+                arguments.append(matcher.network.description.databaseValue)
             } else {
                 parts.append("soc_ip_in(\(alias).source_ip, ?)")
                 arguments.append(matcher.description.databaseValue)
@@ -75,7 +65,7 @@ extension SQLiteEventStore {
         }
         alternatives.append("e.action IN ('script-block-logged', 'pipeline-executed', 'engine-state-changed')")
         let actions = InvestigationRules.processActions.sorted().map { "'\($0)'" }.joined(separator: ", ")
-        let condition = "(e.category = 'process' OR e.category LIKE 'process,%') AND e.action IN (\(actions)) AND (" + alternatives.joined(separator: " OR ") + ")"
+        let condition = "e.category = 'process' AND e.action IN (\(actions)) AND (" + alternatives.joined(separator: " OR ") + ")"
         var findings: [ProcessFinding] = []
         var offset = 0
         let page = 500
@@ -97,7 +87,7 @@ extension SQLiteEventStore {
     /// Connections to destinations, newest first.
     public func networkConnections(_ filter: EventFilter, includePrivate: Bool) async throws -> [EventSummary] {
         let condition = """
-            (e.category = 'network' OR e.category LIKE 'network,%') AND e.destination_ip IS NOT NULL
+            e.category = 'network' AND e.destination_ip IS NOT NULL
             AND coalesce(e.network_direction, '') <> 'ingress'\(includePrivate ? "" : " AND soc_ip_public(e.destination_ip)")
             """
         return try await events(where: condition, filter: filter).map(EventSummary.init)
@@ -160,10 +150,12 @@ extension SQLiteEventStore {
     public func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) async throws -> SearchResult {
         let compiled = LuceneSQLCompiler.compile(query, now: now)
         let (filterSQL, filterArguments) = Self.filterSQL(filter)
+        // Only conditions on documents or messages need the documents table to count.
+        let from = compiled.sql.contains("d.") ? "events e JOIN event_docs d ON d.rowid = e.rowid" : "events e"
         let total = try await read { db in
             try Int.fetchOne(
                 db,
-                sql: "SELECT count(*) FROM events e JOIN event_docs d ON d.rowid = e.rowid WHERE \(compiled.sql) AND \(filterSQL)",
+                sql: "SELECT count(*) FROM \(from) WHERE \(compiled.sql) AND \(filterSQL)",
                 arguments: StatementArguments(compiled.arguments + filterArguments)
             ) ?? 0
         }

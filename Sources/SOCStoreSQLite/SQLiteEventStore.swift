@@ -151,13 +151,9 @@ public final class SQLiteEventStore: EventStore {
             let id = event.id.bytes
             id.withUnsafeBytes { _ = sqlite3_bind_blob(handle, 1, $0.baseAddress, 16, SQLITE_TRANSIENT) }
             if let timestamp = event.timestamp { sqlite3_bind_int64(handle, 2, timestamp.microsecondsSinceEpoch) }
+            // `category` holds the primary (first) category; all of them are in the document.
             for (offset, key) in Schema.textColumnKeys.enumerated() {
-                guard let value = event.fields[key] else { continue }
-                if key == Schema.categoryKey, case .strings(let categories) = value, categories.count > 1 {
-                    bindText(handle, Int32(3 + offset), categories.joined(separator: ","))
-                } else {
-                    bindText(handle, Int32(3 + offset), value.stringValue)
-                }
+                bindText(handle, Int32(3 + offset), event.fields[key]?.stringValue)
             }
             var next = Int32(3 + Schema.textColumns.count)
             for key in Schema.integerColumnKeys {
@@ -172,6 +168,8 @@ public final class SQLiteEventStore: EventStore {
                 if let value = event.fields[key]?.integerValue { sqlite3_bind_int64(handle, next, value) }
                 next += 1
             }
+            if InvestigationRules.isFailedLogin(event) { sqlite3_bind_int64(handle, next, 1) }
+            if InvestigationRules.isSuccessfulLogon(event) { sqlite3_bind_int64(handle, next + 1, 1) }
             try step(handle, connection)
             guard sqlite3_changes(connection) > 0 else {
                 result.duplicates += 1
@@ -261,8 +259,8 @@ public final class SQLiteEventStore: EventStore {
             let range = try Row.fetchOne(db, sql: "SELECT min(ts), max(ts) FROM events")
             let first: Int64? = range?[0]
             let last: Int64? = range?[1]
-            // sshd's own "Failed …" line counts an attempt; PAM's line for the same attempt is not counted again.
-            let failure = "category LIKE '%authentication%' AND outcome = 'failure' AND NOT (coalesce(action, '') LIKE 'pam_auth_failure%' AND coalesce(process_name, '') = 'sshd')"
+            // The same definition as the failed-logins query (InvestigationRules.isFailedLogin).
+            let failure = "failed_login = 1"
             return StoreStatistics(
                 events: total,
                 firstSeen: first.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },

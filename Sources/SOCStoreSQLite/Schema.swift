@@ -30,12 +30,15 @@ enum Schema {
     static let v2TextColumnNames = ["network_direction"]
     static let v2IntegerColumns: [String] = ["socagent.repeat_count"]
     static let v2IntegerColumnNames = ["repeat_count"]
+    /// Classification flags computed at ingest by ``InvestigationRules`` (1 or NULL), with partial indexes, so the
+    /// queries use exactly the rules the in-memory store uses and read only the events they concern.
+    static let flagColumnNames = ["failed_login", "successful_logon"]
     static let v2TextColumnKeys = v2TextColumns.map(FieldKey.init)
     static let v2IntegerColumnKeys = v2IntegerColumns.map(FieldKey.init)
 
     /// Inserts the hot columns; a duplicate id is ignored (and then no document is inserted).
     static var insertSQL: String {
-        let columns = ["id", "ts"] + textColumnNames + integerColumnNames + v2TextColumnNames + v2IntegerColumnNames
+        let columns = ["id", "ts"] + textColumnNames + integerColumnNames + v2TextColumnNames + v2IntegerColumnNames + flagColumnNames
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         return "INSERT OR IGNORE INTO events(\(columns.joined(separator: ", "))) VALUES (\(placeholders))"
     }
@@ -46,15 +49,22 @@ enum Schema {
     struct Index {
         let name: String
         let columns: String
-        var createSQL: String { "CREATE INDEX IF NOT EXISTS \(name) ON events(\(columns))" }
+        /// A partial index's condition.
+        var condition: String? = nil
+        var createSQL: String {
+            "CREATE INDEX IF NOT EXISTS \(name) ON events(\(columns))" + (condition.map { " WHERE \($0)" } ?? "")
+        }
     }
 
     /// Indexes for the investigation queries: failed logons by source, processes by host, connections by
     /// destination, time windows. Dropped during bulk loads of small stores and rebuilt after.
     static let secondaryIndexes: [Index] = [
+        Index(name: "events_failed_logins", columns: "source_ip, user_name, ts, repeat_count", condition: "failed_login = 1"),
+        Index(name: "events_failed_logins_ts", columns: "ts", condition: "failed_login = 1"),
+        Index(name: "events_successful_logons", columns: "source_ip, ts", condition: "successful_logon = 1"),
         Index(name: "events_ts", columns: "ts"),
         Index(name: "events_code_source_ip", columns: "event_code, source_ip"),
-        Index(name: "events_category_outcome_ts", columns: "category, outcome, ts"),
+        Index(name: "events_category_ts", columns: "category, ts"),
         Index(name: "events_source_ip_ts", columns: "source_ip, ts"),
         Index(name: "events_host_category_ts", columns: "host_name, category, ts"),
         Index(name: "events_user_ts", columns: "user_name, ts"),
@@ -81,7 +91,6 @@ extension SQLiteEventStore {
                 sql: "CREATE TABLE event_docs(rowid INTEGER PRIMARY KEY, message TEXT, doc TEXT NOT NULL, original TEXT NOT NULL)"
             )
             try db.execute(sql: "CREATE UNIQUE INDEX events_id ON events(id)")
-            for index in Schema.secondaryIndexes { try db.execute(sql: index.createSQL) }
             try db.execute(
                 sql: "CREATE VIRTUAL TABLE events_fts USING fts5(message, content='event_docs', content_rowid='rowid', tokenize='unicode61')"
             )
@@ -89,7 +98,9 @@ extension SQLiteEventStore {
         }
         migrator.registerMigration("v2") { db in
             for column in Schema.v2TextColumnNames { try db.execute(sql: "ALTER TABLE events ADD COLUMN \(column) TEXT") }
-            for column in Schema.v2IntegerColumnNames { try db.execute(sql: "ALTER TABLE events ADD COLUMN \(column) INTEGER") }
+            for column in Schema.v2IntegerColumnNames + Schema.flagColumnNames {
+                try db.execute(sql: "ALTER TABLE events ADD COLUMN \(column) INTEGER")
+            }
             // Fill them for events stored before this version, from the stored documents.
             try db.execute(
                 sql: """
@@ -98,6 +109,19 @@ extension SQLiteEventStore {
                         repeat_count = (SELECT json_extract(doc, '$."socagent.repeat_count"') FROM event_docs WHERE rowid = events.rowid)
                     """
             )
+            // The flags, by the same rules as InvestigationRules (category holds the primary category from v2 on).
+            try db.execute(sql: "UPDATE events SET category = substr(category, 1, instr(category || ',', ',') - 1)")
+            try db.execute(
+                sql: """
+                    UPDATE events SET
+                        failed_login = CASE WHEN (category = 'authentication' AND outcome = 'failure'
+                            AND NOT (coalesce(action, '') LIKE 'pam\\_auth\\_failure%' ESCAPE '\\' AND coalesce(process_name, '') = 'sshd'))
+                            OR (event_code = '4648' AND module = 'security') THEN 1 END,
+                        successful_logon = CASE WHEN category = 'authentication' AND outcome = 'success' AND coalesce(event_code, '') <> '4648'
+                            AND action IN ('logged-in', 'ssh_login', 'sign-in', 'su', 'user_login') THEN 1 END
+                    """
+            )
+            for index in Schema.secondaryIndexes { try db.execute(sql: index.createSQL) }
         }
         return migrator
     }

@@ -3,13 +3,14 @@ import Foundation
 import SOCAnalystKit
 import SOCModel
 import SOCParsers
+import SOCStore
 import SOCStoreSQLite
 
 /// `socagent bench ingest`
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure socagent on generated data (results for BENCHMARKS.md).",
-        subcommands: [IngestBenchmark.self, Generate.self]
+        subcommands: [IngestBenchmark.self, QueryBenchmark.self, Generate.self]
     )
 
     struct Generate: ParsableCommand {
@@ -96,6 +97,65 @@ struct Bench: AsyncParsableCommand {
                 print(
                     "ingested \(Terminal.grouped(report.events)) events (\(String(format: "%.0f", megabytes)) MB) in \(String(format: "%.2f", report.seconds)) s: \(Terminal.grouped(Int(result["events_per_second"] ?? 0))) events/s, \(String(format: "%.1f", result["megabytes_per_second"] ?? 0)) MB/s, peak RSS \(String(format: "%.0f", result["peak_rss_megabytes"] ?? 0)) MB, \(report.rejected) rejected"
                 )
+            }
+        }
+    }
+}
+
+extension Bench {
+    /// `socagent bench query --store PATH`
+    struct QueryBenchmark: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "query",
+            abstract: "Time each investigation query and Lucene searches on a store (median of several runs)."
+        )
+        @OptionGroup var storeOptions: StoreOptions
+        @Option(help: "Runs per query; the median is reported.") var runs = 5
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let store = try openStore(storeOptions)
+            let count = try await store.count()
+            let all = EventFilter(limit: 100)
+            let now = Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)
+            let cases: [(String, @Sendable () async throws -> Int)] = [
+                ("brute-force (all time, top 20)", { try await store.bruteForce(EventFilter(limit: 20), minimumFailures: 5).count }),
+                ("failed-logins (newest 100)", { try await store.failedLogins(all).count }),
+                ("processes (newest 100 flagged)", { try await store.suspiciousProcesses(all).count }),
+                ("connections (newest 100 public)", { try await store.networkConnections(all, includePrivate: false).count }),
+                ("search term event.code:4625 (total + 20)", {
+                    try await store.search(try LuceneParser.parse("event.code:4625"), filter: EventFilter(limit: 20), now: now).total
+                }),
+                ("search term source.ip:45.142.212.7 (total + 20)", {
+                    try await store.search(try LuceneParser.parse("source.ip:45.142.212.7"), filter: EventFilter(limit: 20), now: now).total
+                }),
+                ("search full text message:\"failed to log on\" (total + 20)", {
+                    try await store.search(try LuceneParser.parse(#"message:"failed to log on""#), filter: EventFilter(limit: 20), now: now).total
+                }),
+                ("search wildcard process.command_line:*whoami* (total + 20)", {
+                    try await store.search(try LuceneParser.parse("process.command_line:*whoami*"), filter: EventFilter(limit: 20), now: now).total
+                }),
+            ]
+            var results: [[String: String]] = []
+            for (name, body) in cases {
+                var times: [Double] = []
+                var answer = 0
+                for _ in 0..<max(1, runs) {
+                    let started = ContinuousClock.now
+                    answer = try await body()
+                    let elapsed = ContinuousClock.now - started
+                    times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                }
+                let median = times.sorted()[times.count / 2]
+                results.append(["query": name, "median_ms": String(format: "%.1f", median), "result": String(answer)])
+                if !json { print("\(name.padding(toLength: 62, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", median)) ms  (\(answer))") }
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(["events": String(count), "results": "\(results)"]), as: UTF8.self))
+            } else {
+                print("store: \(Terminal.grouped(count)) events")
             }
         }
     }

@@ -37,6 +37,9 @@ enum ECSDocument {
             event.set(ECSField.message, root["message"]?.text)
         }
         flatten(root, into: &event)
+        for field in [ECSField.sourceIP, ECSField.destinationIP] {
+            if let address = event.string(field).flatMap(IPAddress.init) { event[field] = .string(address.description) }
+        }
         if event[ECSField.eventCategory] == nil, let message = event.string(ECSField.message) {
             // Filebeat without its ingest pipeline ships the raw syslog line: read it as syslog.
             if let parsed = SyslogLine.parse(message, context: context) {

@@ -127,7 +127,7 @@ public enum AuthMessageInterpreter {
             event.set(ECSField.userName, keyValue("user", in: message))
             let host = keyValue("rhost", in: message)
             if let host, IPAddressText.isIP(host) {
-                event[ECSField.sourceIP] = .string(host)
+                WindowsEventNormalizer.setIP(&event, ECSField.sourceIP, host)
             } else {
                 event.set(ECSField.sourceDomain, host)
             }

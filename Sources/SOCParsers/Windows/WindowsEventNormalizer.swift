@@ -436,8 +436,8 @@ public enum WindowsEventNormalizer {
         if value.lowercased().hasPrefix("::ffff:"), IPAddressText.isIPv4(value.dropFirst(7)) {
             value = String(value.dropFirst(7))
         }
-        if IPAddressText.isIP(value) {
-            event[field] = .string(value)
+        if let address = IPAddress(value) {
+            event[field] = .string(address.description)  // canonical, so every spelling of an address matches
         } else if field == ECSField.sourceIP {
             event.set("source.address", value)
         } else if field == ECSField.destinationIP {

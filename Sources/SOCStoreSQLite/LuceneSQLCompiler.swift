@@ -44,7 +44,9 @@ struct LuceneSQLCompiler {
         return "?\(arguments.count)"
     }
 
-    /// A 0/1 expression for `query` (never NULL, so `NOT` behaves as Elasticsearch's must_not).
+    /// A condition for `query`. It may be NULL where a field is missing (which WHERE, AND and OR treat as false);
+    /// a prohibited clause is wrapped in `coalesce(…, 0)` so that `NOT` keeps events without the field, as
+    /// Elasticsearch's must_not does. Plain comparisons on typed columns stay bare, so their indexes are used.
     private mutating func condition(_ query: LuceneQuery) -> String {
         switch query {
         case .all: return "1"
@@ -57,12 +59,12 @@ struct LuceneSQLCompiler {
             if must.isEmpty && !should.isEmpty {
                 parts.append("(" + should.map { condition($0.query) }.joined(separator: " OR ") + ")")
             }
-            for clause in clauses where clause.occur == .mustNot { parts.append("NOT " + condition(clause.query)) }
+            for clause in clauses where clause.occur == .mustNot { parts.append("NOT coalesce(" + condition(clause.query) + ", 0)") }
             return parts.isEmpty ? "1" : "(" + parts.joined(separator: " AND ") + ")"
         case .exists(let field):
-            return "coalesce(" + exists(field) + ", 0)"
+            return exists(field)
         default:
-            return "coalesce(" + leaf(query) + ", 0)"
+            return leaf(query)
         }
     }
 

@@ -88,7 +88,7 @@ extension SQLiteEventStore {
     public func networkConnections(_ filter: EventFilter, includePrivate: Bool) async throws -> [EventSummary] {
         let condition = """
             e.category = 'network' AND e.destination_ip IS NOT NULL
-            AND coalesce(e.network_direction, '') <> 'ingress'\(includePrivate ? "" : " AND soc_ip_public(e.destination_ip)")
+            AND coalesce(e.network_direction, '') NOT IN ('ingress', 'inbound')\(includePrivate ? "" : " AND soc_ip_public(e.destination_ip)")
             """
         return try await events(where: condition, filter: filter).map(EventSummary.init)
     }
@@ -159,17 +159,42 @@ extension SQLiteEventStore {
                 arguments: StatementArguments(compiled.arguments + filterArguments)
             ) ?? 0
         }
-        let events = try await events(where: compiled.sql, arguments: compiled.arguments, filter: filter)
+        // Many matches: walking the time index newest-first finds the first page at once. Few: an index on the
+        // condition finds them all and sorting them is cheap. The exact total, already known, tells which.
+        let dense = total > Self.denseMatches
+        var events: [SecurityEvent]
+        do {
+            events = try await self.events(where: compiled.sql, arguments: compiled.arguments, filter: filter, newestFirstScan: dense)
+        } catch where dense {
+            events = try await self.events(where: compiled.sql, arguments: compiled.arguments, filter: filter)
+        }
         return SearchResult(total: total, events: events)
     }
 
+    /// Above this many matches a search walks the time index instead of an index on its condition.
+    static let denseMatches = 5_000
+
     /// The newest events meeting `condition` and the filter, rebuilt from their documents.
-    func events(where condition: String, arguments: [DatabaseValue] = [], filter: EventFilter, offset: Int = 0) async throws -> [SecurityEvent] {
+    ///
+    /// The page is chosen from the narrow table (joining documents only when the condition reads them) and only
+    /// its rows are joined to their documents.
+    /// - Parameter newestFirstScan: Walk the time index (right when many events match).
+    func events(
+        where condition: String,
+        arguments: [DatabaseValue] = [],
+        filter: EventFilter,
+        offset: Int = 0,
+        newestFirstScan: Bool = false
+    ) async throws -> [SecurityEvent] {
         let (filterSQL, filterArguments) = Self.filterSQL(filter)
+        let documents = condition.contains("d.") ? " JOIN event_docs d ON d.rowid = e.rowid" : ""
         let sql = """
-            SELECT e.id, e.ts, d.doc, d.original, d.message FROM events e JOIN event_docs d ON d.rowid = e.rowid
-            WHERE \(condition) AND \(filterSQL)
-            ORDER BY e.ts DESC, e.id LIMIT ? OFFSET ?
+            SELECT e.id, e.ts, d.doc, d.original, d.message
+            FROM (SELECT e.rowid AS rowid FROM events e\(newestFirstScan ? " INDEXED BY events_ts" : "")\(documents)
+                  WHERE \(condition) AND \(filterSQL)
+                  ORDER BY e.ts DESC, e.id LIMIT ? OFFSET ?) page
+            JOIN events e ON e.rowid = page.rowid JOIN event_docs d ON d.rowid = page.rowid
+            ORDER BY e.ts DESC, e.id
             """
         let all = StatementArguments(arguments + filterArguments + [filter.limit.databaseValue, offset.databaseValue])
         return try await read { db in try Row.fetchAll(db, sql: sql, arguments: all).map(Self.storedEvent) }

@@ -124,9 +124,11 @@ public final class SQLiteEventStore: EventStore {
             if !bulk.active { try db.execute(sql: "BEGIN IMMEDIATE") }
             for index in Schema.secondaryIndexes { try db.execute(sql: index.createSQL) }
             try Self.indexFullText(db)
+            // Statistics let the planner choose between an index lookup (a selective field) and a newest-first scan
+            // (a common value); a sampled ANALYZE costs milliseconds even on large stores.
+            try db.execute(sql: "PRAGMA analysis_limit = 2000; ANALYZE")
             try db.execute(sql: "COMMIT")
             bulk.active = false
-            try db.execute(sql: "PRAGMA optimize")
         }
     }
 

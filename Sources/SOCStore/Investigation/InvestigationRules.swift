@@ -43,7 +43,7 @@ public enum InvestigationRules {
     /// A network connection (Sysmon 3, 5156/5157, flows) to a destination; outbound unless the event says inbound.
     public static func isConnection(_ event: SecurityEvent, includePrivate: Bool) -> Bool {
         guard event.categories.first == "network", let destination = event.string(ECSField.destinationIP) else { return false }
-        if event.string(ECSField.networkDirection) == "ingress" { return false }
+        if let direction = event.string(ECSField.networkDirection), direction == "ingress" || direction == "inbound" { return false }
         return includePrivate || !(IPAddress(destination)?.isPrivate ?? true)
     }
 

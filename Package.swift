@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SOCModel", targets: ["SOCModel"]),
         .library(name: "SOCParsers", targets: ["SOCParsers"]),
         .library(name: "SOCStore", targets: ["SOCStore"]),
+        .library(name: "SOCDetection", targets: ["SOCDetection"]),
         .library(name: "SOCStoreSQLite", targets: ["SOCStoreSQLite"]),
         .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
     ],
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Core: no third-party dependencies.
@@ -31,6 +33,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "SOCParsers", dependencies: ["SOCModel", "CZlib"], swiftSettings: strictSettings),
         .target(name: "SOCStore", dependencies: ["SOCModel"], swiftSettings: strictSettings),
+        // Core + one format library: Sigma rules and their field mappings are YAML.
+        .target(
+            name: "SOCDetection",
+            dependencies: ["SOCModel", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources")],
+            swiftSettings: strictSettings
+        ),
         // Adapters: one third-party dependency each.
         .target(
             name: "SOCStoreSQLite",
@@ -50,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "socagent",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit", "SOCDetection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -64,6 +73,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SOCStoreTests", dependencies: ["SOCModel", "SOCStore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SOCDetectionTests",
+            dependencies: ["SOCModel", "SOCParsers", "SOCDetection"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SOCStoreSQLiteTests",
             dependencies: [

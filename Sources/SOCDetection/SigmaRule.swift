@@ -1,0 +1,142 @@
+import Foundation
+public import SOCModel
+import Yams
+
+/// A Sigma rule, compiled and ready to evaluate.
+///
+/// ```swift
+/// let result = SigmaRule.load(yaml: text, path: "proc_creation_win_susp.yml", logSources: .bundled)
+/// if case .success(let rule) = result { rule.matches(view) }
+/// ```
+public struct SigmaRule: Sendable {
+    /// The rule's id (a UUID).
+    public let id: String
+    /// The title.
+    public let title: String
+    /// `informational`, `low`, `medium`, `high` or `critical`.
+    public let level: String
+    /// `stable`, `test`, `experimental`, `deprecated`, `unsupported`.
+    public let status: String
+    /// Tags, such as `attack.t1059.001`.
+    public let tags: [String]
+    /// The ATT&CK technique ids among the tags, upper case (`T1059.001`).
+    public var techniques: [String] {
+        tags.compactMap { tag in
+            let lower = tag.lowercased()
+            guard lower.hasPrefix("attack.t"), lower.dropFirst(8).first?.isNumber == true else { return nil }
+            return String(tag.dropFirst(7)).uppercased()
+        }
+    }
+    /// Known false positives, for people.
+    public let falsePositives: [String]
+    /// Where the rule was read from.
+    public let path: String
+    /// The log source as written: product, category, service.
+    public let logSource: (product: String?, category: String?, service: String?)
+    /// The events the rule applies to, and how its fields are named on them.
+    let scope: [LogSourceMap.Alternative]
+    let condition: SigmaCondition
+    let selections: [String: SigmaSelection]
+
+    /// Whether the event is in the rule's log source and its condition holds.
+    public func matches(_ view: EventView) -> Bool {
+        guard let alternative = scope.first(where: { $0.covers(view) }) else { return false }
+        return condition.evaluate { name in selections[name]?.matches(view, fields: alternative.fields) ?? false }
+    }
+
+    /// The alternative of the log source that covers `view`, if any (the engine buckets rules with it).
+    func alternative(for view: EventView) -> LogSourceMap.Alternative? { scope.first { $0.covers(view) } }
+
+    /// Evaluates the condition for an event already known to be in scope.
+    func evaluate(_ view: EventView, fields: [String: String]) -> Bool {
+        condition.evaluate { name in selections[name]?.matches(view, fields: fields) ?? false }
+    }
+
+    /// The fields the rule's selections test, for reporting what matched.
+    public var testedFields: [String] { Array(Set(selections.values.flatMap(\.fieldNames))).sorted() }
+
+    /// Loads one rule from YAML; a rule that cannot run gives a ``SigmaDiagnostic`` with the reason.
+    public static func load(yaml: String, path: String, logSources: LogSourceMap) -> Result<SigmaRule, SigmaDiagnostic> {
+        let documents: [Any]
+        do {
+            documents = try Array(Yams.load_all(yaml: yaml)).compactMap { $0 }
+        } catch {
+            return .failure(SigmaDiagnostic(path: path, reason: "invalid YAML: \(String(describing: error).prefix(160))"))
+        }
+        guard documents.count == 1, let document = documents.first as? [String: Any] else {
+            return .failure(SigmaDiagnostic(path: path, reason: documents.count > 1 ? "rule collections (several YAML documents) are not supported" : "not a Sigma rule (expected a mapping)"))
+        }
+        do {
+            return .success(try SigmaRule(document: document, path: path, logSources: logSources))
+        } catch let diagnostic as SigmaDiagnostic {
+            return .failure(diagnostic)
+        } catch {
+            return .failure(SigmaDiagnostic(path: path, reason: "\(error)"))
+        }
+    }
+
+    init(document: [String: Any], path: String, logSources: LogSourceMap) throws {
+        self.path = path
+        guard let title = document["title"] as? String else { throw SigmaDiagnostic(path: path, reason: "missing title") }
+        self.title = title
+        id = (document["id"] as? String) ?? path
+        level = (document["level"] as? String)?.lowercased() ?? "medium"
+        status = (document["status"] as? String)?.lowercased() ?? "experimental"
+        tags = (document["tags"] as? [Any])?.compactMap { $0 as? String } ?? []
+        falsePositives = (document["falsepositives"] as? [Any])?.compactMap { "\($0)" } ?? []
+        let source = document["logsource"] as? [String: Any] ?? [:]
+        logSource = (source["product"] as? String, source["category"] as? String, source["service"] as? String)
+        guard let scope = logSources.alternatives(product: logSource.product, category: logSource.category, service: logSource.service) else {
+            let name = [logSource.product, logSource.category, logSource.service].compactMap { $0 }.joined(separator: "/")
+            throw SigmaDiagnostic(path: path, reason: "unsupported log source \(name.isEmpty ? "(none)" : name)")
+        }
+        self.scope = scope
+        guard let detection = document["detection"] as? [String: Any] else { throw SigmaDiagnostic(path: path, reason: "missing detection") }
+        var selections: [String: SigmaSelection] = [:]
+        for (name, value) in detection where name != "condition" && name != "timeframe" {
+            do {
+                selections[name] = try SigmaSelection(value)
+            } catch let error as SigmaCompileError {
+                throw SigmaDiagnostic(path: path, reason: "selection '\(name)': \(error.reason)")
+            }
+        }
+        if detection["timeframe"] != nil {
+            throw SigmaDiagnostic(path: path, reason: "correlation with a timeframe is not supported")
+        }
+        let conditions: [String]
+        if let text = detection["condition"] as? String {
+            conditions = [text]
+        } else if let list = detection["condition"] as? [Any] {
+            conditions = list.compactMap { $0 as? String }
+        } else {
+            throw SigmaDiagnostic(path: path, reason: "missing condition")
+        }
+        do {
+            let parsed = try conditions.map { try SigmaCondition.parse($0, selections: Array(selections.keys)) }
+            condition = parsed.count == 1 ? parsed[0] : .or(parsed)
+        } catch let error as SigmaCompileError {
+            throw SigmaDiagnostic(path: path, reason: "condition: \(error.reason)")
+        }
+        self.selections = selections
+    }
+}
+
+/// Why a rule was not loaded, with the file it came from.
+public struct SigmaDiagnostic: Error, Sendable, CustomStringConvertible, Hashable {
+    /// The rule file.
+    public var path: String
+    /// The reason, for people.
+    public var reason: String
+    /// Creates a diagnostic.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    /// `path: reason`.
+    public var description: String { "\(path): \(reason)" }
+}
+
+struct SigmaCompileError: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+}

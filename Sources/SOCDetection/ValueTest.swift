@@ -1,0 +1,268 @@
+import Foundation
+import SOCModel
+
+/// One value of a Sigma field condition with its modifiers applied: a set of string patterns (any may match), a
+/// regular expression, a CIDR block or a number comparison.
+struct ValueTest: Sendable {
+    private enum Kind: Sendable {
+        case patterns([Pattern])
+        case regex(NSRegularExpressionBox)
+        case cidr(IPMatcher)
+        case number(Comparison, Double)
+        case null
+    }
+    private let kind: Kind
+    /// Whether the test needs the value in its original case (regular expressions, base64, `cased`).
+    let usesOriginalCase: Bool
+
+    var isNull: Bool {
+        if case .null = kind { return true }
+        return false
+    }
+
+    /// The modifiers socagent implements; any other is a reason not to load the rule.
+    static let supported: Set<String> = [
+        "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "base64", "base64offset", "utf16le", "utf16be",
+        "utf16", "wide", "windash", "cidr", "lt", "lte", "gt", "gte", "cased", "exists", "fieldref",
+    ]
+
+    static func make(_ value: String?, modifiers: [String]) throws -> ValueTest {
+        for modifier in modifiers where !supported.contains(modifier) {
+            throw SigmaCompileError("unsupported modifier '\(modifier)'")
+        }
+        guard let value else { return ValueTest(kind: .null, usesOriginalCase: false) }
+        let cased = modifiers.contains("cased")
+        if modifiers.contains("re") {
+            var options: NSRegularExpression.Options = []
+            if modifiers.contains("i") { options.insert(.caseInsensitive) }
+            if modifiers.contains("m") { options.insert(.anchorsMatchLines) }
+            if modifiers.contains("s") { options.insert(.dotMatchesLineSeparators) }
+            guard let regex = try? NSRegularExpression(pattern: value, options: options) else {
+                throw SigmaCompileError("invalid regular expression")
+            }
+            return ValueTest(kind: .regex(NSRegularExpressionBox(regex)), usesOriginalCase: true)
+        }
+        if modifiers.contains("cidr") {
+            guard let matcher = IPMatcher(value) else { throw SigmaCompileError("invalid CIDR block '\(value)'") }
+            return ValueTest(kind: .cidr(matcher), usesOriginalCase: false)
+        }
+        for comparison in Comparison.allCases where modifiers.contains(comparison.rawValue) {
+            guard let number = Double(value) else { throw SigmaCompileError("'\(comparison.rawValue)' needs a number") }
+            return ValueTest(kind: .number(comparison, number), usesOriginalCase: false)
+        }
+        // String values: variants from windash and encodings, then the position modifiers.
+        var variants = [value]
+        if modifiers.contains("windash") {
+            variants = variants.flatMap { text in ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"].map { dash in text.replacingOccurrences(of: "-", with: dash) } }
+            variants = Array(NSOrderedSet(array: variants)) as? [String] ?? variants
+        }
+        let encodings = ["utf16le", "utf16be", "utf16", "wide"].filter(modifiers.contains)
+        let base64 = modifiers.contains("base64") || modifiers.contains("base64offset")
+        if !encodings.isEmpty && !base64 { throw SigmaCompileError("'\(encodings[0])' without 'base64' is not supported") }
+        var literal = false
+        if base64 {
+            literal = true  // an encoded value has no wildcards
+            variants = variants.flatMap { text -> [String] in
+                let bytes = Self.encode(Self.unescapeLiteral(text), encodings.first)
+                return modifiers.contains("base64offset") ? Self.base64Offsets(bytes) : [Data(bytes).base64EncodedString()]
+            }
+        }
+        let position: Pattern.Position =
+            modifiers.contains("contains") ? .contains : modifiers.contains("startswith") ? .prefix : modifiers.contains("endswith") ? .suffix : .whole
+        let originalCase = cased || base64
+        let patterns = variants.map { Pattern($0, position: position, literal: literal, lowercase: !originalCase) }
+        return ValueTest(kind: .patterns(patterns), usesOriginalCase: originalCase)
+    }
+
+    /// Matches a value already lower-cased (for case-insensitive tests) or in its original case (see
+    /// ``usesOriginalCase``).
+    func matchesLowered(_ value: String) -> Bool {
+        switch kind {
+        case .patterns(let patterns): return patterns.contains { $0.matches(value) }
+        case .regex(let box): return box.matches(value)
+        case .cidr(let matcher): return matcher.matches(value)
+        case .number(let comparison, let bound): return Double(value).map { comparison.holds($0, bound) } ?? false
+        case .null: return value.isEmpty
+        }
+    }
+
+    private static func encode(_ text: String, _ encoding: String?) -> [UInt8] {
+        switch encoding {
+        case "utf16le", "wide": return text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        case "utf16be": return text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        case "utf16": return [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        default: return Array(text.utf8)
+        }
+    }
+
+    /// The three base64 renderings of `bytes` at each offset within a longer encoded string (pySigma's algorithm).
+    private static func base64Offsets(_ bytes: [UInt8]) -> [String] {
+        let starts = [0, 2, 3]
+        let ends = [0, 3, 2]
+        return (0..<3).map { shift in
+            let encoded = Array(Data(Array(repeating: UInt8(ascii: " "), count: shift) + bytes).base64EncodedString())
+            let end = ends[(bytes.count + shift) % 3]
+            let upper = encoded.count - end
+            guard starts[shift] < upper else { return "" }
+            return String(encoded[starts[shift]..<upper])
+        }.filter { !$0.isEmpty }
+    }
+
+    /// The value with Sigma's escapes removed (for encodings, where wildcards cannot apply).
+    static func unescapeLiteral(_ text: String) -> String {
+        var out = ""
+        var escaped = false
+        for character in text {
+            if escaped {
+                out.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else {
+                out.append(character)
+            }
+        }
+        if escaped { out.append("\\") }
+        return out
+    }
+}
+
+/// The number comparisons of `lt`, `lte`, `gt` and `gte`.
+enum Comparison: String, CaseIterable, Sendable {
+    case lt, lte, gt, gte
+    func holds(_ value: Double, _ bound: Double) -> Bool {
+        switch self {
+        case .lt: value < bound
+        case .lte: value <= bound
+        case .gt: value > bound
+        case .gte: value >= bound
+        }
+    }
+}
+
+/// A Sigma string value: literal text or a `*`/`?` wildcard pattern, at a position.
+struct Pattern: Sendable {
+    enum Position: Sendable { case whole, contains, prefix, suffix }
+    private enum Form: Sendable {
+        case literal(String)
+        case wildcard([Token])
+    }
+    enum Token: Sendable, Equatable {
+        case text(String)
+        case any
+        case one
+    }
+    private let form: Form
+    private let position: Position
+
+    init(_ value: String, position: Position, literal: Bool, lowercase: Bool) {
+        self.position = position
+        if literal {
+            form = .literal(lowercase ? value.lowercased() : value)
+            return
+        }
+        // Sigma escapes: `\*` and `\?` are literal wildcards, `\\` a backslash; any other `\` is literal.
+        var tokens: [Token] = []
+        var text = ""
+        var characters = Array(value)
+        if lowercase { characters = Array(value.lowercased()) }
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if character == "\\", index + 1 < characters.count, ["*", "?", "\\"].contains(characters[index + 1]) {
+                text.append(characters[index + 1])
+                index += 2
+                continue
+            }
+            if character == "*" || character == "?" {
+                if !text.isEmpty { tokens.append(.text(text)) }
+                text = ""
+                tokens.append(character == "*" ? .any : .one)
+            } else {
+                text.append(character)
+            }
+            index += 1
+        }
+        if !text.isEmpty { tokens.append(.text(text)) }
+        if tokens.allSatisfy({ if case .text = $0 { return true } else { return false } }) {
+            form = .literal(tokens.map { if case .text(let t) = $0 { return t } else { return "" } }.joined())
+        } else {
+            var wrapped = tokens
+            if position == .contains || position == .suffix { wrapped.insert(.any, at: 0) }
+            if position == .contains || position == .prefix { wrapped.append(.any) }
+            form = .wildcard(wrapped)
+        }
+    }
+
+    func matches(_ value: String) -> Bool {
+        switch form {
+        case .literal(let text):
+            switch position {
+            case .whole: return value == text
+            case .contains: return text.isEmpty || value.contains(text)
+            case .prefix: return value.hasPrefix(text)
+            case .suffix: return value.hasSuffix(text)
+            }
+        case .wildcard(let tokens):
+            return Self.match(tokens, Array(value.utf8))
+        }
+    }
+
+    /// Wildcard matching over UTF-8 bytes with backtracking on the last `*` (linear in practice).
+    private static func match(_ tokens: [Token], _ value: [UInt8]) -> Bool {
+        let pieces: [(kind: Int, bytes: [UInt8])] = tokens.map { token in
+            switch token {
+            case .text(let text): return (0, Array(text.utf8))
+            case .any: return (1, [])
+            case .one: return (2, [])
+            }
+        }
+        var p = 0
+        var v = 0
+        var starPiece = -1
+        var starValue = 0
+        while v <= value.count {
+            if p < pieces.count {
+                let piece = pieces[p]
+                if piece.kind == 1 {
+                    starPiece = p
+                    starValue = v
+                    p += 1
+                    continue
+                }
+                if piece.kind == 2, v < value.count {
+                    // One character: skip a whole UTF-8 sequence.
+                    v += max(1, utf8Length(value[v]))
+                    p += 1
+                    continue
+                }
+                if piece.kind == 0, v + piece.bytes.count <= value.count, value[v..<v + piece.bytes.count].elementsEqual(piece.bytes) {
+                    v += piece.bytes.count
+                    p += 1
+                    continue
+                }
+            } else if v == value.count {
+                return true
+            }
+            guard starPiece >= 0, starValue < value.count else { return false }
+            starValue += 1
+            v = starValue
+            p = starPiece + 1
+        }
+        return false
+    }
+
+    private static func utf8Length(_ lead: UInt8) -> Int {
+        lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+    }
+}
+
+/// `NSRegularExpression` is immutable and thread-safe once made; the box states that for Swift 6.
+struct NSRegularExpressionBox: @unchecked Sendable {
+    // NSRegularExpression is documented as immutable and safe to use from several threads.
+    let regex: NSRegularExpression
+    init(_ regex: NSRegularExpression) { self.regex = regex }
+    func matches(_ value: String) -> Bool {
+        regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
+    }
+}

@@ -23,6 +23,7 @@ indirect enum SigmaCondition: Sendable {
     static func parse(_ text: String, selections: [String]) throws -> SigmaCondition {
         var parser = Parser(tokens: tokenize(text), selections: selections)
         let condition = try parser.or()
+        if parser.peek == "|" { throw SigmaCompileError("aggregations ('| count() …') are not supported") }
         guard parser.atEnd else { throw SigmaCompileError("unexpected '\(parser.peek ?? "")'") }
         return condition
     }

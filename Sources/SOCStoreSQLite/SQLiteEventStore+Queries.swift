@@ -200,3 +200,113 @@ extension SQLiteEventStore {
         return try await read { db in try Row.fetchAll(db, sql: sql, arguments: all).map(Self.storedEvent) }
     }
 }
+
+extension SQLiteEventStore {
+    /// A stored Sigma detection (see ``saveDetections(_:)``).
+    public struct StoredDetection: Sendable, Codable, Hashable {
+        /// The rule id.
+        public var ruleID: String
+        /// The rule title.
+        public var title: String
+        /// The rule level.
+        public var level: String
+        /// ATT&CK technique ids.
+        public var techniques: [String]
+        /// The event's id (32 hex characters).
+        public var eventID: String
+        /// The event's time.
+        public var timestamp: String?
+        /// The event's host.
+        public var host: String?
+        /// The matched fields and their values.
+        public var fields: [String: String]
+
+        /// Creates a detection.
+        public init(ruleID: String, title: String, level: String, techniques: [String], eventID: String, timestamp: String?, host: String?, fields: [String: String]) {
+            self.ruleID = ruleID
+            self.title = title
+            self.level = level
+            self.techniques = techniques
+            self.eventID = eventID
+            self.timestamp = timestamp
+            self.host = host
+            self.fields = fields
+        }
+    }
+
+    /// Saves detections (a rule matching an event again replaces the earlier row).
+    public func saveDetections(_ detections: [StoredDetection]) async throws {
+        guard !detections.isEmpty else { return }
+        do {
+            try await database.write { db in
+                let statement = try db.cachedStatement(
+                    sql: "INSERT OR REPLACE INTO detections(rule_id, event_id, title, level, techniques, ts, host_name, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                )
+                for detection in detections {
+                    let fields = String(decoding: try JSONEncoder().encode(detection.fields), as: UTF8.self)
+                    let id = EventIdentifier(hex: detection.eventID).map { Data($0.bytes) } ?? Data()
+                    let ts = detection.timestamp.flatMap { DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) }?.microsecondsSinceEpoch
+                    try statement.execute(arguments: [
+                        detection.ruleID, id, detection.title, detection.level, detection.techniques.joined(separator: ","), ts, detection.host, fields,
+                    ])
+                }
+            }
+        } catch let error as DatabaseError {
+            throw EventStoreError(.writeFailed, "\(path): \(error.message ?? "SQLite error \(error.resultCode)")")
+        }
+    }
+
+    /// Stored detections in the window, newest first.
+    public func detections(_ filter: EventFilter) async throws -> [StoredDetection] {
+        var conditions = ["1"]
+        var arguments: [DatabaseValue] = []
+        if let start = filter.timeRange?.start {
+            conditions.append("ts >= ?")
+            arguments.append(start.microsecondsSinceEpoch.databaseValue)
+        }
+        if let end = filter.timeRange?.end {
+            conditions.append("ts < ?")
+            arguments.append(end.microsecondsSinceEpoch.databaseValue)
+        }
+        if let host = filter.host {
+            conditions.append("host_name = ?")
+            arguments.append(host.databaseValue)
+        }
+        let sql = "SELECT * FROM detections WHERE \(conditions.joined(separator: " AND ")) ORDER BY ts DESC, rule_id LIMIT ?"
+        let all = StatementArguments(arguments + [filter.limit.databaseValue])
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: all).map { row in
+                let id: Data = row["event_id"]
+                let ts: Int64? = row["ts"]
+                let fields: String = row["fields"]
+                let techniques: String = row["techniques"]
+                return StoredDetection(
+                    ruleID: row["rule_id"], title: row["title"], level: row["level"],
+                    techniques: techniques.split(separator: ",").map(String.init),
+                    eventID: EventIdentifier(bytes: Array(id))?.hex ?? "", timestamp: ts.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
+                    host: row["host_name"], fields: (try? JSONDecoder().decode([String: String].self, from: Data(fields.utf8))) ?? [:]
+                )
+            }
+        }
+    }
+
+    /// Calls `body` with every stored event in the filter's window, oldest first, a page at a time.
+    public func forEachEvent(_ filter: EventFilter, pageSize: Int = 2000, _ body: ([SecurityEvent]) async throws -> Void) async throws {
+        var after: Int64 = 0
+        let (filterSQL, filterArguments) = Self.filterSQL(filter)
+        while true {
+            let sql = """
+                SELECT e.rowid AS r, e.id, e.ts, d.doc, d.original, d.message FROM events e JOIN event_docs d ON d.rowid = e.rowid
+                WHERE e.rowid > ? AND \(filterSQL) ORDER BY e.rowid LIMIT ?
+                """
+            let arguments = StatementArguments([after.databaseValue] + filterArguments + [pageSize.databaseValue])
+            let page: [(Int64, SecurityEvent)] = try await read { db in
+                try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0["r"], Self.storedEvent($0)) }
+            }
+            guard let last = page.last else { return }
+            try await body(page.map(\.1))
+            after = last.0
+            if page.count < pageSize { return }
+        }
+    }
+}

@@ -123,6 +123,19 @@ extension SQLiteEventStore {
             )
             for index in Schema.secondaryIndexes { try db.execute(sql: index.createSQL) }
         }
+        migrator.registerMigration("v3") { db in
+            // Sigma detections, so an investigation can cite them; one row per rule and event.
+            try db.execute(
+                sql: """
+                    CREATE TABLE detections(
+                        rule_id TEXT NOT NULL, event_id BLOB NOT NULL, title TEXT NOT NULL, level TEXT NOT NULL,
+                        techniques TEXT NOT NULL, ts INTEGER, host_name TEXT, fields TEXT NOT NULL,
+                        PRIMARY KEY (rule_id, event_id)
+                    ) WITHOUT ROWID
+                    """
+            )
+            try db.execute(sql: "CREATE INDEX detections_ts ON detections(ts)")
+        }
         return migrator
     }
 }

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import SOCAnalystKit
+import SOCDetection
+import SOCModel
+import SOCParsers
+import SOCStore
+import SOCStoreSQLite
+
+/// `socagent hunt --rules PATH... (LOGS... | --store PATH)`
+struct Hunt: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run Sigma rules over log files or over the event store.",
+        discussion: """
+            Rules: SigmaHQ YAML files or directories. Log files are parsed as `ingest` parses them (any format); with \
+            --store the stored events are hunted (in the window, --all by default) and the detections are saved in the \
+            store for investigations to cite. A summary of rules loaded, rules skipped (with reasons) and detections by \
+            level goes to standard error; detections go to standard output (a table, or JSON lines with --json).
+            """
+    )
+
+    @Option(name: .long, help: "A Sigma rule file or directory (repeat --rules for more).")
+    var rules: [String]
+
+    @Argument(help: "Log files or directories to hunt (or use --store).")
+    var logs: [String] = []
+
+    @Option(help: "The event store to hunt (a SQLite file); detections are saved in it.")
+    var store: String?
+
+    @Option(help: "Only rules at or above this level: informational, low, medium, high, critical.")
+    var level: String?
+
+    @Option(parsing: .upToNextOption, help: "Only rules with one of these statuses (stable, test, experimental…).")
+    var status: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "Only rules with one of these tags (attack.t1059.001, attack.execution…).")
+    var tags: [String] = []
+
+    @Option(help: "The format of every log file, instead of sniffing it.")
+    var format: String?
+
+    @Flag(help: "List every skipped rule with its reason.")
+    var verbose = false
+
+    @Flag(help: "Print detections as JSON lines.")
+    var json = false
+
+    @OptionGroup var window: WindowOptions
+
+    func validate() throws {
+        if logs.isEmpty == (store == nil) { throw ValidationError("give log files to hunt, or --store, but not both") }
+        if let level, !["informational", "low", "medium", "high", "critical"].contains(level.lowercased()) {
+            throw ValidationError("--level must be informational, low, medium, high or critical")
+        }
+        if let format, LogFormat.named(format) == nil { throw ValidationError("unknown format '\(format)'") }
+    }
+
+    func run() async throws {
+        let loaded: SigmaRuleSet
+        do {
+            loaded = try SigmaRuleSet.load(paths: rules)
+        } catch {
+            throw CleanError("\(error)")
+        }
+        let set = loaded.filtered(
+            minimumLevel: level,
+            statuses: status.isEmpty ? nil : Set(status.map { $0.lowercased() }),
+            tags: tags.isEmpty ? nil : Set(tags.map { $0.lowercased() })
+        )
+        Terminal.writeError("rules: \(set.rules.count) loaded\(set.rules.count != loaded.rules.count ? " (of \(loaded.rules.count), by --level/--status/--tags)" : ""), \(set.diagnostics.count) skipped\n")
+        var reasons: [String: Int] = [:]
+        for diagnostic in set.diagnostics { reasons[diagnostic.reason, default: 0] += 1 }
+        for (reason, count) in reasons.sorted(by: { $0.value > $1.value }).prefix(verbose ? .max : 5) {
+            Terminal.writeError("  skipped \(count) × \(reason)\n")
+        }
+        if verbose { for diagnostic in set.diagnostics { Terminal.writeError("  \(diagnostic)\n") } }
+        let engine = SigmaEngine(rules: set.rules)
+        var byLevel: [String: Int] = [:]
+        var events = 0
+        var rows: [[String]] = []
+        let started = ContinuousClock.now
+        func report(_ detections: [Detection]) throws {
+            for detection in detections {
+                byLevel[detection.level, default: 0] += 1
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                    print(String(decoding: try encoder.encode(detection), as: UTF8.self))
+                } else if rows.count < 10_000 {
+                    rows.append([detection.timestamp ?? "", detection.level, detection.host ?? "", detection.title, detection.techniques.joined(separator: ",")])
+                }
+            }
+        }
+        if let store {
+            let eventStore = try openStore(StoreOptions(store: store))
+            var filter = EventFilter(timeRange: window.all || window.since != nil || window.until != nil || window.hours != nil ? window.timeRange : nil)
+            filter.limit = .max
+            try await eventStore.forEachEvent(filter) { page in
+                events += page.count
+                var found: [Detection] = []
+                for event in page { found += engine.detect(event) }
+                try report(found)
+                try await eventStore.saveDetections(found.map {
+                    SQLiteEventStore.StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
+                })
+            }
+        } else {
+            let inputs: [String]
+            do {
+                inputs = try IngestService.expandInputs(logs)
+            } catch {
+                throw CleanError("\(error)")
+            }
+            let options = ParseContext.Options(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970))
+            for input in inputs {
+                do {
+                    var reader = try EventFileReader(path: input, format: format.flatMap(LogFormat.named), options: options)
+                    while let batch = try reader.nextBatch() {
+                        events += batch.count
+                        var found: [Detection] = []
+                        for event in batch { found += engine.detect(event) }
+                        try report(found)
+                    }
+                    if reader.summary.rejected > 0 {
+                        Terminal.writeError("warning: \(input): \(reader.summary.rejected) records could not be parsed\(reader.summary.errors.first.map { " (first: \($0))" } ?? "")\n")
+                    }
+                } catch let error as InputError {
+                    Terminal.writeError("warning: \(error)\n")
+                }
+            }
+        }
+        if !json {
+            print(Table.render(["time", "level", "host", "rule", "ATT&CK"], rows, maximumWidth: 70))
+        }
+        let seconds = (ContinuousClock.now - started).components
+        let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18
+        let levels = ["critical", "high", "medium", "low", "informational"].compactMap { level in byLevel[level].map { "\(level) \($0)" } }
+        Terminal.writeError("\(Terminal.grouped(events)) events, \(Terminal.grouped(byLevel.values.reduce(0, +))) detections (\(levels.isEmpty ? "none" : levels.joined(separator: ", "))) in \(String(format: "%.2f", elapsed)) s\n")
+    }
+}

@@ -1,5 +1,5 @@
 import Foundation
-public import SOCModel
+import SOCModel
 import Yams
 
 /// Sigma log sources and field names mapped onto socagent events, read from data files (`logsources.yml`,
@@ -18,7 +18,7 @@ public struct LogSourceMap: Sendable {
 
         func covers(_ view: EventView) -> Bool {
             if windowsLog, view.channel == nil { return false }
-            if let channel, view.channel?.caseInsensitiveCompare(channel) != .orderedSame { return false }
+            if let channel, view.lowerChannel != channel { return false }
             if !eventIDs.isEmpty, !(view.eventCode.map { eventIDs.contains($0) } ?? false) { return false }
             if let format, view.format != format { return false }
             if !programs.isEmpty, !(view.program.map { programs.contains($0) } ?? false) { return false }
@@ -70,7 +70,7 @@ public struct LogSourceMap: Sendable {
         guard let entry = value as? [String: Any] else { return nil }
         return Alternative(
             windowsLog: entry["windows_log"] as? Bool ?? false,
-            channel: entry["channel"] as? String,
+            channel: (entry["channel"] as? String)?.lowercased(),
             eventIDs: Set((entry["event_ids"] as? [Any] ?? []).map { "\($0)" }),
             format: entry["format"] as? String,
             programs: Set((entry["programs"] as? [Any] ?? []).map { "\($0)" }),

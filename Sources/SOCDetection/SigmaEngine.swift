@@ -81,26 +81,61 @@ public struct Detection: Sendable, Codable, Hashable {
     }
 }
 
-/// Runs a rule set over events. Rules are compiled once and bucketed by the channel and event id of their log
-/// source, so an event meets only the rules that can match it.
-public final class SigmaEngine: Sendable {
-    private let buckets: [String: [(rule: SigmaRule, alternative: LogSourceMap.Alternative)]]
+/// Runs a rule set over events. Rules are compiled once (selections by index, fields by slot) and bucketed by the
+/// channel and event id of their log source, so an event meets only the rules that can match it. Within a bucket, a
+/// literal prefilter (one Aho–Corasick pass per field) skips the rules whose required literals the event lacks.
+public final class SigmaEngine: @unchecked Sendable {
+    // Immutable after init; the registry is only read while detecting.
+    private let buckets: [String: Bucket]
+    private let automata: [Int: LiteralAutomaton]
     private let logSources: LogSourceMap
+    private let registry: FieldRegistry
+
+    /// The rules of one log-source key, with what the prefilter needs to skip them.
+    private struct Bucket {
+        var entries: [(rule: CompiledRule, scope: CompiledScope)] = []
+        /// Entries with no derivable literal, evaluated for every event.
+        var alwaysEvaluated: [Bool] = []
+        /// Entry indices by required literal id.
+        var entriesByLiteral: [Int32: [Int32]] = [:]
+        /// The field slots whose literals this bucket's entries require.
+        var slots: Set<Int> = []
+    }
 
     /// Creates an engine for `rules`.
     public init(rules: [SigmaRule], logSources: LogSourceMap = .bundled) {
-        var buckets: [String: [(SigmaRule, LogSourceMap.Alternative)]] = [:]
+        let registry = FieldRegistry()
+        var buckets: [String: Bucket] = [:]
+        var literalIDs: [RequiredLiteral: Int32] = [:]
         for rule in rules {
-            for alternative in rule.scope {
-                for key in Self.keys(alternative) { buckets[key, default: []].append((rule, alternative)) }
+            let compiled = CompiledRule(rule, registry: registry, logSources: logSources)
+            for scope in compiled.scopes {
+                let requirement = scope.condition.requirement(scope.selections)
+                for key in Self.keys(scope.alternative) {
+                    var bucket = buckets[key] ?? Bucket()
+                    let entry = Int32(bucket.entries.count)
+                    bucket.entries.append((compiled, scope))
+                    bucket.alwaysEvaluated.append(requirement == nil)
+                    for literal in requirement ?? [] {
+                        let id = literalIDs[literal] ?? Int32(literalIDs.count)
+                        literalIDs[literal] = id
+                        bucket.entriesByLiteral[id, default: []].append(entry)
+                        bucket.slots.insert(literal.slot)
+                    }
+                    buckets[key] = bucket
+                }
             }
         }
+        var literalsBySlot: [Int: [(id: Int32, bytes: [UInt8])]] = [:]
+        for (literal, id) in literalIDs { literalsBySlot[literal.slot, default: []].append((id, literal.bytes)) }
+        self.automata = literalsBySlot.mapValues { LiteralAutomaton($0.sorted { $0.id < $1.id }) }
         self.buckets = buckets
         self.logSources = logSources
+        self.registry = registry
     }
 
     private static func keys(_ alternative: LogSourceMap.Alternative) -> [String] {
-        if let channel = alternative.channel?.lowercased() {
+        if let channel = alternative.channel {
             return alternative.eventIDs.isEmpty ? ["\(channel)|*"] : alternative.eventIDs.map { "\(channel)|\($0)" }
         }
         if let format = alternative.format { return ["format:\(format)"] }
@@ -109,28 +144,44 @@ public final class SigmaEngine: Sendable {
 
     /// The detections for one event (each rule at most once).
     public func detect(_ event: SecurityEvent) -> [Detection] {
-        let view = EventView(event, logSources: logSources)
-        let channel = view.channel?.lowercased() ?? ""
+        let view = EventView(event, logSources: logSources, registry: registry)
+        let channel = view.lowerChannel ?? ""
         var keys = ["\(channel)|\(view.eventCode ?? "")", "\(channel)|*", "*"]
         if let format = view.format { keys.append("format:\(format)") }
-        var seen = Set<String>()
         var detections: [Detection] = []
+        var matched: [ObjectIdentifier] = []
+        var scanned = Set<Int>()
+        var hits: [Int32] = []
         for key in keys {
-            for (rule, alternative) in buckets[key] ?? [] where !seen.contains(rule.id) && alternative.covers(view) {
-                guard rule.evaluate(view, fields: alternative.fields) else { continue }
-                seen.insert(rule.id)
-                var fields: [String: String] = [:]
-                for field in rule.testedFields {
-                    if let value = view.values(field, renames: alternative.fields).first { fields[field] = value }
-                }
-                detections.append(
-                    Detection(
-                        ruleID: rule.id, title: rule.title, level: rule.level, techniques: rule.techniques, tags: rule.tags,
-                        eventID: event.id.hex, timestamp: event.timestamp?.iso8601, host: event.string(ECSField.hostName), fields: fields
-                    )
-                )
+            guard let bucket = buckets[key] else { continue }
+            // The prefilter: scan the fields this bucket needs (once per event), then mark the entries whose
+            // literals occurred.
+            for slot in bucket.slots where scanned.insert(slot).inserted {
+                guard let automaton = automata[slot] else { continue }
+                for value in view.values(slot: slot, lowered: true) { automaton.scan(value.bytes, into: &hits) }
+            }
+            var candidate = bucket.alwaysEvaluated
+            for id in hits {
+                for entry in bucket.entriesByLiteral[id] ?? [] { candidate[Int(entry)] = true }
+            }
+            for (index, (rule, scope)) in bucket.entries.enumerated() where candidate[index] && scope.alternative.covers(view) {
+                guard scope.condition.evaluate(scope.selections, view), !matched.contains(ObjectIdentifier(rule)) else { continue }
+                matched.append(ObjectIdentifier(rule))
+                detections.append(detection(rule.rule, scope: scope, view: view))
             }
         }
         return detections
+    }
+
+    private func detection(_ sigma: SigmaRule, scope: CompiledScope, view: EventView) -> Detection {
+        var fields: [String: String] = [:]
+        for (name, slot) in scope.reported {
+            if let value = view.values(slot: slot, lowered: false).first { fields[name] = value.string }
+        }
+        let event = view.event
+        return Detection(
+            ruleID: sigma.id, title: sigma.title, level: sigma.level, techniques: sigma.techniques, tags: sigma.tags,
+            eventID: event.id.hex, timestamp: event.timestamp?.iso8601, host: event.string(ECSField.hostName), fields: fields
+        )
     }
 }

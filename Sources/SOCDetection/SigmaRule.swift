@@ -1,5 +1,5 @@
 import Foundation
-public import SOCModel
+import SOCModel
 import Yams
 
 /// A Sigma rule, compiled and ready to evaluate.

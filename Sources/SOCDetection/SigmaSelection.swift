@@ -4,11 +4,11 @@ import SOCModel
 /// One named search of a rule's `detection`: field conditions (a map, or a list of maps any of which may match) or
 /// keywords (a list of strings searched in the whole event).
 struct SigmaSelection: Sendable {
-    private enum Body: Sendable {
+    enum Body: Sendable {
         case maps([[FieldCondition]])
         case keywords([ValueTest])
     }
-    private let body: Body
+    let body: Body
 
     var fieldNames: [String] {
         switch body {
@@ -56,7 +56,7 @@ struct SigmaSelection: Sendable {
             return maps.contains { conditions in conditions.allSatisfy { $0.matches(view, renames: fields) } }
         case .keywords(let tests):
             let text = view.lowerFullText
-            return tests.contains { $0.matchesLowered(text) }
+            return tests.contains { $0.matches(text) }
         }
     }
 }
@@ -64,11 +64,11 @@ struct SigmaSelection: Sendable {
 /// `Field|modifier|…: value or [values]`.
 struct FieldCondition: Sendable {
     let field: String
-    private let tests: [ValueTest]
-    private let requireAll: Bool
-    private let cased: Bool
-    private let exists: Bool?
-    private let fieldReference: [String]?
+    let tests: [ValueTest]
+    let requireAll: Bool
+    let cased: Bool
+    let exists: Bool?
+    let fieldReference: [String]?
 
     init(key: String, value: Any) throws {
         let parts = key.split(separator: "|").map(String.init)
@@ -97,14 +97,14 @@ struct FieldCondition: Sendable {
     func matches(_ view: EventView, renames: [String: String]) -> Bool {
         if let exists { return view.values(field, renames: renames).isEmpty != exists }
         if let fieldReference {
-            let mine = view.lowerValues(field, renames: renames)
-            return fieldReference.contains { other in !Set(view.lowerValues(other, renames: renames)).isDisjoint(with: mine) }
+            let mine = Set(view.lowerValues(field, renames: renames).map(\.string))
+            return fieldReference.contains { other in view.lowerValues(other, renames: renames).contains { mine.contains($0.string) } }
         }
         let test: (ValueTest) -> Bool = { test in
             let original = cased || test.usesOriginalCase
-            let values = original ? view.values(field, renames: renames) : view.lowerValues(field, renames: renames)
-            if test.isNull { return values.allSatisfy(\.isEmpty) }
-            return values.contains { test.matchesLowered($0) }
+            let values = original ? view.originalValues(field, renames: renames) : view.lowerValues(field, renames: renames)
+            if test.isNull { return values.allSatisfy(\.bytes.isEmpty) }
+            return values.contains { test.matches($0) }
         }
         return requireAll ? tests.allSatisfy(test) : tests.contains(where: test)
     }

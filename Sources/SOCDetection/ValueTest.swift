@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import SOCModel
 
@@ -74,15 +79,27 @@ struct ValueTest: Sendable {
         return ValueTest(kind: .patterns(patterns), usesOriginalCase: originalCase)
     }
 
+    /// Byte strings of which a matching value must contain at least one (lower-cased), or `nil` when the test has
+    /// none (regular expressions, CIDR blocks, numbers, null, case-sensitive or empty patterns).
+    var requiredLiterals: [[UInt8]]? {
+        guard case .patterns(let patterns) = kind, !usesOriginalCase else { return nil }
+        var literals: [[UInt8]] = []
+        for pattern in patterns {
+            guard let literal = pattern.requiredLiteral else { return nil }
+            literals.append(literal)
+        }
+        return literals.isEmpty ? nil : literals
+    }
+
     /// Matches a value already lower-cased (for case-insensitive tests) or in its original case (see
     /// ``usesOriginalCase``).
-    func matchesLowered(_ value: String) -> Bool {
+    func matches(_ value: Text) -> Bool {
         switch kind {
-        case .patterns(let patterns): return patterns.contains { $0.matches(value) }
-        case .regex(let box): return box.matches(value)
-        case .cidr(let matcher): return matcher.matches(value)
-        case .number(let comparison, let bound): return Double(value).map { comparison.holds($0, bound) } ?? false
-        case .null: return value.isEmpty
+        case .patterns(let patterns): return patterns.contains { $0.matches(value.bytes) }
+        case .regex(let box): return box.matches(value.string)
+        case .cidr(let matcher): return matcher.matches(value.string)
+        case .number(let comparison, let bound): return Double(value.string).map { comparison.holds($0, bound) } ?? false
+        case .null: return value.bytes.isEmpty
         }
     }
 
@@ -144,8 +161,8 @@ enum Comparison: String, CaseIterable, Sendable {
 struct Pattern: Sendable {
     enum Position: Sendable { case whole, contains, prefix, suffix }
     private enum Form: Sendable {
-        case literal(String)
-        case wildcard([Token])
+        case literal([UInt8])
+        case wildcard([(kind: Int, bytes: [UInt8])])
     }
     enum Token: Sendable, Equatable {
         case text(String)
@@ -158,7 +175,7 @@ struct Pattern: Sendable {
     init(_ value: String, position: Position, literal: Bool, lowercase: Bool) {
         self.position = position
         if literal {
-            form = .literal(lowercase ? value.lowercased() : value)
+            form = .literal(Array((lowercase ? value.lowercased() : value).utf8))
             return
         }
         // Sigma escapes: `\*` and `\?` are literal wildcards, `\\` a backslash; any other `\` is literal.
@@ -185,38 +202,69 @@ struct Pattern: Sendable {
         }
         if !text.isEmpty { tokens.append(.text(text)) }
         if tokens.allSatisfy({ if case .text = $0 { return true } else { return false } }) {
-            form = .literal(tokens.map { if case .text(let t) = $0 { return t } else { return "" } }.joined())
+            form = .literal(Array(tokens.map { if case .text(let t) = $0 { return t } else { return "" } }.joined().utf8))
         } else {
             var wrapped = tokens
             if position == .contains || position == .suffix { wrapped.insert(.any, at: 0) }
             if position == .contains || position == .prefix { wrapped.append(.any) }
-            form = .wildcard(wrapped)
+            form = .wildcard(wrapped.map { token in
+                switch token {
+                case .text(let text): return (0, Array(text.utf8))
+                case .any: return (1, [])
+                case .one: return (2, [])
+                }
+            })
         }
     }
 
-    func matches(_ value: String) -> Bool {
+    /// The longest literal run every matching value contains, if it is not empty.
+    var requiredLiteral: [UInt8]? {
+        let literal: [UInt8]
+        switch form {
+        case .literal(let text): literal = text
+        case .wildcard(let pieces): literal = pieces.filter { $0.kind == 0 }.max { $0.bytes.count < $1.bytes.count }?.bytes ?? []
+        }
+        return literal.isEmpty ? nil : literal
+    }
+
+    /// Matches the UTF-8 bytes of a value (already lower-cased when the pattern is).
+    func matches(_ value: [UInt8]) -> Bool {
         switch form {
         case .literal(let text):
             switch position {
             case .whole: return value == text
-            case .contains: return text.isEmpty || value.contains(text)
-            case .prefix: return value.hasPrefix(text)
-            case .suffix: return value.hasSuffix(text)
+            case .contains: return Self.contains(value, text)
+            case .prefix: return value.count >= text.count && value[0..<text.count].elementsEqual(text)
+            case .suffix: return value.count >= text.count && value[(value.count - text.count)...].elementsEqual(text)
             }
-        case .wildcard(let tokens):
-            return Self.match(tokens, Array(value.utf8))
+        case .wildcard(let pieces):
+            return Self.match(pieces, value)
+        }
+    }
+
+    /// Whether `needle` occurs in `haystack`: `memchr` for the first byte, `memcmp` for the rest.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBytes { h in
+            needle.withUnsafeBytes { n in
+                guard let hBase = h.baseAddress, let nBase = n.baseAddress else { return false }
+                let first = Int32(needle[0])
+                let last = h.count - n.count
+                var offset = 0
+                while offset <= last {
+                    guard let found = memchr(hBase + offset, first, last - offset + 1) else { return false }
+                    let position = hBase.distance(to: UnsafeRawPointer(found))
+                    if memcmp(hBase + position, nBase, n.count) == 0 { return true }
+                    offset = position + 1
+                }
+                return false
+            }
         }
     }
 
     /// Wildcard matching over UTF-8 bytes with backtracking on the last `*` (linear in practice).
-    private static func match(_ tokens: [Token], _ value: [UInt8]) -> Bool {
-        let pieces: [(kind: Int, bytes: [UInt8])] = tokens.map { token in
-            switch token {
-            case .text(let text): return (0, Array(text.utf8))
-            case .any: return (1, [])
-            case .one: return (2, [])
-            }
-        }
+    private static func match(_ pieces: [(kind: Int, bytes: [UInt8])], _ value: [UInt8]) -> Bool {
         var p = 0
         var v = 0
         var starPiece = -1

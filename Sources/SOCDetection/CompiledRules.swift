@@ -1,0 +1,143 @@
+import SOCModel
+
+/// The engine's compiled form of the rules: selections by index, fields by slot number. Evaluating an event then
+/// costs array reads instead of dictionary lookups and copies (the parsed ``SigmaRule`` stays the readable form).
+final class FieldRegistry {
+    private(set) var candidates: [[String]] = []
+    private var slots: [[String]: Int] = [:]
+
+    func slot(_ names: [String]) -> Int {
+        if let slot = slots[names] { return slot }
+        candidates.append(names)
+        slots[names] = candidates.count - 1
+        return candidates.count - 1
+    }
+}
+
+final class CompiledRule: Sendable {
+    let rule: SigmaRule
+    let scopes: [CompiledScope]
+
+    init(_ rule: SigmaRule, registry: FieldRegistry, logSources: LogSourceMap) {
+        self.rule = rule
+        scopes = rule.scope.map { CompiledScope(rule: rule, alternative: $0, registry: registry, logSources: logSources) }
+    }
+}
+
+final class CompiledScope: Sendable {
+    let alternative: LogSourceMap.Alternative
+    let selections: [CompiledSelection]
+    let condition: CompiledCondition
+    /// The rule's fields (Sigma names) and their slots, to report what matched.
+    let reported: [(name: String, slot: Int)]
+
+    init(rule: SigmaRule, alternative: LogSourceMap.Alternative, registry: FieldRegistry, logSources: LogSourceMap) {
+        self.alternative = alternative
+        let names = rule.selections.keys.sorted()
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        func slot(_ field: String) -> Int { registry.slot(logSources.candidates(for: field, renames: alternative.fields)) }
+        selections = names.map { name in
+            switch rule.selections[name]?.body {
+            case .maps(let maps)?:
+                return .maps(maps.map { conditions in
+                    conditions.map { condition in
+                        CompiledFieldCondition(
+                            slot: slot(condition.field), tests: condition.tests, requireAll: condition.requireAll, cased: condition.cased,
+                            exists: condition.exists, references: condition.fieldReference?.map(slot)
+                        )
+                    }
+                })
+            case .keywords(let tests)?: return .keywords(tests)
+            case nil: return .keywords([])
+            }
+        }
+        condition = CompiledCondition(rule.condition, index: index)
+        reported = rule.testedFields.map { ($0, slot($0)) }
+    }
+}
+
+enum CompiledSelection: Sendable {
+    case maps([[CompiledFieldCondition]])
+    case keywords([ValueTest])
+
+    func matches(_ view: EventView) -> Bool {
+        switch self {
+        case .maps(let maps):
+            for conditions in maps where conditions.allSatisfy({ $0.matches(view) }) { return true }
+            return false
+        case .keywords(let tests):
+            let text = view.lowerFullText
+            return tests.contains { $0.matches(text) }
+        }
+    }
+}
+
+struct CompiledFieldCondition: Sendable {
+    let slot: Int
+    let tests: [ValueTest]
+    let requireAll: Bool
+    let cased: Bool
+    let exists: Bool?
+    let references: [Int]?
+
+    func matches(_ view: EventView) -> Bool {
+        if let exists { return view.values(slot: slot, lowered: false).isEmpty != exists }
+        if let references {
+            let mine = view.values(slot: slot, lowered: true).map(\.string)
+            return references.contains { other in view.values(slot: other, lowered: true).contains { mine.contains($0.string) } }
+        }
+        if requireAll {
+            for test in tests where !matches(test, view) { return false }
+            return true
+        }
+        for test in tests where matches(test, view) { return true }
+        return false
+    }
+
+    @inline(__always)
+    private func matches(_ test: ValueTest, _ view: EventView) -> Bool {
+        let values = view.values(slot: slot, lowered: !(cased || test.usesOriginalCase))
+        if test.isNull { return values.allSatisfy(\.bytes.isEmpty) }
+        for value in values where test.matches(value) { return true }
+        return false
+    }
+}
+
+indirect enum CompiledCondition: Sendable {
+    case selection(Int)
+    case and([CompiledCondition])
+    case or([CompiledCondition])
+    case not(CompiledCondition)
+    case anyOf([Int])
+    case allOf([Int])
+
+    init(_ condition: SigmaCondition, index: [String: Int]) {
+        switch condition {
+        case .selection(let name): self = .selection(index[name] ?? -1)
+        case .and(let parts): self = .and(parts.map { CompiledCondition($0, index: index) })
+        case .or(let parts): self = .or(parts.map { CompiledCondition($0, index: index) })
+        case .not(let inner): self = .not(CompiledCondition(inner, index: index))
+        case .anyOf(let names): self = .anyOf(names.compactMap { index[$0] })
+        case .allOf(let names): self = .allOf(names.compactMap { index[$0] })
+        }
+    }
+
+    func evaluate(_ selections: [CompiledSelection], _ view: EventView) -> Bool {
+        switch self {
+        case .selection(let index): return index >= 0 && selections[index].matches(view)
+        case .and(let parts):
+            for part in parts where !part.evaluate(selections, view) { return false }
+            return true
+        case .or(let parts):
+            for part in parts where part.evaluate(selections, view) { return true }
+            return false
+        case .not(let inner): return !inner.evaluate(selections, view)
+        case .anyOf(let indices):
+            for index in indices where selections[index].matches(view) { return true }
+            return false
+        case .allOf(let indices):
+            for index in indices where !selections[index].matches(view) { return false }
+            return true
+        }
+    }
+}

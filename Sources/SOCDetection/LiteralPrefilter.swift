@@ -1,0 +1,138 @@
+/// A literal that must occur (lower-cased) in a field for a rule to be able to match: the prefilter's unit.
+struct RequiredLiteral: Hashable {
+    /// The field slot whose lower-cased values must contain ``bytes``.
+    let slot: Int
+    let bytes: [UInt8]
+}
+
+/// What a compiled rule needs before it is worth evaluating: at least one of `literals`, or `nil` when no
+/// necessary literal could be derived (the rule is then always evaluated).
+///
+/// Derivation is conservative: a requirement is only ever a *necessary* condition of the rule's condition, so the
+/// prefilter can skip rules but never changes what matches. `and` keeps its most selective part, `or` unites its
+/// parts (and gives up if one part has none), `not` gives up.
+typealias LiteralRequirement = Set<RequiredLiteral>
+
+extension CompiledCondition {
+    func requirement(_ selections: [CompiledSelection]) -> LiteralRequirement? {
+        switch self {
+        case .selection(let index): return index >= 0 ? selections[index].requirement : nil
+        case .and(let parts): return mostSelective(parts.map { $0.requirement(selections) })
+        case .or(let parts): return union(parts.map { $0.requirement(selections) })
+        case .not: return nil
+        case .anyOf(let indices): return union(indices.map { selections[$0].requirement })
+        case .allOf(let indices): return mostSelective(indices.map { selections[$0].requirement })
+        }
+    }
+}
+
+extension CompiledSelection {
+    var requirement: LiteralRequirement? {
+        switch self {
+        case .maps(let maps): return union(maps.map { conditions in mostSelective(conditions.map(\.requirement)) })
+        case .keywords: return nil
+        }
+    }
+}
+
+extension CompiledFieldCondition {
+    var requirement: LiteralRequirement? {
+        guard exists == nil, references == nil, !cased else { return nil }
+        let perTest = tests.map { test in test.requiredLiterals.map { Set($0.map { RequiredLiteral(slot: slot, bytes: $0) }) } }
+        return requireAll ? mostSelective(perTest) : union(perTest)
+    }
+}
+
+/// Any of several requirements holds only if each has a literal: their union.
+private func union(_ parts: [LiteralRequirement?]) -> LiteralRequirement? {
+    guard !parts.isEmpty else { return nil }
+    var all = LiteralRequirement()
+    for part in parts {
+        guard let part else { return nil }
+        all.formUnion(part)
+    }
+    return all
+}
+
+/// All of several requirements hold: any one suffices, so keep the one whose shortest literal is longest (longer
+/// literals occur less often by chance).
+private func mostSelective(_ parts: [LiteralRequirement?]) -> LiteralRequirement? {
+    parts.compactMap { $0 }.filter { !$0.isEmpty }.max { selectivity($0) < selectivity($1) }
+}
+
+private func selectivity(_ requirement: LiteralRequirement) -> Int {
+    requirement.lazy.map(\.bytes.count).min() ?? 0
+}
+
+/// Aho–Corasick over bytes: finds, in one pass over a value, which of many literals it contains. Bytes that occur in
+/// no literal share one input class, which keeps the transition table small.
+struct LiteralAutomaton {
+    private let classOf: [Int32]
+    private let classCount: Int
+    private let transitions: [Int32]
+    private let outputs: [[Int32]]
+
+    /// Builds the automaton for `literals` (non-empty byte strings), each reported by its `id`.
+    init(_ literals: [(id: Int32, bytes: [UInt8])]) {
+        var classOf = [Int32](repeating: 0, count: 256)
+        var classCount = 1
+        for (_, bytes) in literals {
+            for byte in bytes where classOf[Int(byte)] == 0 {
+                classOf[Int(byte)] = Int32(classCount)
+                classCount += 1
+            }
+        }
+        var transitions = [Int32](repeating: -1, count: classCount)
+        var outputs: [[Int32]] = [[]]
+        for (id, bytes) in literals {
+            var state = 0
+            for byte in bytes {
+                let index = state * classCount + Int(classOf[Int(byte)])
+                if transitions[index] < 0 {
+                    transitions[index] = Int32(outputs.count)
+                    transitions.append(contentsOf: repeatElement(-1, count: classCount))
+                    outputs.append([])
+                }
+                state = Int(transitions[index])
+            }
+            outputs[state].append(id)
+        }
+        // Breadth first: failure links, then the missing transitions filled from them (a complete automaton).
+        var failure = [Int](repeating: 0, count: outputs.count)
+        var queue: [Int] = []
+        for symbol in 0..<classCount {
+            let child = Int(transitions[symbol])
+            if child < 0 { transitions[symbol] = 0 } else { queue.append(child) }
+        }
+        var head = 0
+        while head < queue.count {
+            let state = queue[head]
+            head += 1
+            outputs[state] += outputs[failure[state]]
+            for symbol in 0..<classCount {
+                let index = state * classCount + symbol
+                let fallback = transitions[failure[state] * classCount + symbol]
+                if transitions[index] < 0 {
+                    transitions[index] = fallback
+                } else {
+                    let child = Int(transitions[index])
+                    failure[child] = Int(fallback)
+                    queue.append(child)
+                }
+            }
+        }
+        self.classOf = classOf
+        self.classCount = classCount
+        self.transitions = transitions
+        self.outputs = outputs
+    }
+
+    /// Appends the ids of the literals that occur in `bytes` (an id may repeat).
+    func scan(_ bytes: [UInt8], into hits: inout [Int32]) {
+        var state = 0
+        for byte in bytes {
+            state = Int(transitions[state * classCount + Int(classOf[Int(byte)])])
+            if !outputs[state].isEmpty { hits += outputs[state] }
+        }
+    }
+}

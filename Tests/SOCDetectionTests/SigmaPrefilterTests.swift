@@ -1,0 +1,66 @@
+import Foundation
+@testable import SOCDetection
+import SOCModel
+import SOCParsers
+import Testing
+
+/// The literal prefilter may only skip rules that cannot match: the engine must find exactly what evaluating every
+/// rule directly finds.
+struct SigmaPrefilterTests {
+    @Test func automatonFindsEveryOccurringLiteral() {
+        let literals: [[UInt8]] = ["he", "she", "his", "hers", "\\cmd.exe", "cmd", "x"].map { Array($0.utf8) }
+        let automaton = LiteralAutomaton(literals.enumerated().map { (Int32($0.offset), $0.element) })
+        for text in ["ushers", "c:\\windows\\system32\\cmd.exe /c whoami", "hi", "", "xhisx", "h\u{e9}rs"] {
+            var hits: [Int32] = []
+            automaton.scan(Array(text.utf8), into: &hits)
+            let expected = Set(literals.indices.filter { Pattern.contains(Array(text.utf8), literals[$0]) }.map(Int32.init))
+            #expect(Set(hits) == expected, "\(text)")
+        }
+    }
+
+    @Test func requirementsAreNecessaryConditions() throws {
+        let rule = try SigmaRule.load(
+            yaml: """
+                title: t
+                id: 00000000-0000-0000-0000-000000000001
+                logsource: {category: process_creation, product: windows}
+                detection:
+                    img:
+                        - Image|endswith: '\\rundll32.exe'
+                        - OriginalFileName: 'RUNDLL32.EXE'
+                    cli:
+                        CommandLine|contains|all: ['mshtml,RunHTMLApplication', '.RegisterXLL']
+                    filter:
+                        User: 'SYSTEM'
+                    condition: img and cli and not filter
+                """, path: "t.yml", logSources: .bundled
+        ).get()
+        let compiled = CompiledRule(rule, registry: FieldRegistry(), logSources: .bundled)
+        let requirement = try #require(compiled.scopes.first.map { $0.condition.requirement($0.selections) } ?? nil)
+        // `and` keeps its most selective part (the longest shortest literal); `all` needs every value, so its longest
+        // one is a necessary condition; the filter under `not` contributes nothing.
+        #expect(requirement.map { String(decoding: $0.bytes, as: UTF8.self) } == ["mshtml,runhtmlapplication"])
+    }
+
+    @Test(.enabled(if: SigmaData.path != nil, "needs ../shared/data/sigma"))
+    func engineFindsWhatDirectEvaluationFinds() throws {
+        let root = try #require(SigmaData.path) + "/regression_data"
+        let rules = try #require(SigmaData.ruleSet).rules
+        var events: [SecurityEvent] = []
+        for file in try FileManager.default.subpathsOfDirectory(atPath: root).filter({ $0.hasSuffix(".json") }).sorted() {
+            var reader = try EventFileReader(path: root + "/" + file, options: SigmaData.options)
+            while let batch = try reader.nextBatch() { events += batch }
+        }
+        let engine = SigmaEngine(rules: rules)
+        var total = 0
+        for event in events {
+            let found = engine.detect(event).map(\.ruleID).sorted()
+            let expected = rules.filter { $0.matches(EventView(event)) }.map(\.id).sorted()
+            #expect(found == expected, "\(event.id.hex)")
+            total += found.count
+        }
+        print("sigma prefilter: \(events.count) regression events, \(total) detections, engine equals direct evaluation")
+        #expect(events.count > 150)
+        #expect(total >= events.count)
+    }
+}

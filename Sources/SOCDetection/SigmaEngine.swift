@@ -62,6 +62,8 @@ public struct Detection: Sendable, Codable, Hashable {
     public var level: String
     /// ATT&CK technique ids from the rule's tags.
     public var techniques: [String]
+    /// ATT&CK tactics from the rule's tags (`execution`, `privilege-escalation`).
+    public var tactics: [String]
     /// All the rule's tags.
     public var tags: [String]
     /// The matched event's id.
@@ -75,7 +77,7 @@ public struct Detection: Sendable, Codable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case ruleID = "rule_id"
-        case title, level, techniques, tags
+        case title, level, techniques, tactics, tags
         case eventID = "event_id"
         case timestamp, host, fields
     }
@@ -173,6 +175,29 @@ public final class SigmaEngine: @unchecked Sendable {
         return detections
     }
 
+    /// The detections for a batch of events, in event order, the batch split across the processor's cores.
+    public func detect(_ events: [SecurityEvent]) -> [Detection] {
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, events.count / 64)
+        guard workers > 1 else { return events.flatMap(detect) }
+        let results = UnsafeMutableBufferPointer<[Detection]>.allocate(capacity: workers)
+        results.initialize(repeating: [])
+        defer { results.deinitialize().deallocate() }
+        let slots = Slots(results)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let range = (events.count * worker / workers)..<(events.count * (worker + 1) / workers)
+            var found: [Detection] = []
+            for event in events[range] { found += detect(event) }
+            slots.buffer[worker] = found  // each worker writes its own slot only
+        }
+        return results.flatMap { $0 }
+    }
+
+    /// Per-worker result slots; workers write disjoint elements.
+    private struct Slots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<[Detection]>
+        init(_ buffer: UnsafeMutableBufferPointer<[Detection]>) { self.buffer = buffer }
+    }
+
     private func detection(_ sigma: SigmaRule, scope: CompiledScope, view: EventView) -> Detection {
         var fields: [String: String] = [:]
         for (name, slot) in scope.reported {
@@ -180,7 +205,7 @@ public final class SigmaEngine: @unchecked Sendable {
         }
         let event = view.event
         return Detection(
-            ruleID: sigma.id, title: sigma.title, level: sigma.level, techniques: sigma.techniques, tags: sigma.tags,
+            ruleID: sigma.id, title: sigma.title, level: sigma.level, techniques: sigma.techniques, tactics: sigma.tactics, tags: sigma.tags,
             eventID: event.id.hex, timestamp: event.timestamp?.iso8601, host: event.string(ECSField.hostName), fields: fields
         )
     }

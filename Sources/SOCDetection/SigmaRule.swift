@@ -27,6 +27,23 @@ public struct SigmaRule: Sendable {
             return String(tag.dropFirst(7)).uppercased()
         }
     }
+    /// The ATT&CK tactics among the tags, as ATT&CK names them (`privilege-escalation`), whichever separator the
+    /// rule used.
+    public var tactics: [String] {
+        tags.compactMap { tag in
+            let name = tag.lowercased().replacingOccurrences(of: "_", with: "-")
+            guard name.hasPrefix("attack.") else { return nil }
+            let tactic = String(name.dropFirst(7))
+            return Self.attackTactics.contains(tactic) ? tactic : nil
+        }
+    }
+
+    /// The ATT&CK Enterprise tactics (with `stealth`, SigmaHQ's name for defense evasion since ATT&CK v18).
+    public static let attackTactics: Set<String> = [
+        "reconnaissance", "resource-development", "initial-access", "execution", "persistence", "privilege-escalation",
+        "defense-evasion", "stealth", "defense-impairment", "credential-access", "discovery", "lateral-movement",
+        "collection", "command-and-control", "exfiltration", "impact",
+    ]
     /// Known false positives, for people.
     public let falsePositives: [String]
     /// Where the rule was read from.

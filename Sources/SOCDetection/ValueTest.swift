@@ -82,6 +82,7 @@ struct ValueTest: Sendable {
     /// Byte strings of which a matching value must contain at least one (lower-cased), or `nil` when the test has
     /// none (regular expressions, CIDR blocks, numbers, null, case-sensitive or empty patterns).
     var requiredLiterals: [[UInt8]]? {
+        if case .regex(let box) = kind { return Self.requiredLiteral(regex: box.regex.pattern).map { [$0] } }
         guard case .patterns(let patterns) = kind, !usesOriginalCase else { return nil }
         var literals: [[UInt8]] = []
         for pattern in patterns {
@@ -101,6 +102,77 @@ struct ValueTest: Sendable {
         case .number(let comparison, let bound): return Double(value.string).map { comparison.holds($0, bound) } ?? false
         case .null: return value.bytes.isEmpty
         }
+    }
+
+    /// The longest ASCII literal run, lower-cased, that every match of a regular expression contains, or `nil`.
+    ///
+    /// Conservative: only runs outside groups and character classes count, a character followed by `?`, `*` or
+    /// `{` is dropped, and any top-level alternation, escape that is not plainly literal (`\x41`, `\Q`), or
+    /// extended-syntax flag gives up. Matching is on the lower-cased value, so case flags do not matter.
+    static func requiredLiteral(regex pattern: String) -> [UInt8]? {
+        let bytes = Array(pattern.utf8)
+        if pattern.contains("(?x") || pattern.contains("(?-") { return nil }
+        var best: [UInt8] = []
+        var run: [UInt8] = []
+        func endRun() {
+            if run.count > best.count { best = run }
+            run = []
+        }
+        var index = 0
+        var depth = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\\"):
+                guard index + 1 < bytes.count else { return nil }
+                let next = bytes[index + 1]
+                let isAlphanumeric = (next >= 0x30 && next <= 0x39) || (next | 0x20 >= 0x61 && next | 0x20 <= 0x7A)
+                if !isAlphanumeric, next < 0x80 {
+                    if depth == 0 { run.append(next) }
+                } else if Array("dwsDWSbB".utf8).contains(next) {
+                    if depth == 0 { endRun() }
+                } else {
+                    return nil
+                }
+                index += 2
+                continue
+            case UInt8(ascii: "|"):
+                if depth == 0 { return nil }
+            case UInt8(ascii: "("):
+                if depth == 0 { endRun() }
+                depth += 1
+            case UInt8(ascii: ")"):
+                depth -= 1
+            case UInt8(ascii: "["):
+                if depth == 0 { endRun() }
+                // Skip the class: a leading `]` or `^]` is literal, escapes are skipped whole.
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "^") { index += 1 }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1 }
+                while index < bytes.count, bytes[index] != UInt8(ascii: "]") {
+                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard index < bytes.count else { return nil }
+            case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "{"):
+                if depth == 0 {
+                    if !run.isEmpty { run.removeLast() }
+                    endRun()
+                }
+                if byte == UInt8(ascii: "{") {
+                    while index < bytes.count, bytes[index] != UInt8(ascii: "}") { index += 1 }
+                }
+            case UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"):
+                if depth == 0 { endRun() }
+            default:
+                if depth == 0 {
+                    if byte < 0x80 { run.append(byte | (byte >= 0x41 && byte <= 0x5A ? 0x20 : 0)) } else { endRun() }
+                }
+            }
+            index += 1
+        }
+        guard depth == 0 else { return nil }
+        endRun()
+        return best.count >= 3 ? best : nil
     }
 
     private static func encode(_ text: String, _ encoding: String?) -> [UInt8] {

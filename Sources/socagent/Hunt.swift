@@ -77,15 +77,17 @@ struct Hunt: AsyncParsableCommand {
         if verbose { for diagnostic in set.diagnostics { Terminal.writeError("  \(diagnostic)\n") } }
         let engine = SigmaEngine(rules: set.rules)
         var byLevel: [String: Int] = [:]
+        var byTactic: [String: Int] = [:]
         var events = 0
         var rows: [[String]] = []
         let started = ContinuousClock.now
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func report(_ detections: [Detection]) throws {
             for detection in detections {
                 byLevel[detection.level, default: 0] += 1
+                for tactic in detection.tactics { byTactic[tactic, default: 0] += 1 }
                 if json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                     print(String(decoding: try encoder.encode(detection), as: UTF8.self))
                 } else if rows.count < 10_000 {
                     rows.append([detection.timestamp ?? "", detection.level, detection.host ?? "", detection.title, detection.techniques.joined(separator: ",")])
@@ -98,8 +100,7 @@ struct Hunt: AsyncParsableCommand {
             filter.limit = .max
             try await eventStore.forEachEvent(filter) { page in
                 events += page.count
-                var found: [Detection] = []
-                for event in page { found += engine.detect(event) }
+                let found = engine.detect(page)
                 try report(found)
                 try await eventStore.saveDetections(found.map {
                     SQLiteEventStore.StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
@@ -118,9 +119,7 @@ struct Hunt: AsyncParsableCommand {
                     var reader = try EventFileReader(path: input, format: format.flatMap(LogFormat.named), options: options)
                     while let batch = try reader.nextBatch() {
                         events += batch.count
-                        var found: [Detection] = []
-                        for event in batch { found += engine.detect(event) }
-                        try report(found)
+                        try report(engine.detect(batch))
                     }
                     if reader.summary.rejected > 0 {
                         Terminal.writeError("warning: \(input): \(reader.summary.rejected) records could not be parsed\(reader.summary.errors.first.map { " (first: \($0))" } ?? "")\n")
@@ -137,5 +136,9 @@ struct Hunt: AsyncParsableCommand {
         let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18
         let levels = ["critical", "high", "medium", "low", "informational"].compactMap { level in byLevel[level].map { "\(level) \($0)" } }
         Terminal.writeError("\(Terminal.grouped(events)) events, \(Terminal.grouped(byLevel.values.reduce(0, +))) detections (\(levels.isEmpty ? "none" : levels.joined(separator: ", "))) in \(String(format: "%.2f", elapsed)) s\n")
+        if !byTactic.isEmpty {
+            let tactics = byTactic.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
+            Terminal.writeError("by ATT&CK tactic: \(tactics.joined(separator: ", "))\n")
+        }
     }
 }

@@ -18,6 +18,24 @@ struct SigmaPrefilterTests {
         }
     }
 
+    @Test(arguments: [
+        (#"(?i)\\Windows\\Temp\\[a-z0-9]{8}\.exe$"#, "\\windows\\temp\\", "C:\\WINDOWS\\Temp\\ab12cd34.exe"),
+        (#"-e(nc|ncodedcommand)? [A-Za-z0-9+/=]{20,}"#, nil, "-e JABzAHQAcgBpAG4AZwAgAD0AIAA="),
+        (#"cmd\.exe.{0,5}/c\s+whoami"#, "cmd.exe", "cmd.exe  /c whoami"),
+        (#"abcd?ef"#, "abc", "abcef"),
+        (#"powershellx*\.exe"#, "powershell", "powershell.exe"),
+        (#"a|bcdefgh"#, nil, "a"),
+        (#"\x41BCDEF"#, nil, "ABCDEF"),
+        (#"^(?:net|net1)\s+user\s+/add"#, "user", "net1 user /add"),
+    ] as [(String, String?, String)])
+    func regularExpressionsYieldOnlyNecessaryLiterals(pattern: String, literal: String?, matching: String) throws {
+        let found = ValueTest.requiredLiteral(regex: pattern).map { String(decoding: $0, as: UTF8.self) }
+        #expect(found == literal)
+        let regex = try NSRegularExpression(pattern: pattern)
+        #expect(regex.firstMatch(in: matching, range: NSRange(matching.startIndex..., in: matching)) != nil)
+        if let found { #expect(matching.lowercased().contains(found)) }
+    }
+
     @Test func requirementsAreNecessaryConditions() throws {
         let rule = try SigmaRule.load(
             yaml: """

@@ -3,12 +3,16 @@ import SOCModel
 /// The engine's compiled form of the rules: selections by index, fields by slot number. Evaluating an event then
 /// costs array reads instead of dictionary lookups and copies (the parsed ``SigmaRule`` stays the readable form).
 final class FieldRegistry {
-    private(set) var candidates: [[String]] = []
+    /// Per slot, the event fields that may hold it, in order of preference, with their hashes computed once.
+    private(set) var candidates: [[FieldKey]] = []
+    /// Per slot, its Windows event-data name without the prefix, for providers that write it with spaces.
+    private(set) var eventDataNames: [String?] = []
     private var slots: [[String]: Int] = [:]
 
     func slot(_ names: [String]) -> Int {
         if let slot = slots[names] { return slot }
-        candidates.append(names)
+        candidates.append(names.map(FieldKey.init))
+        eventDataNames.append(names.first { $0.hasPrefix(ECSField.winlogEventDataPrefix) }.map { String($0.dropFirst(ECSField.winlogEventDataPrefix.count)) })
         slots[names] = candidates.count - 1
         return candidates.count - 1
     }

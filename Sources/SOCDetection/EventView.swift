@@ -69,21 +69,24 @@ public final class EventView {
         if lowered, let cached = lowerSlots[slot] { return cached }
         if !lowered, let cached = originalSlots[slot] { return cached }
         var found: [String] = []
-        for candidate in registry?.candidates[slot] ?? [] {
-            if let value = event[candidate] {
-                found = value.stringValues
-                break
+        if let registry {
+            for key in registry.candidates[slot] {
+                if let value = event.fields[key] {
+                    found = value.stringValues
+                    break
+                }
             }
-        }
-        if found.isEmpty, let name = registry?.candidates[slot].first(where: { $0.hasPrefix(ECSField.winlogEventDataPrefix) }),
-            let spaced = spacelessEventData[String(name.dropFirst(ECSField.winlogEventDataPrefix.count))], let value = event[spaced]
-        {
-            found = value.stringValues
+            if found.isEmpty, hasSpacedNames, let name = registry.eventDataNames[slot], let spaced = spacelessEventData[name], let value = event[spaced] {
+                found = value.stringValues
+            }
         }
         let texts = found.map { Text(lowered ? $0.lowercased() : $0) }
         if lowered { lowerSlots[slot] = texts } else { originalSlots[slot] = texts }
         return texts
     }
+
+    /// Whether any field name has a space (rare; only then is ``spacelessEventData`` worth building).
+    private lazy var hasSpacedNames: Bool = event.fields.names.contains { $0.utf8.contains(0x20) }
 
     /// The values, lower-cased, with their UTF-8 bytes for matching.
     func lowerValues(_ field: String, renames: [String: String]) -> [Text] {

@@ -97,7 +97,7 @@ public final class SigmaEngine: @unchecked Sendable {
     private struct Bucket {
         var entries: [(rule: CompiledRule, scope: CompiledScope)] = []
         /// Entries with no derivable literal, evaluated for every event.
-        var alwaysEvaluated: [Bool] = []
+        var alwaysEvaluated: [Int32] = []
         /// Entry indices by required literal id.
         var entriesByLiteral: [Int32: [Int32]] = [:]
         /// The field slots whose literals this bucket's entries require.
@@ -117,7 +117,7 @@ public final class SigmaEngine: @unchecked Sendable {
                     var bucket = buckets[key] ?? Bucket()
                     let entry = Int32(bucket.entries.count)
                     bucket.entries.append((compiled, scope))
-                    bucket.alwaysEvaluated.append(requirement == nil)
+                    if requirement == nil { bucket.alwaysEvaluated.append(entry) }
                     for literal in requirement ?? [] {
                         let id = literalIDs[literal] ?? Int32(literalIDs.count)
                         literalIDs[literal] = id
@@ -162,14 +162,22 @@ public final class SigmaEngine: @unchecked Sendable {
                 guard let automaton = automata[slot] else { continue }
                 for value in view.values(slot: slot, lowered: true) { automaton.scan(value.bytes, into: &hits) }
             }
-            var candidate = bucket.alwaysEvaluated
+            // Only the candidates are touched: iterating every entry would retain each shared rule (contended
+            // reference counts across threads).
+            var candidates = bucket.alwaysEvaluated
             for id in hits {
-                for entry in bucket.entriesByLiteral[id] ?? [] { candidate[Int(entry)] = true }
+                if let entries = bucket.entriesByLiteral[id] { candidates += entries }
             }
-            for (index, (rule, scope)) in bucket.entries.enumerated() where candidate[index] && scope.alternative.covers(view) {
-                guard scope.condition.evaluate(scope.selections, view), !matched.contains(ObjectIdentifier(rule)) else { continue }
-                matched.append(ObjectIdentifier(rule))
-                detections.append(detection(rule.rule, scope: scope, view: view))
+            candidates.sort()
+            var previous: Int32 = -1
+            for index in candidates where index != previous {
+                previous = index
+                let entry = bucket.entries[Int(index)]
+                guard entry.scope.alternative.covers(view), entry.scope.condition.evaluate(entry.scope.selections, view),
+                    !matched.contains(ObjectIdentifier(entry.rule))
+                else { continue }
+                matched.append(ObjectIdentifier(entry.rule))
+                detections.append(detection(entry.rule.rule, scope: entry.scope, view: view))
             }
         }
         return detections

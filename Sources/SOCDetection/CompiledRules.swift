@@ -45,10 +45,7 @@ final class CompiledScope: Sendable {
             case .maps(let maps)?:
                 return .maps(maps.map { conditions in
                     conditions.map { condition in
-                        CompiledFieldCondition(
-                            slot: slot(condition.field), tests: condition.tests, requireAll: condition.requireAll, cased: condition.cased,
-                            exists: condition.exists, references: condition.fieldReference?.map(slot)
-                        )
+                        CompiledFieldCondition(condition, slot: slot(condition.field), references: condition.fieldReference?.map(slot))
                     }
                 })
             case .keywords(let tests)?: return .keywords(tests)
@@ -76,13 +73,21 @@ enum CompiledSelection: Sendable {
     }
 }
 
+/// A ``FieldCondition`` with its field, and the fields it references, resolved to slots.
 struct CompiledFieldCondition: Sendable {
+    let condition: FieldCondition
     let slot: Int
-    let tests: [ValueTest]
-    let requireAll: Bool
-    let cased: Bool
-    let exists: Bool?
     let references: [Int]?
+    var tests: [ValueTest] { condition.tests }
+    var requireAll: Bool { condition.requireAll }
+    var cased: Bool { condition.cased }
+    var exists: Bool? { condition.exists }
+
+    init(_ condition: FieldCondition, slot: Int, references: [Int]?) {
+        self.condition = condition
+        self.slot = slot
+        self.references = references
+    }
 
     func matches(_ view: EventView) -> Bool {
         if let exists { return view.values(slot: slot, lowered: false).isEmpty != exists }

@@ -90,7 +90,6 @@ public final class SigmaEngine: @unchecked Sendable {
     // Immutable after init; the registry is only read while detecting.
     private let buckets: [String: Bucket]
     private let automata: [Int: LiteralAutomaton]
-    private let logSources: LogSourceMap
     private let registry: FieldRegistry
 
     /// The rules of one log-source key, with what the prefilter needs to skip them.
@@ -105,14 +104,20 @@ public final class SigmaEngine: @unchecked Sendable {
     }
 
     /// Creates an engine for `rules`.
-    public init(rules: [SigmaRule], logSources: LogSourceMap = .bundled) {
+    public convenience init(rules: [SigmaRule], logSources: LogSourceMap = .bundled) {
+        self.init(rules: rules, logSources: logSources, prefilter: true)
+    }
+
+    /// Creates an engine; without the prefilter every rule of a bucket is evaluated (the reference the prefilter is
+    /// tested against).
+    init(rules: [SigmaRule], logSources: LogSourceMap, prefilter: Bool) {
         let registry = FieldRegistry()
         var buckets: [String: Bucket] = [:]
         var literalIDs: [RequiredLiteral: Int32] = [:]
         for rule in rules {
             let compiled = CompiledRule(rule, registry: registry, logSources: logSources)
             for scope in compiled.scopes {
-                let requirement = scope.condition.requirement(scope.selections)
+                let requirement = prefilter ? scope.condition.requirement(scope.selections) : nil
                 for key in Self.keys(scope.alternative) {
                     var bucket = buckets[key] ?? Bucket()
                     let entry = Int32(bucket.entries.count)
@@ -132,7 +137,6 @@ public final class SigmaEngine: @unchecked Sendable {
         for (literal, id) in literalIDs { literalsBySlot[literal.slot, default: []].append((id, literal.bytes)) }
         self.automata = literalsBySlot.mapValues { LiteralAutomaton($0.sorted { $0.id < $1.id }) }
         self.buckets = buckets
-        self.logSources = logSources
         self.registry = registry
     }
 
@@ -146,7 +150,7 @@ public final class SigmaEngine: @unchecked Sendable {
 
     /// The detections for one event (each rule at most once).
     public func detect(_ event: SecurityEvent) -> [Detection] {
-        let view = EventView(event, logSources: logSources, registry: registry)
+        let view = EventView(event, registry: registry)
         let channel = view.lowerChannel ?? ""
         var keys = ["\(channel)|\(view.eventCode ?? "")", "\(channel)|*", "*"]
         if let format = view.format { keys.append("format:\(format)") }

@@ -6,7 +6,7 @@ import Yams
 ///
 /// ```swift
 /// let result = SigmaRule.load(yaml: text, path: "proc_creation_win_susp.yml", logSources: .bundled)
-/// if case .success(let rule) = result { rule.matches(view) }
+/// if case .success(let rule) = result { let detections = SigmaEngine(rules: [rule]).detect(event) }
 /// ```
 public struct SigmaRule: Sendable {
     /// The rule's id (a UUID).
@@ -54,20 +54,6 @@ public struct SigmaRule: Sendable {
     let scope: [LogSourceMap.Alternative]
     let condition: SigmaCondition
     let selections: [String: SigmaSelection]
-
-    /// Whether the event is in the rule's log source and its condition holds.
-    public func matches(_ view: EventView) -> Bool {
-        guard let alternative = scope.first(where: { $0.covers(view) }) else { return false }
-        return condition.evaluate { name in selections[name]?.matches(view, fields: alternative.fields) ?? false }
-    }
-
-    /// The alternative of the log source that covers `view`, if any (the engine buckets rules with it).
-    func alternative(for view: EventView) -> LogSourceMap.Alternative? { scope.first { $0.covers(view) } }
-
-    /// Evaluates the condition for an event already known to be in scope.
-    func evaluate(_ view: EventView, fields: [String: String]) -> Bool {
-        condition.evaluate { name in selections[name]?.matches(view, fields: fields) ?? false }
-    }
 
     /// The fields the rule's selections test, for reporting what matched.
     public var testedFields: [String] { Array(Set(selections.values.flatMap(\.fieldNames))).sorted() }

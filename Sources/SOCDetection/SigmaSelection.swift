@@ -49,16 +49,6 @@ struct SigmaSelection: Sendable {
         default: return value.map { "\($0)" }
         }
     }
-
-    func matches(_ view: EventView, fields: [String: String]) -> Bool {
-        switch body {
-        case .maps(let maps):
-            return maps.contains { conditions in conditions.allSatisfy { $0.matches(view, renames: fields) } }
-        case .keywords(let tests):
-            let text = view.lowerFullText
-            return tests.contains { $0.matches(text) }
-        }
-    }
 }
 
 /// `Field|modifier|…: value or [values]`.
@@ -92,20 +82,5 @@ struct FieldCondition: Sendable {
         }
         fieldReference = nil
         tests = try values.map { try ValueTest.make(SigmaSelection.text($0), modifiers: modifiers) }
-    }
-
-    func matches(_ view: EventView, renames: [String: String]) -> Bool {
-        if let exists { return view.values(field, renames: renames).isEmpty != exists }
-        if let fieldReference {
-            let mine = Set(view.lowerValues(field, renames: renames).map(\.string))
-            return fieldReference.contains { other in view.lowerValues(other, renames: renames).contains { mine.contains($0.string) } }
-        }
-        let test: (ValueTest) -> Bool = { test in
-            let original = cased || test.usesOriginalCase
-            let values = original ? view.originalValues(field, renames: renames) : view.lowerValues(field, renames: renames)
-            if test.isNull { return values.allSatisfy(\.bytes.isEmpty) }
-            return values.contains { test.matches($0) }
-        }
-        return requireAll ? tests.allSatisfy(test) : tests.contains(where: test)
     }
 }

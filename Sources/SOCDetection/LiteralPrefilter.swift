@@ -5,23 +5,52 @@ struct RequiredLiteral: Hashable {
     let bytes: [UInt8]
 }
 
-/// What a compiled rule needs before it is worth evaluating: at least one of `literals`, or `nil` when no
-/// necessary literal could be derived (the rule is then always evaluated).
+/// What a compiled rule needs before it is worth evaluating, as clauses that must all hold, each satisfied by any
+/// one of its literals; `nil` when no necessary literal could be derived (the rule is then always evaluated).
 ///
 /// Derivation is conservative: a requirement is only ever a *necessary* condition of the rule's condition, so the
-/// prefilter can skip rules but never changes what matches. `and` keeps its most selective part, `or` unites its
-/// parts (and gives up if one part has none), `not` gives up.
-typealias LiteralRequirement = Set<RequiredLiteral>
+/// prefilter can skip rules but never changes what matches. `and` (and `|all`) gathers the clauses of its parts,
+/// `or` keeps one clause uniting each part's most selective clause (and gives up if a part has none), `not` gives
+/// up. At most ``LiteralRequirement/maximumClauses`` clauses are kept, the most selective ones.
+struct LiteralRequirement: Equatable {
+    static let maximumClauses = 8
+    private(set) var clauses: [Set<RequiredLiteral>]
+
+    /// All of `parts` hold: their clauses together.
+    static func all(_ parts: [LiteralRequirement?]) -> LiteralRequirement? {
+        var clauses: [Set<RequiredLiteral>] = []
+        for clause in parts.compactMap({ $0 }).flatMap(\.clauses) where !clauses.contains(clause) { clauses.append(clause) }
+        guard !clauses.isEmpty else { return nil }
+        return LiteralRequirement(clauses: Array(clauses.sorted { selectivity($0) > selectivity($1) }.prefix(maximumClauses)))
+    }
+
+    /// Any of `parts` holds: a single part as it is, else one clause, the union of each part's most selective
+    /// clause.
+    static func any(_ parts: [LiteralRequirement?]) -> LiteralRequirement? {
+        guard parts.count > 1 else { return parts.first ?? nil }
+        var clause = Set<RequiredLiteral>()
+        for part in parts {
+            guard let best = part?.clauses.first else { return nil }
+            clause.formUnion(best)
+        }
+        return LiteralRequirement(clauses: [clause])
+    }
+
+    /// A clause's shortest literal: longer literals occur less often by chance.
+    private static func selectivity(_ clause: Set<RequiredLiteral>) -> Int {
+        clause.lazy.map(\.bytes.count).min() ?? 0
+    }
+}
 
 extension CompiledCondition {
     func requirement(_ selections: [CompiledSelection]) -> LiteralRequirement? {
         switch self {
         case .selection(let index): return index >= 0 ? selections[index].requirement : nil
-        case .and(let parts): return mostSelective(parts.map { $0.requirement(selections) })
-        case .or(let parts): return union(parts.map { $0.requirement(selections) })
+        case .and(let parts): return .all(parts.map { $0.requirement(selections) })
+        case .or(let parts): return .any(parts.map { $0.requirement(selections) })
         case .not: return nil
-        case .anyOf(let indices): return union(indices.map { selections[$0].requirement })
-        case .allOf(let indices): return mostSelective(indices.map { selections[$0].requirement })
+        case .anyOf(let indices): return .any(indices.map { selections[$0].requirement })
+        case .allOf(let indices): return .all(indices.map { selections[$0].requirement })
         }
     }
 }
@@ -29,7 +58,7 @@ extension CompiledCondition {
 extension CompiledSelection {
     var requirement: LiteralRequirement? {
         switch self {
-        case .maps(let maps): return union(maps.map { conditions in mostSelective(conditions.map(\.requirement)) })
+        case .maps(let maps): return .any(maps.map { conditions in .all(conditions.map(\.requirement)) })
         case .keywords: return nil
         }
     }
@@ -38,30 +67,11 @@ extension CompiledSelection {
 extension CompiledFieldCondition {
     var requirement: LiteralRequirement? {
         guard exists == nil, references == nil, !cased else { return nil }
-        let perTest = tests.map { test in test.requiredLiterals.map { Set($0.map { RequiredLiteral(slot: slot, bytes: $0) }) } }
-        return requireAll ? mostSelective(perTest) : union(perTest)
+        let perTest = tests.map { test in
+            test.requiredLiterals.map { LiteralRequirement(clauses: [Set($0.map { RequiredLiteral(slot: slot, bytes: $0) })]) }
+        }
+        return requireAll ? .all(perTest) : .any(perTest)
     }
-}
-
-/// Any of several requirements holds only if each has a literal: their union.
-private func union(_ parts: [LiteralRequirement?]) -> LiteralRequirement? {
-    guard !parts.isEmpty else { return nil }
-    var all = LiteralRequirement()
-    for part in parts {
-        guard let part else { return nil }
-        all.formUnion(part)
-    }
-    return all
-}
-
-/// All of several requirements hold: any one suffices, so keep the one whose shortest literal is longest (longer
-/// literals occur less often by chance).
-private func mostSelective(_ parts: [LiteralRequirement?]) -> LiteralRequirement? {
-    parts.compactMap { $0 }.filter { !$0.isEmpty }.max { selectivity($0) < selectivity($1) }
-}
-
-private func selectivity(_ requirement: LiteralRequirement) -> Int {
-    requirement.lazy.map(\.bytes.count).min() ?? 0
 }
 
 /// Aho–Corasick over bytes: finds, in one pass over a value, which of many literals it contains. Bytes that occur in

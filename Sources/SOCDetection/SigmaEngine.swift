@@ -95,10 +95,10 @@ public final class SigmaEngine: @unchecked Sendable {
     /// The rules of one log-source key, with what the prefilter needs to skip them.
     private struct Bucket {
         var entries: [(rule: CompiledRule, scope: CompiledScope)] = []
-        /// Entries with no derivable literal, evaluated for every event.
-        var alwaysEvaluated: [Int32] = []
-        /// Entry indices by required literal id.
-        var entriesByLiteral: [Int32: [Int32]] = [:]
+        /// Per entry, the bit mask of its clauses (all must be satisfied); 0 for entries evaluated for every event.
+        var clauseMasks: [UInt8] = []
+        /// By required literal id, the (entry, clause bit) pairs it satisfies.
+        var clausesByLiteral: [Int32: [(entry: Int32, bit: UInt8)]] = [:]
         /// The field slots whose literals this bucket's entries require.
         var slots: Set<Int> = []
     }
@@ -122,12 +122,15 @@ public final class SigmaEngine: @unchecked Sendable {
                     var bucket = buckets[key] ?? Bucket()
                     let entry = Int32(bucket.entries.count)
                     bucket.entries.append((compiled, scope))
-                    if requirement == nil { bucket.alwaysEvaluated.append(entry) }
-                    for literal in requirement ?? [] {
-                        let id = literalIDs[literal] ?? Int32(literalIDs.count)
-                        literalIDs[literal] = id
-                        bucket.entriesByLiteral[id, default: []].append(entry)
-                        bucket.slots.insert(literal.slot)
+                    let clauses = requirement?.clauses ?? []
+                    bucket.clauseMasks.append(UInt8(truncatingIfNeeded: (1 << clauses.count) - 1))
+                    for (number, clause) in clauses.enumerated() {
+                        for literal in clause {
+                            let id = literalIDs[literal] ?? Int32(literalIDs.count)
+                            literalIDs[literal] = id
+                            bucket.clausesByLiteral[id, default: []].append((entry, UInt8(1 << number)))
+                            bucket.slots.insert(literal.slot)
+                        }
                     }
                     buckets[key] = bucket
                 }
@@ -166,17 +169,14 @@ public final class SigmaEngine: @unchecked Sendable {
                 guard let automaton = automata[slot] else { continue }
                 for value in view.values(slot: slot, lowered: true) { automaton.scan(value.bytes, into: &hits) }
             }
-            // Only the candidates are touched: iterating every entry would retain each shared rule (contended
-            // reference counts across threads).
-            var candidates = bucket.alwaysEvaluated
+            // An entry is a candidate when every one of its clauses has a literal that occurred. Only candidates
+            // are touched: reading every entry would retain each shared rule (contended across threads).
+            var satisfied = [UInt8](repeating: 0, count: bucket.entries.count)
             for id in hits {
-                if let entries = bucket.entriesByLiteral[id] { candidates += entries }
+                for (entry, bit) in bucket.clausesByLiteral[id] ?? [] { satisfied[Int(entry)] |= bit }
             }
-            candidates.sort()
-            var previous: Int32 = -1
-            for index in candidates where index != previous {
-                previous = index
-                let entry = bucket.entries[Int(index)]
+            for index in bucket.clauseMasks.indices where satisfied[index] == bucket.clauseMasks[index] {
+                let entry = bucket.entries[index]
                 guard entry.scope.alternative.covers(view), entry.scope.condition.evaluate(entry.scope.selections, view),
                     !matched.contains(ObjectIdentifier(entry.rule))
                 else { continue }

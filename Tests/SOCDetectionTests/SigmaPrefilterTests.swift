@@ -55,9 +55,10 @@ struct SigmaPrefilterTests {
         ).get()
         let compiled = CompiledRule(rule, registry: FieldRegistry(), logSources: .bundled)
         let requirement = try #require(compiled.scopes.first.map { $0.condition.requirement($0.selections) } ?? nil)
-        // `and` keeps its most selective part (the longest shortest literal); `all` needs every value, so its longest
-        // one is a necessary condition; the filter under `not` contributes nothing.
-        #expect(requirement.map { String(decoding: $0.bytes, as: UTF8.self) } == ["mshtml,runhtmlapplication"])
+        // `and` and `|all` gather clauses, most selective first; the two image alternatives form one clause; the
+        // filter under `not` contributes nothing.
+        let clauses = requirement.clauses.map { Set($0.map { String(decoding: $0.bytes, as: UTF8.self) }) }
+        #expect(clauses == [["mshtml,runhtmlapplication"], ["\\rundll32.exe", "rundll32.exe"], [".registerxll"]])
     }
 
     @Test(.enabled(if: SigmaData.path != nil, "needs ../shared/data/sigma"))

@@ -66,7 +66,7 @@ extension CompiledSelection {
 
 extension CompiledFieldCondition {
     var requirement: LiteralRequirement? {
-        guard exists == nil, references == nil, !cased else { return nil }
+        guard exists == nil, references == nil else { return nil }
         let perTest = tests.map { test in
             test.requiredLiterals.map { LiteralRequirement(clauses: [Set($0.map { RequiredLiteral(slot: slot, bytes: $0) })]) }
         }

@@ -79,11 +79,13 @@ struct ValueTest: Sendable {
         return ValueTest(kind: .patterns(patterns), usesOriginalCase: originalCase)
     }
 
-    /// Byte strings of which a matching value must contain at least one (lower-cased), or `nil` when the test has
-    /// none (regular expressions, CIDR blocks, numbers, null, case-sensitive or empty patterns).
+    /// Byte strings of which a matching value, lower-cased, must contain at least one, or `nil` when the test has
+    /// none (CIDR blocks, numbers, null, empty patterns, case-sensitive non-ASCII text, regular expressions without a
+    /// plain literal run). A case-sensitive ASCII literal (`cased`, base64) counts lower-cased: if it occurs in a
+    /// value, its lower-case form occurs in the lower-cased value.
     var requiredLiterals: [[UInt8]]? {
         if case .regex(let box) = kind { return Self.requiredLiteral(regex: box.regex.pattern).map { [$0] } }
-        guard case .patterns(let patterns) = kind, !usesOriginalCase else { return nil }
+        guard case .patterns(let patterns) = kind else { return nil }
         var literals: [[UInt8]] = []
         for pattern in patterns {
             guard let literal = pattern.requiredLiteral else { return nil }
@@ -243,9 +245,12 @@ struct Pattern: Sendable {
     }
     private let form: Form
     private let position: Position
+    /// Whether the pattern was lower-cased (it is matched against lower-cased values).
+    private let lowercased: Bool
 
     init(_ value: String, position: Position, literal: Bool, lowercase: Bool) {
         self.position = position
+        self.lowercased = lowercase
         if literal {
             form = .literal(Array((lowercase ? value.lowercased() : value).utf8))
             return
@@ -296,7 +301,8 @@ struct Pattern: Sendable {
         case .literal(let text): literal = text
         case .wildcard(let pieces): literal = pieces.filter { $0.kind == 0 }.max { $0.bytes.count < $1.bytes.count }?.bytes ?? []
         }
-        return literal.isEmpty ? nil : literal
+        guard !literal.isEmpty, literal.allSatisfy({ $0 < 0x80 }) || lowercased else { return nil }
+        return literal.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
     }
 
     /// Matches the UTF-8 bytes of a value (already lower-cased when the pattern is).

@@ -57,7 +57,7 @@ final class EventView {
     }
 
     /// Whether any field name has a space (rare; only then is ``spacelessEventData`` worth building).
-    private lazy var hasSpacedNames: Bool = event.fields.contains { $0.key.utf8.contains(0x20) }
+    private lazy var hasSpacedNames: Bool = event.fields.names.contains { $0.utf8.contains(0x20) }
 
     /// Everything keyword selections search: the message and the original record, lower-cased.
     var lowerFullText: Text {

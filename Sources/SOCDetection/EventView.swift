@@ -12,15 +12,15 @@ final class EventView {
     let format: String?
     let program: String?
     private let registry: FieldRegistry
-    private var lowerSlots: [[Text]?]
-    private var originalSlots: [[Text]?]
+    private let cache: SlotCache
     private var lowerText: Text?
 
-    init(_ event: SecurityEvent, registry: FieldRegistry) {
+    /// A view of `event`; `cache` (one per thread, reused from event to event) keeps its resolved values.
+    init(_ event: SecurityEvent, registry: FieldRegistry, cache: SlotCache) {
         self.event = event
         self.registry = registry
-        lowerSlots = Array(repeating: nil, count: registry.candidates.count)
-        originalSlots = lowerSlots
+        self.cache = cache
+        cache.startEvent()
         channel = event.string(ECSField.winlogChannel)
         lowerChannel = channel?.lowercased()
         eventCode = event.code
@@ -39,8 +39,7 @@ final class EventView {
 
     /// The values of a registered field slot, lower-cased or not, resolved and converted once per event.
     func values(slot: Int, lowered: Bool) -> [Text] {
-        if lowered, let cached = lowerSlots[slot] { return cached }
-        if !lowered, let cached = originalSlots[slot] { return cached }
+        if let cached = cache.values(slot: slot, lowered: lowered) { return cached }
         var found: [String] = []
         for key in registry.candidates[slot] {
             if let value = event.fields[key] {
@@ -52,7 +51,7 @@ final class EventView {
             found = value.stringValues
         }
         let texts = found.map { Text(lowered ? $0.lowercased() : $0) }
-        if lowered { lowerSlots[slot] = texts } else { originalSlots[slot] = texts }
+        cache.store(texts, slot: slot, lowered: lowered)
         return texts
     }
 
@@ -65,6 +64,46 @@ final class EventView {
         let text = Text(((event.string(ECSField.message) ?? "") + "\n" + event.original).lowercased())
         lowerText = text
         return text
+    }
+}
+
+/// The resolved values of one event's field slots, reused from event to event by one thread: a generation stamp
+/// per slot says whether a value belongs to the current event, so starting an event costs nothing per slot.
+final class SlotCache {
+    private var generation: UInt32 = 0
+    private var lowerStamps: [UInt32]
+    private var originalStamps: [UInt32]
+    private var lower: [[Text]]
+    private var original: [[Text]]
+
+    init(slots: Int) {
+        lowerStamps = Array(repeating: 0, count: slots)
+        originalStamps = lowerStamps
+        lower = Array(repeating: [], count: slots)
+        original = lower
+    }
+
+    func startEvent() {
+        generation &+= 1
+        if generation == 0 {  // wrapped: forget every stamp
+            generation = 1
+            for index in lowerStamps.indices { (lowerStamps[index], originalStamps[index]) = (0, 0) }
+        }
+    }
+
+    func values(slot: Int, lowered: Bool) -> [Text]? {
+        if lowered { return lowerStamps[slot] == generation ? lower[slot] : nil }
+        return originalStamps[slot] == generation ? original[slot] : nil
+    }
+
+    func store(_ texts: [Text], slot: Int, lowered: Bool) {
+        if lowered {
+            lower[slot] = texts
+            lowerStamps[slot] = generation
+        } else {
+            original[slot] = texts
+            originalStamps[slot] = generation
+        }
     }
 }
 

@@ -153,7 +153,11 @@ public final class SigmaEngine: @unchecked Sendable {
 
     /// The detections for one event (each rule at most once).
     public func detect(_ event: SecurityEvent) -> [Detection] {
-        let view = EventView(event, registry: registry)
+        detect(event, cache: SlotCache(slots: registry.candidates.count))
+    }
+
+    private func detect(_ event: SecurityEvent, cache: SlotCache) -> [Detection] {
+        let view = EventView(event, registry: registry, cache: cache)
         let channel = view.lowerChannel ?? ""
         var keys = ["\(channel)|\(view.eventCode ?? "")", "\(channel)|*", "*"]
         if let format = view.format { keys.append("format:\(format)") }
@@ -190,15 +194,19 @@ public final class SigmaEngine: @unchecked Sendable {
     /// The detections for a batch of events, in event order, the batch split across the processor's cores.
     public func detect(_ events: [SecurityEvent]) -> [Detection] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, events.count / 64)
-        guard workers > 1 else { return events.flatMap(detect) }
+        guard workers > 1 else {
+            let cache = SlotCache(slots: registry.candidates.count)
+            return events.flatMap { detect($0, cache: cache) }
+        }
         let results = UnsafeMutableBufferPointer<[Detection]>.allocate(capacity: workers)
         results.initialize(repeating: [])
         defer { results.deinitialize().deallocate() }
         let slots = Slots(results)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let range = (events.count * worker / workers)..<(events.count * (worker + 1) / workers)
+            let cache = SlotCache(slots: registry.candidates.count)
             var found: [Detection] = []
-            for event in events[range] { found += detect(event) }
+            for event in events[range] { found += detect(event, cache: cache) }
             slots.buffer[worker] = found  // each worker writes its own slot only
         }
         return results.flatMap { $0 }

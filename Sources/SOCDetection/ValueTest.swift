@@ -174,7 +174,7 @@ struct ValueTest: Sendable {
         }
         guard depth == 0 else { return nil }
         endRun()
-        return best.count >= 3 ? best : nil
+        return best.isEmpty ? nil : best
     }
 
     private static func encode(_ text: String, _ encoding: String?) -> [UInt8] {

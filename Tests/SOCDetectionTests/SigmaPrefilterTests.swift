@@ -20,11 +20,12 @@ struct SigmaPrefilterTests {
 
     @Test(arguments: [
         (#"(?i)\\Windows\\Temp\\[a-z0-9]{8}\.exe$"#, "\\windows\\temp\\", "C:\\WINDOWS\\Temp\\ab12cd34.exe"),
-        (#"-e(nc|ncodedcommand)? [A-Za-z0-9+/=]{20,}"#, nil, "-e JABzAHQAcgBpAG4AZwAgAD0AIAA="),
+        (#"-e(nc|ncodedcommand)? [A-Za-z0-9+/=]{20,}"#, "-e", "-e JABzAHQAcgBpAG4AZwAgAD0AIAA="),
         (#"cmd\.exe.{0,5}/c\s+whoami"#, "cmd.exe", "cmd.exe  /c whoami"),
         (#"abcd?ef"#, "abc", "abcef"),
         (#"powershellx*\.exe"#, "powershell", "powershell.exe"),
         (#"a|bcdefgh"#, nil, "a"),
+        (#"\w+`(?:\w+|-|.)`[\w+|\s]"#, "`", "IN`V`oke"),
         (#"\x41BCDEF"#, nil, "ABCDEF"),
         (#"^(?:net|net1)\s+user\s+/add"#, "user", "net1 user /add"),
     ] as [(String, String?, String)])

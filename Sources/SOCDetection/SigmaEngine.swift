@@ -85,11 +85,13 @@ public struct Detection: Sendable, Codable, Hashable {
 
 /// Runs a rule set over events. Rules are compiled once (selections by index, fields by slot) and bucketed by the
 /// channel and event id of their log source, so an event meets only the rules that can match it. Within a bucket, a
-/// literal prefilter (one Aho–Corasick pass per field) skips the rules whose required literals the event lacks.
+/// literal prefilter (one Aho–Corasick pass over each of the event's fields that some rule needs a literal in) skips
+/// the rules whose required literals the event lacks.
 public final class SigmaEngine: @unchecked Sendable {
     // Immutable after init; the registry is only read while detecting.
     private let buckets: [String: Bucket]
-    private let automata: [Int: LiteralAutomaton]
+    /// By event field name, the automaton of the literals required in it.
+    private let automata: [String: LiteralAutomaton]
     private let registry: FieldRegistry
 
     /// The rules of one log-source key, with what the prefilter needs to skip them.
@@ -99,8 +101,6 @@ public final class SigmaEngine: @unchecked Sendable {
         var clauseMasks: [UInt8] = []
         /// By required literal id, the (entry, clause bit) pairs it satisfies.
         var clausesByLiteral: [Int32: [(entry: Int32, bit: UInt8)]] = [:]
-        /// The field slots whose literals this bucket's entries require.
-        var slots: Set<Int> = []
     }
 
     /// Creates an engine for `rules`.
@@ -129,16 +129,19 @@ public final class SigmaEngine: @unchecked Sendable {
                             let id = literalIDs[literal] ?? Int32(literalIDs.count)
                             literalIDs[literal] = id
                             bucket.clausesByLiteral[id, default: []].append((entry, UInt8(1 << number)))
-                            bucket.slots.insert(literal.slot)
                         }
                     }
                     buckets[key] = bucket
                 }
             }
         }
-        var literalsBySlot: [Int: [(id: Int32, bytes: [UInt8])]] = [:]
-        for (literal, id) in literalIDs { literalsBySlot[literal.slot, default: []].append((id, literal.bytes)) }
-        self.automata = literalsBySlot.mapValues { LiteralAutomaton($0.sorted { $0.id < $1.id }) }
+        // A literal goes to every event field its slot may be read from: scanning a field the slot would not prefer
+        // can only add candidates, never lose one.
+        var literalsByField: [String: [(id: Int32, bytes: [UInt8])]] = [:]
+        for (literal, id) in literalIDs {
+            for key in registry.candidates[literal.slot] { literalsByField[key.name, default: []].append((id, literal.bytes)) }
+        }
+        self.automata = literalsByField.mapValues { LiteralAutomaton($0.sorted { $0.id < $1.id }) }
         self.buckets = buckets
         self.registry = registry
     }
@@ -163,16 +166,9 @@ public final class SigmaEngine: @unchecked Sendable {
         if let format = view.format { keys.append("format:\(format)") }
         var detections: [Detection] = []
         var matched: [ObjectIdentifier] = []
-        var scanned = Set<Int>()
-        var hits: [Int32] = []
+        let hits = literalHits(event)
         for key in keys {
             guard let bucket = buckets[key] else { continue }
-            // The prefilter: scan the fields this bucket needs (once per event), then mark the entries whose
-            // literals occurred.
-            for slot in bucket.slots where scanned.insert(slot).inserted {
-                guard let automaton = automata[slot] else { continue }
-                for value in view.values(slot: slot, lowered: true) { automaton.scan(value.bytes, into: &hits) }
-            }
             // An entry is a candidate when every one of its clauses has a literal that occurred. Only candidates
             // are touched: reading every entry would retain each shared rule (contended across threads).
             var satisfied = [UInt8](repeating: 0, count: bucket.entries.count)
@@ -189,6 +185,19 @@ public final class SigmaEngine: @unchecked Sendable {
             }
         }
         return detections
+    }
+
+    /// The ids of the required literals that occur in the event's fields (lower-cased; an id may repeat). Event-data
+    /// names written with spaces ("Threat Name") are scanned as Sigma writes them (ThreatName).
+    private func literalHits(_ event: SecurityEvent) -> [Int32] {
+        var hits: [Int32] = []
+        event.fields.forEach { name, value in
+            var automaton = automata[name]
+            if automaton == nil, name.utf8.contains(0x20) { automaton = automata[name.filter { $0 != " " }] }
+            guard let automaton else { return }
+            for string in value.stringValues { automaton.scan(Array(string.lowercased().utf8), into: &hits) }
+        }
+        return hits
     }
 
     /// The detections for a batch of events, in event order, the batch split across the processor's cores.

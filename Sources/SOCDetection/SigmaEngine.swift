@@ -187,7 +187,7 @@ public final class SigmaEngine: @unchecked Sendable {
         return detections
     }
 
-    /// The ids of the required literals that occur in the event's fields (lower-cased; an id may repeat). Event-data
+    /// The ids of the required literals that occur in the event's fields (lower-cased), each once. Event-data
     /// names written with spaces ("Threat Name") are scanned as Sigma writes them (ThreatName).
     private func literalHits(_ event: SecurityEvent) -> [Int32] {
         var hits: [Int32] = []
@@ -197,6 +197,14 @@ public final class SigmaEngine: @unchecked Sendable {
             guard let automaton else { return }
             for string in value.stringValues { automaton.scan(Array(string.lowercased().utf8), into: &hits) }
         }
+        // Common literals (a backslash, ".exe") occur many times; each needs looking up once.
+        hits.sort()
+        var unique = 0
+        for index in hits.indices where index == 0 || hits[index] != hits[index - 1] {
+            hits[unique] = hits[index]
+            unique += 1
+        }
+        hits.removeLast(hits.count - unique)
         return hits
     }
 

@@ -95,20 +95,22 @@ struct CompiledFieldCondition: Sendable {
             let mine = view.values(slot: slot, lowered: true).map(\.string)
             return references.contains { other in view.values(slot: other, lowered: true).contains { mine.contains($0.string) } }
         }
-        if requireAll {
-            for test in tests where !matches(test, view) { return false }
-            return true
+        // The values are fetched once per case (most tests use the lower-cased ones), not once per test.
+        var lowered: [Text]?
+        var original: [Text]?
+        for test in tests {
+            let values: [Text]
+            if cased || test.usesOriginalCase {
+                if original == nil { original = view.values(slot: slot, lowered: false) }
+                values = original ?? []
+            } else {
+                if lowered == nil { lowered = view.values(slot: slot, lowered: true) }
+                values = lowered ?? []
+            }
+            let matched = test.isNull ? values.allSatisfy(\.bytes.isEmpty) : values.contains { test.matches($0) }
+            if matched != requireAll { return matched }
         }
-        for test in tests where matches(test, view) { return true }
-        return false
-    }
-
-    @inline(__always)
-    private func matches(_ test: ValueTest, _ view: EventView) -> Bool {
-        let values = view.values(slot: slot, lowered: !(cased || test.usesOriginalCase))
-        if test.isNull { return values.allSatisfy(\.bytes.isEmpty) }
-        for value in values where test.matches(value) { return true }
-        return false
+        return requireAll
     }
 }
 

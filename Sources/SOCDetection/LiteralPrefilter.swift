@@ -1,8 +1,11 @@
 /// A literal that must occur (lower-cased) in a field for a rule to be able to match: the prefilter's unit.
 struct RequiredLiteral: Hashable {
-    /// The field slot whose lower-cased values must contain ``bytes``.
+    /// The field slot whose lower-cased values must contain ``bytes``, or ``fullText``.
     let slot: Int
     let bytes: [UInt8]
+
+    /// The pseudo-slot of keyword selections: the event's message and original record.
+    static let fullText = -1
 }
 
 /// What a compiled rule needs before it is worth evaluating, as clauses that must all hold, each satisfied by any
@@ -59,7 +62,15 @@ extension CompiledSelection {
     var requirement: LiteralRequirement? {
         switch self {
         case .maps(let maps): return .any(maps.map { conditions in .all(conditions.map(\.requirement)) })
-        case .keywords: return nil
+        case .keywords(let tests):
+            // Message and original are scanned separately, so a literal spanning the line break between them is
+            // not a necessary condition; neither is one that is not ASCII (see `LiteralAutomaton.scan`).
+            var clause = Set<RequiredLiteral>()
+            for test in tests {
+                guard let literals = test.requiredLiterals, !literals.contains(where: { $0.contains(0x0A) }) else { return nil }
+                clause.formUnion(literals.map { RequiredLiteral(slot: RequiredLiteral.fullText, bytes: $0) })
+            }
+            return clause.isEmpty ? nil : LiteralRequirement(clauses: [clause])
         }
     }
 }
@@ -74,8 +85,9 @@ extension CompiledFieldCondition {
     }
 }
 
-/// Aho–Corasick over bytes: finds, in one pass over a value, which of many literals it contains. Bytes that occur in
-/// no literal share one input class, which keeps the transition table small.
+/// Aho–Corasick over bytes: finds, in one pass over a value, which of many (lower-case) literals it contains. Bytes
+/// that occur in no literal share one input class, which keeps the transition table small; upper-case ASCII letters
+/// share their lower-case letter's class, so ASCII values need no lower-casing.
 struct LiteralAutomaton {
     private let classOf: [Int32]
     private let classCount: Int
@@ -92,6 +104,7 @@ struct LiteralAutomaton {
                 classCount += 1
             }
         }
+        for upper in UInt8(ascii: "A")...UInt8(ascii: "Z") { classOf[Int(upper)] = classOf[Int(upper | 0x20)] }
         var transitions = [Int32](repeating: -1, count: classCount)
         var outputs: [[Int32]] = [[]]
         for (id, bytes) in literals {
@@ -137,12 +150,25 @@ struct LiteralAutomaton {
         self.outputs = outputs
     }
 
-    /// Appends the ids of the literals that occur in `bytes` (an id may repeat).
-    func scan(_ bytes: [UInt8], into hits: inout [Int32]) {
+    /// Appends the ids of the literals that occur in `text` lower-cased (an id may repeat). ASCII text is scanned as
+    /// it is; other text is lower-cased first (Unicode lower-casing can turn a non-ASCII character into ASCII).
+    func scan(_ text: String, into hits: inout [Int32]) {
+        if !scanASCII(text.utf8, into: &hits) { scanASCII(text.lowercased().utf8, into: &hits, requireASCII: false) }
+    }
+
+    /// Scans `bytes`; returns false, having reported nothing, on the first non-ASCII byte when `requireASCII`.
+    @discardableResult
+    private func scanASCII(_ bytes: String.UTF8View, into hits: inout [Int32], requireASCII: Bool = true) -> Bool {
         var state = 0
+        let start = hits.count
         for byte in bytes {
+            if requireASCII, byte >= 0x80 {
+                hits.removeSubrange(start...)
+                return false
+            }
             state = Int(transitions[state * classCount + Int(classOf[Int(byte)])])
             if !outputs[state].isEmpty { hits += outputs[state] }
         }
+        return true
     }
 }

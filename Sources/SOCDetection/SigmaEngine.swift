@@ -92,6 +92,8 @@ public final class SigmaEngine: @unchecked Sendable {
     private let buckets: [String: Bucket]
     /// By event field name, the automaton of the literals required in it.
     private let automata: [String: LiteralAutomaton]
+    /// The automaton of keyword literals, run over the message and the original record.
+    private let fullTextAutomaton: LiteralAutomaton?
     private let registry: FieldRegistry
 
     /// The rules of one log-source key, with what the prefilter needs to skip them.
@@ -138,10 +140,16 @@ public final class SigmaEngine: @unchecked Sendable {
         // A literal goes to every event field its slot may be read from: scanning a field the slot would not prefer
         // can only add candidates, never lose one.
         var literalsByField: [String: [(id: Int32, bytes: [UInt8])]] = [:]
+        var fullTextLiterals: [(id: Int32, bytes: [UInt8])] = []
         for (literal, id) in literalIDs {
+            if literal.slot == RequiredLiteral.fullText {
+                fullTextLiterals.append((id, literal.bytes))
+                continue
+            }
             for key in registry.candidates[literal.slot] { literalsByField[key.name, default: []].append((id, literal.bytes)) }
         }
         self.automata = literalsByField.mapValues { LiteralAutomaton($0.sorted { $0.id < $1.id }) }
+        self.fullTextAutomaton = fullTextLiterals.isEmpty ? nil : LiteralAutomaton(fullTextLiterals.sorted { $0.id < $1.id })
         self.buckets = buckets
         self.registry = registry
     }
@@ -195,7 +203,11 @@ public final class SigmaEngine: @unchecked Sendable {
             var automaton = automata[name]
             if automaton == nil, name.utf8.contains(0x20) { automaton = automata[name.filter { $0 != " " }] }
             guard let automaton else { return }
-            for string in value.stringValues { automaton.scan(Array(string.lowercased().utf8), into: &hits) }
+            for string in value.stringValues { automaton.scan(string, into: &hits) }
+        }
+        if let fullTextAutomaton {
+            if let message = event.string(ECSField.message) { fullTextAutomaton.scan(message, into: &hits) }
+            fullTextAutomaton.scan(event.original, into: &hits)
         }
         // Common literals (a backslash, ".exe") occur many times; each needs looking up once.
         hits.sort()

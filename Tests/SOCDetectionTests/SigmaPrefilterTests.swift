@@ -10,10 +10,12 @@ struct SigmaPrefilterTests {
     @Test func automatonFindsEveryOccurringLiteral() {
         let literals: [[UInt8]] = ["he", "she", "his", "hers", "\\cmd.exe", "cmd", "x"].map { Array($0.utf8) }
         let automaton = LiteralAutomaton(literals.enumerated().map { (Int32($0.offset), $0.element) })
-        for text in ["ushers", "c:\\windows\\system32\\cmd.exe /c whoami", "hi", "", "xhisx", "h\u{e9}rs"] {
+        // Matching is on the lower-cased text: ASCII folded in the automaton, anything else lower-cased first.
+        for text in ["ushers", "C:\\WINDOWS\\System32\\CMD.exe /c whoami", "hi", "", "xHISx", "h\u{e9}rs", "\u{212A}\u{C9}HERS"] {
             var hits: [Int32] = []
-            automaton.scan(Array(text.utf8), into: &hits)
-            let expected = Set(literals.indices.filter { Pattern.contains(Array(text.utf8), literals[$0]) }.map(Int32.init))
+            automaton.scan(text, into: &hits)
+            let lowered = Array(text.lowercased().utf8)
+            let expected = Set(literals.indices.filter { Pattern.contains(lowered, literals[$0]) }.map(Int32.init))
             #expect(Set(hits) == expected, "\(text)")
         }
     }

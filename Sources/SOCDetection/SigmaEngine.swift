@@ -148,7 +148,17 @@ public final class SigmaEngine: @unchecked Sendable {
             }
             for key in registry.candidates[literal.slot] { literalsByField[key.name, default: []].append((id, literal.bytes)) }
         }
-        self.automata = literalsByField.mapValues { LiteralAutomaton($0.sorted { $0.id < $1.id }) }
+        // Fields that are candidates of the same slots (process.command_line and winlog.event_data.CommandLine) have
+        // the same literals: they share one automaton.
+        var shared: [[Int32]: LiteralAutomaton] = [:]
+        self.automata = literalsByField.mapValues { literals in
+            let sorted = literals.sorted { $0.id < $1.id }
+            let ids = sorted.map(\.id)
+            if let automaton = shared[ids] { return automaton }
+            let automaton = LiteralAutomaton(sorted)
+            shared[ids] = automaton
+            return automaton
+        }
         self.fullTextAutomaton = fullTextLiterals.isEmpty ? nil : LiteralAutomaton(fullTextLiterals.sorted { $0.id < $1.id })
         self.buckets = buckets
         self.registry = registry

@@ -43,7 +43,7 @@ let package = Package(
         // Adapters: one third-party dependency each.
         .target(
             name: "SOCStoreSQLite",
-            dependencies: ["SOCModel", "SOCStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SOCModel", "SOCStore", "SOCParsers", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // Composition root.

@@ -27,11 +27,11 @@ import Testing
         let memory = InMemoryEventStore()
         let sqlite = try SQLiteEventStore(path: ":memory:")
         for batch in [Array(events().prefix(25)), Array(events().suffix(15))] {
-            let fromMemory = try await memory.append(batch)
+            let fromMemory = await memory.append(batch)
             let fromSQLite = try await sqlite.append(batch)
             #expect(fromMemory == fromSQLite)
         }
-        #expect(try await memory.count() == 30)
+        #expect(await memory.count() == 30)
         #expect(try await sqlite.count() == 30)
         let expected = await memory.statistics(top: 3)
         let actual = try await sqlite.statistics(top: 3)

@@ -30,7 +30,7 @@ struct RealDataQueryTests {
         let options = ParseContext.Options(year: 2025, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!)
         for path in relative.map({ (data ?? "") + "/" + $0 }) {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let files = isDirectory.boolValue
                 ? try FileManager.default.subpathsOfDirectory(atPath: path).filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".gz") }.sorted().map { path + "/" + $0 }
                 : [path]

@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(
             name: "SOCStoreSQLiteTests",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: strictSettings

@@ -1,4 +1,5 @@
 import Foundation
+import SOCAnalystKit
 import SOCModel
 import SOCStore
 import Testing
@@ -8,17 +9,6 @@ import Testing
 /// Random and mutated queries: the parser never crashes, whatever parses prints back to the same tree, and the
 /// compiled SQL never contains a value from the query (every value is a bound argument).
 @Suite struct LuceneFuzzTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds = [
         "event.code:4625 AND user.name:admin*", "(a OR b) AND NOT c:d", #"message:"failed \"to\" log on"~2"#,
         "@timestamp:[now-1d/d TO now}", "source.ip:\"10.0.0.0/8\" OR destination.port:>=443", "user.name:/adm.n/ AND x:y~1",
@@ -29,7 +19,7 @@ import Testing
     static let alphabet: [Character] = Array("abcXYZ019 :*?~^\"\\/()[]{}<>=!&|+-_.'`;$%\u{0}\u{7F}é東\n\t")
 
     @Test func randomAndMutatedQueriesNeverCrashAndNeverReachSQLAsText() throws {
-        var random = Generator(state: 2024)
+        var random = SplitMix64(seed: 2024)
         var parsed = 0
         for round in 0..<20_000 {
             var text: String

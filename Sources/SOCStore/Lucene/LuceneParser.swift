@@ -374,20 +374,25 @@ public struct LuceneParser {
             guard case .phrase(_, let text, _) = try parsePhrase(field: nil) else { return nil }
             return text
         }
+        let value = try readBareValue(endingAt: ["]", "}"])
+        guard !value.isEmpty else { throw error(atEnd ? "the range is not closed" : "expected a range value") }
+        return value == "*" ? nil : value
+    }
+
+    /// An unquoted value up to whitespace or one of `terminators`, with backslash escapes removed.
+    private mutating func readBareValue(endingAt terminators: Set<Character>) throws(LuceneSyntaxError) -> String {
         var value = ""
-        while let character = peek, !character.isWhitespace, character != "]", character != "}" {
+        while let character = peek, !character.isWhitespace, !terminators.contains(character) {
+            position += 1
             if character == "\\" {
-                position += 1
                 guard let escaped = peek else { throw error("expected a character after '\\'") }
                 value.append(escaped)
                 position += 1
-                continue
+            } else {
+                value.append(character)
             }
-            value.append(character)
-            position += 1
         }
-        guard !value.isEmpty else { throw error(atEnd ? "the range is not closed" : "expected a range value") }
-        return value == "*" ? nil : value
+        return value
     }
 
     private mutating func parseComparison(field: String) throws(LuceneSyntaxError) -> LuceneQuery {
@@ -403,17 +408,7 @@ public struct LuceneParser {
             guard case .phrase(_, let text, _) = try parsePhrase(field: nil) else { throw error("expected a value") }
             value = text
         } else {
-            while let character = peek, !character.isWhitespace, character != ")" {
-                if character == "\\" {
-                    position += 1
-                    guard let escaped = peek else { throw error("expected a character after '\\'") }
-                    value.append(escaped)
-                    position += 1
-                    continue
-                }
-                value.append(character)
-                position += 1
-            }
+            value = try readBareValue(endingAt: [")"])
         }
         guard !value.isEmpty else { throw error("expected a value after '\(greater ? ">" : "<")\(inclusive ? "=" : "")'") }
         let bound = LuceneBound(value, inclusive: inclusive)

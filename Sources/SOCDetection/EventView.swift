@@ -28,11 +28,14 @@ final class EventView {
         program = event.string(ECSField.processName) ?? event.string(ECSField.logSyslogAppName)
     }
 
+    /// A field name as Sigma writes it: some providers name event data with spaces ("Threat Name"), Sigma without.
+    static func spaceless(_ name: String) -> String { name.filter { $0 != " " } }
+
     /// Event data names with spaces, by their name without spaces (built once, only when asked).
     private lazy var spacelessEventData: [String: String] = {
         var names: [String: String] = [:]
         for name in event.fields.names where name.hasPrefix(ECSField.winlogEventDataPrefix) && name.contains(" ") {
-            names[String(name.dropFirst(ECSField.winlogEventDataPrefix.count).filter { $0 != " " })] = name
+            names[Self.spaceless(String(name.dropFirst(ECSField.winlogEventDataPrefix.count)))] = name
         }
         return names
     }()

@@ -211,7 +211,7 @@ public final class SigmaEngine: @unchecked Sendable {
         var hits: [Int32] = []
         event.fields.forEach { name, value in
             var automaton = automata[name]
-            if automaton == nil, name.utf8.contains(0x20) { automaton = automata[name.filter { $0 != " " }] }
+            if automaton == nil, name.utf8.contains(0x20) { automaton = automata[EventView.spaceless(name)] }
             guard let automaton else { return }
             for string in value.stringValues { automaton.scan(string, into: &hits) }
         }

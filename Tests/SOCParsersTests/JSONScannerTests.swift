@@ -8,9 +8,10 @@ import Testing
         return try bytes.withUnsafeBytes { buffer in try scanner.withRoot(of: buffer, body) }
     }
 
-    private func error(_ text: String) -> JSONSyntaxError? {
+    private func error(_ text: String) -> JSONSyntaxError? { error(bytes: Array(text.utf8)) }
+
+    private func error(bytes: [UInt8]) -> JSONSyntaxError? {
         var scanner = JSONScanner()
-        let bytes = Array(text.utf8)
         return bytes.withUnsafeBytes { buffer -> JSONSyntaxError? in
             do {
                 _ = try scanner.scan(buffer)
@@ -68,18 +69,8 @@ import Testing
     }
 
     @Test func rejectsInvalidUTF8() {
-        var scanner = JSONScanner()
         let bytes: [UInt8] = Array(#"{"a":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
-        let failure = bytes.withUnsafeBytes { buffer -> JSONSyntaxError? in
-            do {
-                _ = try scanner.scan(buffer)
-                return nil
-            } catch let failure as JSONSyntaxError {
-                return failure
-            } catch {
-                return nil
-            }
-        }
+        let failure = error(bytes: bytes)
         #expect(failure?.offset == 7)
         #expect(failure?.reason.contains("UTF-8") == true)
     }

@@ -31,10 +31,10 @@ struct Hunt: AsyncParsableCommand {
     @Option(help: "Only rules at or above this level: informational, low, medium, high, critical.")
     var level: String?
 
-    @Option(parsing: .upToNextOption, help: "Only rules with one of these statuses (stable, test, experimental…).")
+    @Option(parsing: .upToNextOption, help: "Only rules with one of these statuses (stable, test, experimental…; spaces or commas).")
     var status: [String] = []
 
-    @Option(parsing: .upToNextOption, help: "Only rules with one of these tags (attack.t1059.001, attack.execution…).")
+    @Option(parsing: .upToNextOption, help: "Only rules with one of these tags (attack.t1059.001, attack.execution…; spaces or commas).")
     var tags: [String] = []
 
     @Option(help: "The format of every log file, instead of sniffing it.")
@@ -47,6 +47,12 @@ struct Hunt: AsyncParsableCommand {
     var json = false
 
     @OptionGroup var window: WindowOptions
+
+    /// The values of a list option, given space- or comma-separated, lower-cased; `nil` when none were given.
+    private static func choices(_ values: [String]) -> Set<String>? {
+        let all = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        return all.isEmpty ? nil : Set(all)
+    }
 
     func validate() throws {
         if logs.isEmpty == (store == nil) { throw ValidationError("give log files to hunt, or --store, but not both") }
@@ -65,8 +71,8 @@ struct Hunt: AsyncParsableCommand {
         }
         let set = loaded.filtered(
             minimumLevel: level,
-            statuses: status.isEmpty ? nil : Set(status.map { $0.lowercased() }),
-            tags: tags.isEmpty ? nil : Set(tags.map { $0.lowercased() })
+            statuses: Self.choices(status),
+            tags: Self.choices(tags)
         )
         Terminal.writeError("rules: \(set.rules.count) loaded\(set.rules.count != loaded.rules.count ? " (of \(loaded.rules.count), by --level/--status/--tags)" : ""), \(set.diagnostics.count) skipped\n")
         var reasons: [String: Int] = [:]
@@ -129,7 +135,7 @@ struct Hunt: AsyncParsableCommand {
                 }
             }
         }
-        if !json {
+        if !json && !rows.isEmpty {
             print(Table.render(["time", "level", "host", "rule", "ATT&CK"], rows, maximumWidth: 70))
         }
         let seconds = (ContinuousClock.now - started).components

@@ -69,6 +69,11 @@ import Testing
         #expect(result.stderr.contains("3 events, 1 detections (medium 1)"))
         #expect(result.stderr.contains("by ATT&CK tactic: discovery 1"))
 
+        let byTags = try cli.run(["hunt", "--rules", rules, events, "--tags", "attack.t1059,attack.t1033", "--status", "stable", "test"])
+        #expect(byTags.status == 0)
+        #expect(byTags.stdout.contains("Whoami From Cmd"))
+        #expect(byTags.stderr.contains("rules: 1 loaded, 1 skipped"))
+
         let filtered = try cli.run(["hunt", "--rules", rules, events, "--level", "high", "--json"])
         #expect(filtered.status == 0)
         #expect(filtered.stdout.isEmpty)

@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "SOCStore", targets: ["SOCStore"]),
         .library(name: "SOCDetection", targets: ["SOCDetection"]),
         .library(name: "SOCStoreSQLite", targets: ["SOCStoreSQLite"]),
+        .library(name: "SOCHTTP", targets: ["SOCHTTP"]),
+        .library(name: "SOCThreatIntel", targets: ["SOCThreatIntel"]),
         .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
     ],
     dependencies: [
@@ -26,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Tests only: loopback stand-ins for the external services.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Core: no third-party dependencies.
@@ -46,11 +52,21 @@ let package = Package(
             dependencies: ["SOCModel", "SOCStore", "SOCParsers", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "SOCHTTP",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SOCThreatIntel",
+            dependencies: ["SOCModel", "SOCParsers", "SOCHTTP", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
         // Composition root.
         .target(
             name: "SOCAnalystKit",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCHTTP", "SOCThreatIntel",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: strictSettings
@@ -60,6 +76,7 @@ let package = Package(
             name: "socagent",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit", "SOCDetection",
+                "SOCThreatIntel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,9 +103,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Loopback HTTP stand-ins for the services no machine here can reach.
+        .target(
+            name: "SOCTestSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SOCTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SOCThreatIntelTests",
+            dependencies: ["SOCModel", "SOCHTTP", "SOCThreatIntel", "SOCTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "socagentTests",
-            dependencies: ["socagent"],
+            dependencies: ["socagent", "SOCTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

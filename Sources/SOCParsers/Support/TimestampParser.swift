@@ -46,6 +46,44 @@ public enum TimestampParser {
         return nil
     }
 
+    /// Parses the forms that start with a weekday, at the start of `bytes`: RFC 2822 mail dates
+    /// (`Mon, 05 Feb 2024 14:30:00 +0100`) and C `ctime` (`Fri Jun 17 07:07:00 2005`). Log headers rarely use them,
+    /// so ``prefix(_:year:allowEpoch:)`` does not try them; free text (mail headers, tool output) does.
+    public static func weekdayPrefix(_ bytes: UnsafeRawBufferPointer) -> Match? {
+        var c = Cursor(bytes)
+        guard c.remaining >= 20, isWeekday(c[0], c[1], c[2]) else { return nil }
+        c.position = 3
+        if c.eat(UInt8(ascii: ",")) {
+            guard c.eat(0x20), let day = c.digits(1...2), c.eat(0x20), c.remaining >= 3,
+                let month = month(c[c.position], c[c.position + 1], c[c.position + 2])
+            else { return nil }
+            c.position += 3
+            guard c.eat(0x20), let year = c.digits(4), c.eat(0x20), let hour = c.digits(2), c.eat(UInt8(ascii: ":")),
+                let minute = c.digits(2), c.eat(UInt8(ascii: ":")), let second = c.digits(2)
+            else { return nil }
+            var offset = 0
+            let beforeZone = c.position
+            if c.eat(0x20), let zone = c.zoneOffset() { offset = zone } else { c.position = beforeZone }
+            guard c.atBoundary,
+                let timestamp = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, utcOffsetSeconds: offset)
+            else { return nil }
+            return Match(timestamp: timestamp, length: c.position, yearWasInferred: false)
+        }
+        guard c.eat(0x20) else { return nil }
+        var rest = Cursor(UnsafeRawBufferPointer(rebasing: bytes[c.position...]))
+        guard let partial = rfc3164(&rest, year: 2000) else { return nil }
+        c.position += partial.length
+        guard c.eat(0x20), let year = c.digits(4), c.atBoundary else { return nil }
+        let (_, month, day, hour, minute, second, micro) = partial.timestamp.components
+        guard let timestamp = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: micro)
+        else { return nil }
+        return Match(timestamp: timestamp, length: c.position, yearWasInferred: false)
+    }
+
+    private static func isWeekday(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool {
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].contains(String(decoding: [a | 0x20, b | 0x20, c | 0x20], as: UTF8.self))
+    }
+
     /// The month number (1–12) of an English month abbreviation, case-insensitively.
     static func month(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int? {
         switch (a | 0x20, b | 0x20, c | 0x20) {

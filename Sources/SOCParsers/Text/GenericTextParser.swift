@@ -38,8 +38,8 @@ public struct GenericTextParser: LogParser {
                 AuthMessageInterpreter.interpret(program, message, into: &event)
             }
         }
-        let found = IndicatorScanner.scan(text)
-        for ip in found.ips { event.append(ECSField.relatedIP, ip) }
+        let found = IndicatorExtractor.extract(text)
+        for ip in found.ips where IPAddress(ip) != nil { event.append(ECSField.relatedIP, ip) }
         for hash in found.hashes { event.append(ECSField.relatedHash, hash) }
         for user in found.users { event.append(ECSField.relatedUser, user) }
         WindowsEventNormalizer.addRelated(&event)

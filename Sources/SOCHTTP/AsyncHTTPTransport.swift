@@ -8,9 +8,20 @@ public struct AsyncHTTPTransport: HTTPTransport {
     private let client: HTTPClient
     private let maximumBodyBytes: Int
 
-    /// A transport over `client` (the process-wide shared client by default).
+    /// The process-wide client: system trust store, up to 5 redirects, and no silent retrying of refused
+    /// connections (AsyncHTTPClient's default retries them until the request's deadline, so an unreachable service
+    /// would take the whole timeout to report).
+    public static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// A transport over `client` (``sharedClient`` by default).
     /// - Parameter maximumBodyBytes: The largest response body accepted (16 MiB by default).
-    public init(client: HTTPClient = .shared, maximumBodyBytes: Int = 16 << 20) {
+    public init(client: HTTPClient = AsyncHTTPTransport.sharedClient, maximumBodyBytes: Int = 16 << 20) {
         self.client = client
         self.maximumBodyBytes = maximumBodyBytes
     }

@@ -11,19 +11,21 @@ public struct RetryPolicy: Sendable {
     public var maximumDelay: Duration
     /// The statuses worth retrying (429 and 5xx overload by default; NVD adds 403, its throttling answer).
     public var retryableStatuses: Set<Int>
-    /// Whether connection failures and timeouts are retried too.
-    public var retriesTransportErrors: Bool
+    /// How many times a request is sent at most when there is no answer at all (refused, timed out): a service
+    /// that is down is retried once, not waited for.
+    public var maximumTransportAttempts: Int
 
-    /// A policy; by default 4 attempts, 1 s doubling, at most 60 s per wait, on 429, 502, 503, 504 and 529.
+    /// A policy; by default 4 attempts (2 without an answer), 1 s doubling, at most 60 s per wait, on 429, 502,
+    /// 503, 504 and 529.
     public init(
         maximumAttempts: Int = 4, baseDelay: Duration = .seconds(1), maximumDelay: Duration = .seconds(60),
-        retryableStatuses: Set<Int> = [429, 502, 503, 504, 529], retriesTransportErrors: Bool = true
+        retryableStatuses: Set<Int> = [429, 502, 503, 504, 529], maximumTransportAttempts: Int = 2
     ) {
         self.maximumAttempts = maximumAttempts
         self.baseDelay = baseDelay
         self.maximumDelay = maximumDelay
         self.retryableStatuses = retryableStatuses
-        self.retriesTransportErrors = retriesTransportErrors
+        self.maximumTransportAttempts = maximumTransportAttempts
     }
 
     /// The wait before attempt `attempt + 1` (attempts count from 1): `Retry-After` when the server sent one
@@ -78,10 +80,10 @@ public struct RetryingTransport: HTTPTransport {
             } catch let error as HTTPTransportError {
                 let retryable: Bool =
                     switch error {
-                    case .timedOut, .unreachable: policy.retriesTransportErrors
+                    case .timedOut, .unreachable: true
                     case .invalidURL, .bodyTooLarge: false
                     }
-                guard retryable, attempt < policy.maximumAttempts,
+                guard retryable, attempt < min(policy.maximumAttempts, policy.maximumTransportAttempts),
                     let wait = policy.delay(afterAttempt: attempt, retryAfter: nil)
                 else { throw error }
                 try await sleep(wait)

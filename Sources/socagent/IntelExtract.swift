@@ -67,11 +67,3 @@ struct IntelExtract: AsyncParsableCommand {
         return String(decoding: data, as: UTF8.self)
     }
 }
-
-/// `socagent intel`: indicators and threat intelligence.
-struct Intel: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Threat intelligence: extract indicators, look up IPs, hashes, domains and CVEs, import offline sources.",
-        subcommands: [IntelExtract.self]
-    )
-}

@@ -186,3 +186,46 @@ struct IndicatorCorpusTests {
         #expect(score.recall >= 0.95, "\(score.misses.joined(separator: "\n"))")
     }
 }
+
+/// Extraction from parsed events: SigmaHQ's regression events (Sysmon and Security EVTX as JSON).
+@Suite(.enabled(if: Support.sharedData != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
+struct EventIndicatorTests {
+    @Test func readsASysmonProcessCreation() throws {
+        let path = Support.data(
+            "sigma/regression_data/rules/windows/process_creation/proc_creation_win_curl_custom_user_agent/85de1f22-d189-44e4-8239-dc276b45379b.json")
+        let event = try #require(try Support.read(path).events.first)
+        let found = IndicatorExtractor.extract(from: event)
+        #expect(found.hosts == ["swachchhanda"])
+        #expect(found.users.contains("xodih"))
+        #expect(found.hashes.contains("dbb2d090d2098b2b995fa067fdef839f"))
+        #expect(found.hashes.contains("8955d2a45404a59c2e3772f3c76aeeae48aedf100be328c003d7a4df5342b491"))
+        #expect(found.urls == ["http://example.com"])
+        #expect(found.domains == ["example.com"])
+        #expect(found.paths.contains(#"C:\Windows\System32\curl.exe"#))
+        #expect(found.timestamps == ["2025-12-11T06:17:19.772545Z"])
+    }
+
+    @Test func everyRegressionEventGivesItsHostAndTime() throws {
+        let root = Support.data("sigma/regression_data")
+        let files = try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.hasSuffix(".json") }
+        var events = 0
+        var withHost = 0
+        var withTime = 0
+        var totals: [String: Int] = [:]
+        for file in files {
+            for event in try Support.read(root + "/" + file).events {
+                let found = IndicatorExtractor.extract(from: event)
+                events += 1
+                if !found.hosts.isEmpty { withHost += 1 }
+                if !found.timestamps.isEmpty { withTime += 1 }
+                for (kind, values) in found.lists { totals[kind, default: 0] += values.count }
+            }
+        }
+        print("indicators in \(events) Sigma regression events: \(totals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        #expect(events >= 200)
+        #expect(withHost == events)
+        #expect(withTime == events)
+        #expect(totals["paths", default: 0] >= events)
+        #expect(totals["hashes", default: 0] > 50)
+    }
+}

@@ -133,7 +133,9 @@ struct AbuseIPDBStandInTests {
         for address in ["185.220.101.1", "185.220.101.2"] {
             #expect(await service.lookup(try #require(IntelIndicator(.ip, address))).verdict == .clean)
         }
-        let third = await service.lookup(try #require(IntelIndicator(.ip, "185.220.101.3")))
+        // The count is in the database: a restarted process sees it.
+        let restarted = Self.service(server, database: try IntelDatabase(path: database.path), dailyLimit: 2)
+        let third = await restarted.lookup(try #require(IntelIndicator(.ip, "185.220.101.3")))
         #expect(third.verdict == .unknown)
         #expect(third.sources.first?.error?.contains("daily quota of 2 requests") == true)
         #expect(await server.requests.count == 2)
@@ -220,6 +222,25 @@ struct VirusTotalStandInTests {
         let second = await Self.service(server, database: database).lookup(try #require(IntelIndicator(.hash, hash)))
         #expect(second.sources.first?.fromCache == true)
         #expect(await server.requests.count == 1)
+    }
+
+    @Test func aWrongKeyAndAQuota429AreUnknownWithReasons() async throws {
+        let server = try await StandInServer.start { request in
+            request.header("x-apikey") == "exhausted"
+                ? .json(#"{"error":{"code":"QuotaExceededError","message":"Quota exceeded"}}"#, status: 429)
+                : .json(#"{"error":{"code":"WrongCredentialsError","message":"Wrong API key"}}"#, status: 401)
+        }
+        defer { Task { await server.stop() } }
+        func lookup(key: String) async throws -> IntelReport {
+            let provider = VirusTotalProvider(apiKey: key, baseURL: server.baseURL, transport: fastTransport(SleepRecorder(), attempts: 1))
+            return await ThreatIntelService(database: try temporaryDatabase(), providers: [provider])
+                .lookup(try #require(IntelIndicator(.domain, "example.org")))
+        }
+        let wrong = try await lookup(key: "not-the-key")
+        #expect(wrong.sources.first?.error == "the service refused the API key (HTTP 401: WrongCredentialsError: Wrong API key)")
+        let exhausted = try await lookup(key: "exhausted")
+        #expect(exhausted.sources.first?.error?.hasPrefix("the quota is exhausted (QuotaExceededError: Quota exceeded)") == true)
+        #expect(try !encode(wrong).contains("not-the-key"))
     }
 
     @Test func fourRequestsPerMinuteAreEnforcedBeforeSending() async throws {
@@ -343,6 +364,23 @@ struct NVDStandInTests {
         let response = try await fastTransport(sleeper).send(HTTPRequestSpec(url: server.baseURL + "/x"))
         #expect(response.status == 200)
         #expect(sleeper.recorded == [.seconds(2)])
+    }
+
+    @Test func withoutRetryAfterTheBackoffDoublesWithJitter() async throws {
+        let server = try await StandInServer.start { _ in StandInResponse(status: 503) }
+        defer { Task { await server.stop() } }
+        let sleeper = SleepRecorder()
+        let transport = RetryingTransport(
+            AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 4, baseDelay: .seconds(1)), sleep: { try await sleeper.sleep($0) })
+        let response = try await transport.send(HTTPRequestSpec(url: server.baseURL + "/busy"))
+        #expect(response.status == 503)  // given up after four attempts, the last answer returned
+        #expect(await server.requests.count == 4)
+        let waits = sleeper.recorded.map(\.timeInterval)
+        #expect(waits.count == 3)
+        for (index, wait) in waits.enumerated() {
+            let nominal = Double(1 << index)
+            #expect(wait >= nominal * 0.8 && wait <= nominal * 1.2)
+        }
     }
 
     @Test func retryAfterAcceptsAnHTTPDate() {

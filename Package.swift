@@ -85,20 +85,20 @@ let package = Package(
         .testTarget(name: "SOCModelTests", dependencies: ["SOCModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "SOCParsersTests",
-            dependencies: ["SOCModel", "SOCParsers"],
+            dependencies: ["SOCModel", "SOCParsers", "SOCTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SOCStoreTests", dependencies: ["SOCModel", "SOCStore"], swiftSettings: strictSettings),
         .testTarget(
             name: "SOCDetectionTests",
-            dependencies: ["SOCModel", "SOCParsers", "SOCDetection"],
+            dependencies: ["SOCModel", "SOCParsers", "SOCDetection", "SOCTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SOCStoreSQLiteTests",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit", "SOCTestSupport",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: strictSettings

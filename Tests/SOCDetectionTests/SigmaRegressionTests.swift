@@ -1,16 +1,12 @@
 import Foundation
+import SOCTestSupport
 import SOCDetection
 import SOCModel
 import SOCParsers
 import Testing
 
 enum SigmaData {
-    static let path: String? = {
-        if let path = ProcessInfo.processInfo.environment["SOCAGENT_TEST_DATA"], !path.isEmpty { return path + "/sigma" }
-        let candidate = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/sigma").path
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
-    }()
+    static let path: String? = SharedFiles.data.map { $0 + "/sigma" }
 
     static let ruleSet: SigmaRuleSet? = {
         guard let path else { return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import SOCTestSupport
 import SOCModel
 import SOCParsers
 
@@ -13,12 +14,7 @@ enum Support {
     static let options = ParseContext.Options(year: 2024, referenceTime: Timestamp(year: 2024, month: 12, day: 31)!)
 
     /// The shared data folder (`SOCAGENT_TEST_DATA` or `../shared/data` beside the package), if present.
-    static let sharedData: String? = {
-        if let path = ProcessInfo.processInfo.environment["SOCAGENT_TEST_DATA"], !path.isEmpty { return path }
-        let candidate = testsDirectory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("shared/data").path
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
-    }()
+    static let sharedData: String? = SharedFiles.data
 
     static func data(_ relative: String) -> String { (sharedData ?? "/nonexistent") + "/" + relative }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SOCTestSupport
 import SOCModel
 import SOCParsers
 import SOCStore
@@ -14,10 +15,8 @@ import Testing
     }
 
     static let harness: String? = {
-        let data = ProcessInfo.processInfo.environment["SOCAGENT_TEST_DATA"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data")
-        let path = data.deletingLastPathComponent().appendingPathComponent("reference/es-harness/data.ndjson").path
+        guard let reference = SharedFiles.reference else { return nil }
+        let path = reference + "/es-harness/data.ndjson"
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }()
 

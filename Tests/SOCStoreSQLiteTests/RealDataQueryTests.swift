@@ -1,4 +1,5 @@
 import Foundation
+import SOCTestSupport
 import SOCModel
 import SOCParsers
 import SOCStore
@@ -9,12 +10,7 @@ import Testing
 /// files and against the in-memory reference store.
 enum SharedData {
     /// `SOCAGENT_TEST_DATA`, or ../shared/data beside the package.
-    static let path: String? = {
-        if let path = ProcessInfo.processInfo.environment["SOCAGENT_TEST_DATA"], !path.isEmpty { return path }
-        let candidate = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data").path
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
-    }()
+    static let path: String? = SharedFiles.data
 }
 
 @Suite(.enabled(if: SharedData.path != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))

@@ -65,13 +65,14 @@ public enum IndicatorExtractor {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
-        let replacements: [(pattern: [UInt8], replacement: [UInt8])] = [
-            ("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", "."), ("{dot}", "."),
-            ("[:]", ":"), ("[://]", "://"), ("[/]", "/"), ("[@]", "@"), ("(@)", "@"), ("{@}", "@"), ("[at]", "@"),
-            ("(at)", "@"), ("hxxps", "https"), ("hxxp", "http"), ("hxtp", "http"), ("fxp", "ftp"),
-        ].map { (Array($0.utf8), Array($1.utf8)) }
         outer: while index < bytes.count {
-            for (pattern, replacement) in replacements where matchesFolded(bytes, at: index, pattern) {
+            let byte = bytes[index] | 0x20
+            guard byte == 0x5B || byte == 0x28 || byte == 0x7B || byte == 0x68 || byte == 0x66 else {
+                output.append(bytes[index])
+                index += 1
+                continue
+            }
+            for (pattern, replacement) in Self.defangings where matchesFolded(bytes, at: index, pattern) {
                 // A scheme is refanged only when it is one: `hxxp` followed by `:` or `[:`.
                 if pattern.first == 0x68 || pattern.first == 0x66 {
                     let after = index + pattern.count
@@ -87,6 +88,13 @@ public enum IndicatorExtractor {
         }
         return String(decoding: output, as: UTF8.self)
     }
+
+    /// Defanged spellings and what they stand for (matched without regard to case).
+    private static let defangings: [(pattern: [UInt8], replacement: [UInt8])] = [
+        ("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", "."), ("{dot}", "."),
+        ("[:]", ":"), ("[://]", "://"), ("[/]", "/"), ("[@]", "@"), ("(@)", "@"), ("{@}", "@"), ("[at]", "@"),
+        ("(at)", "@"), ("hxxps", "https"), ("hxxp", "http"), ("hxtp", "http"), ("fxp", "ftp"),
+    ].map { (Array($0.utf8), Array($1.utf8)) }
 
     /// ISO 8601 UTC without a fraction when the instant has none (`2024-02-04T10:15:23Z`).
     public static func compactISO8601(_ timestamp: Timestamp) -> String {

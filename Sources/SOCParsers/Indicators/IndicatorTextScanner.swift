@@ -396,17 +396,24 @@ struct IndicatorTextScanner {
         ("\"hostname\":", .host), ("\"host.name\":", .host), ("\"computer_name\":", .host),
     ].map { (Array($0.utf8), $1) }
 
+    /// ``contexts`` by the lower-cased first byte of their marker, so one pass over the text tries only the markers
+    /// that can start at each position.
+    private static let contextsByFirstByte: [[(marker: [UInt8], kind: ContextKind)]] = {
+        var table = Array(repeating: [(marker: [UInt8], kind: ContextKind)](), count: 256)
+        for context in contexts { table[Int(context.marker[0])].append(context) }
+        return table
+    }()
+
     private mutating func scanContextValues() {
-        for (marker, kind) in Self.contexts {
-            var from = 0
-            while let position = findFolded(marker, in: original, from: from) {
-                from = position + marker.count
+        for position in original.indices {
+            let byte = original[position]
+            let candidates = Self.contextsByFirstByte[Int(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)]
+            for (marker, kind) in candidates where IndicatorExtractor.matchesFolded(original, at: position, marker) {
                 // `user=` must not be the tail of `ruser=` or `xuser=`.
-                if position > 0, marker.first.map(IndicatorExtractor.isAlphanumeric) == true,
-                    IndicatorExtractor.isAlphanumeric(original[position - 1])
-                {
+                if position > 0, IndicatorExtractor.isAlphanumeric(marker[0]), IndicatorExtractor.isAlphanumeric(original[position - 1]) {
                     continue
                 }
+                let from = position + marker.count
                 guard let value = readValue(at: from, skippingBlanks: marker.last != 0x3D) else { continue }
                 switch kind {
                 case .host:
@@ -416,13 +423,14 @@ struct IndicatorTextScanner {
                 case .loginUser:
                     // `Failed password for root from 1.2.3.4`; `for invalid user` is read by its own marker.
                     guard value.lowercased() != "invalid", value.lowercased() != "illegal" else { continue }
-                    let after = from + value.utf8.count
-                    guard findFolded(Array(" from ".utf8), in: original, from: after) == after else { continue }
+                    guard IndicatorExtractor.matchesFolded(original, at: from + value.utf8.count, Self.fromMarker) else { continue }
                     addUser(value)
                 }
             }
         }
     }
+
+    private static let fromMarker = Array(" from ".utf8)
 
     /// `CORP\jdoe`, `NT AUTHORITY\SYSTEM`, `DESKTOP-1\admin$`: a domain-qualified account.
     private mutating func scanDomainAccounts() {

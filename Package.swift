@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SOCDetection", targets: ["SOCDetection"]),
         .library(name: "SOCStoreSQLite", targets: ["SOCStoreSQLite"]),
         .library(name: "SOCHTTP", targets: ["SOCHTTP"]),
+        .library(name: "SOCStoreElasticsearch", targets: ["SOCStoreElasticsearch"]),
         .library(name: "SOCThreatIntel", targets: ["SOCThreatIntel"]),
         .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
     ],
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // Tests only: loopback stand-ins for the external services.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -55,6 +57,15 @@ let package = Package(
         .target(
             name: "SOCHTTP",
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SOCStoreElasticsearch",
+            dependencies: [
+                "SOCModel", "SOCStore", "SOCParsers", "SOCHTTP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -112,6 +123,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/SOCTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SOCStoreElasticsearchTests",
+            dependencies: [
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCHTTP", "SOCStoreElasticsearch", "SOCTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import AsyncAlgorithms
+import SOCHTTP
 public import SOCModel
 public import SOCParsers
 public import SOCStore
@@ -165,10 +166,12 @@ public struct IngestService: Sendable {
             files: files,
             inserted: stored.inserted,
             duplicates: stored.duplicates,
-            seconds: (ContinuousClock.now - started).seconds
+            seconds: (ContinuousClock.now - started).timeInterval
         )
-        report.storeSeconds = storeTime.seconds
-        report.indexSeconds = finishTime.seconds
+        report.failed = stored.failed
+        report.failures = stored.failures
+        report.storeSeconds = storeTime.timeInterval
+        report.indexSeconds = finishTime.timeInterval
         return report
     }
 }
@@ -237,6 +240,10 @@ public struct IngestReport: Sendable, Codable {
     public var inserted: Int
     /// Events the store already had.
     public var duplicates: Int
+    /// Events the store refused one by one (Elasticsearch `_bulk` item errors); never dropped silently.
+    public var failed: Int = 0
+    /// Why, for the first few of them.
+    public var failures: [String] = []
     /// Bytes read from all inputs.
     public var bytes: Int
     /// Wall-clock time.
@@ -259,13 +266,9 @@ public struct IngestReport: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case events, rejected, inserted, duplicates, bytes, seconds, files
+        case events, rejected, inserted, duplicates, failed, failures, bytes, seconds, files
         case storeSeconds = "store_seconds"
         case indexSeconds = "index_seconds"
     }
 }
 
-extension Duration {
-    /// The duration in seconds, with the fraction.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

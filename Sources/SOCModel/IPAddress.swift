@@ -69,15 +69,14 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         lhs.high != rhs.high ? lhs.high < rhs.high : lhs.low < rhs.low
     }
 
+    /// The private, loopback, link-local, multicast and otherwise non-routable networks that ``isPrivate`` tests.
+    public static let privateNetworks: [IPMatcher] = [
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10", "0.0.0.0/8",
+        "224.0.0.0/4", "255.255.255.255/32", "::1/128", "::/128", "fc00::/7", "fe80::/10", "ff00::/8",
+    ].compactMap { IPMatcher($0) }
+
     /// Whether the address is in a private, loopback, link-local or otherwise non-routable range.
-    public var isPrivate: Bool {
-        let ranges: [(String, Int)] = [
-            ("10.0.0.0", 8), ("172.16.0.0", 12), ("192.168.0.0", 16), ("127.0.0.0", 8), ("169.254.0.0", 16),
-            ("100.64.0.0", 10), ("0.0.0.0", 8), ("224.0.0.0", 4), ("255.255.255.255", 32), ("::1", 128), ("::", 128),
-            ("fc00::", 7), ("fe80::", 10), ("ff00::", 8),
-        ]
-        return ranges.contains { network, prefix in IPMatcher("\(network)/\(prefix)")?.matches(self) ?? false }
-    }
+    public var isPrivate: Bool { Self.privateNetworks.contains { $0.matches(self) } }
 
     /// The canonical text form: IPv4 dotted quad, IPv6 as RFC 5952 (lower case, the longest zero run as `::`).
     /// Stores keep addresses in this form so an address matches whatever way it was written.

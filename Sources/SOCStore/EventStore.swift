@@ -55,17 +55,28 @@ public struct AppendResult: Sendable, Equatable {
     public var inserted: Int
     /// Events skipped because an event with the same identifier was already stored.
     public var duplicates: Int
+    /// Events the store refused one by one (an Elasticsearch `_bulk` item error such as a mapping conflict).
+    public var failed: Int
+    /// Why, for the first few refused events: `event ID: reason`.
+    public var failures: [String]
+
+    /// The most failure reasons kept.
+    public static let maximumFailureReasons = 20
 
     /// Creates a result.
-    public init(inserted: Int = 0, duplicates: Int = 0) {
+    public init(inserted: Int = 0, duplicates: Int = 0, failed: Int = 0, failures: [String] = []) {
         self.inserted = inserted
         self.duplicates = duplicates
+        self.failed = failed
+        self.failures = failures
     }
 
     /// Adds another result's counts.
     public static func += (lhs: inout AppendResult, rhs: AppendResult) {
         lhs.inserted += rhs.inserted
         lhs.duplicates += rhs.duplicates
+        lhs.failed += rhs.failed
+        lhs.failures += rhs.failures.prefix(maximumFailureReasons - lhs.failures.count)
     }
 }
 

@@ -293,24 +293,7 @@ public final class SQLiteEventStore: EventStore {
         let ts: Int64? = row["ts"]
         var event = SecurityEvent(id: id, timestamp: ts.map(Timestamp.init(microsecondsSinceEpoch:)), original: row["original"])
         let doc: String = row["doc"]
-        // The flat document holds strings, integers and arrays of strings (what `FieldValue` can be); the byte-level
-        // scanner reads it several times faster than JSONSerialization.
-        var scanner = JSONScanner()
-        _ = try? Array(doc.utf8).withUnsafeBytes { bytes in
-            try scanner.withRoot(of: bytes) { root in
-                root.forEachMember { key, value in
-                    guard key != ECSField.timestamp else { return }
-                    switch value.kind {
-                    case .string, .key: if let text = value.text { event[key] = .string(text) }
-                    case .integer, .number: event[key] = value.integer.map(FieldValue.integer) ?? value.text.map(FieldValue.string)
-                    case .true: event[key] = .integer(1)
-                    case .false: event[key] = .integer(0)
-                    case .array: event[key] = .strings(value.elements.compactMap(\.text))
-                    case .object, .null: break
-                    }
-                }
-            }
-        }
+        StoredDocument.read(doc, into: &event)
         if let message: String = row["message"] { event[ECSField.message] = .string(message) }
         return event
     }

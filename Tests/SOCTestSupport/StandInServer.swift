@@ -1,4 +1,7 @@
 public import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -165,5 +168,31 @@ public enum SharedFiles {
             }
         }
         return blocks
+    }
+}
+
+/// The OpenSearch-compatible server `.ci/run` starts (osmem-server, `SOCAGENT_ES_URL`), and fresh clusters from it.
+public enum TestCluster {
+    /// The base server's URL, if one is running.
+    public static let url: String? = ProcessInfo.processInfo.environment["SOCAGENT_ES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// A new, empty cluster of its own (an osmem copy-on-write clone of the base on another port), so tests do not
+    /// see each other's indices. Remove it with ``remove(_:)``.
+    public static func fresh() async throws -> (id: String, url: String) {
+        guard let url, let endpoint = URL(string: url + "/_osmem/clones") else { throw CocoaError(.fileNoSuchFile) }
+        var request = URLRequest(url: endpoint)
+        request.httpMethod = "POST"
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        guard let id = object?["id"] as? String, let cloneURL = object?["url"] as? String else { throw CocoaError(.coderReadCorrupt) }
+        return (id, cloneURL)
+    }
+
+    /// Removes a cluster made by ``fresh()``.
+    public static func remove(_ id: String) async {
+        guard let url, let endpoint = URL(string: url + "/_osmem/clones/" + id) else { return }
+        var request = URLRequest(url: endpoint)
+        request.httpMethod = "DELETE"
+        _ = try? await URLSession.shared.data(for: request)
     }
 }

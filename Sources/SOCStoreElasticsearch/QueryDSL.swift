@@ -1,0 +1,96 @@
+import Foundation
+import SOCModel
+import SOCStore
+
+/// ``InvestigationRules`` and ``EventFilter`` in Elasticsearch query DSL, so a cluster answers the investigation
+/// queries exactly as the embedded store does.
+enum QueryDSL {
+    /// A `bool` query of filters (no scoring) and, optionally, scored `must` clauses.
+    static func bool(filter: [[String: Any]], must: [[String: Any]] = [], mustNot: [[String: Any]] = []) -> [String: Any] {
+        var clauses: [String: Any] = ["filter": filter]
+        if !must.isEmpty { clauses["must"] = must }
+        if !mustNot.isEmpty { clauses["must_not"] = mustNot }
+        return ["bool": clauses]
+    }
+
+    static func term(_ field: String, _ value: String) -> [String: Any] { ["term": [field: value]] }
+    static func terms(_ field: String, _ values: [String]) -> [String: Any] { ["terms": [field: values]] }
+
+    /// Newest first; the event id breaks ties, so pages and repeated queries are stable.
+    static var newestFirst: [[String: Any]] {
+        [
+        ["@timestamp": ["order": "desc", "unmapped_type": "date"]],
+        [ElasticsearchEventStore.idField: ["order": "desc", "unmapped_type": "keyword"]],
+        ]
+    }
+
+    /// The window, address (or CIDR block), user and host of an ``EventFilter``.
+    static func filter(_ filter: EventFilter) -> [[String: Any]] {
+        var clauses: [[String: Any]] = []
+        if let range = filter.timeRange, range.start != nil || range.end != nil {
+            var bounds: [String: Any] = [:]
+            if let start = range.start { bounds["gte"] = start.iso8601 }
+            if let end = range.end { bounds["lt"] = end.iso8601 }
+            clauses.append(["range": ["@timestamp": bounds]])
+        }
+        if let matcher = filter.sourceIP { clauses.append(term(ECSField.sourceIP, matcher.isSingleAddress ? matcher.network.description : matcher.description)) }
+        if let user = filter.user { clauses.append(term(ECSField.userName, user)) }
+        if let host = filter.host { clauses.append(term(ECSField.hostName, host)) }
+        return clauses
+    }
+
+    /// ``InvestigationRules/isFailedLogin(_:)``: explicit-credential 4648 from the Security log, or an
+    /// authentication failure that is not PAM's copy of an sshd attempt.
+    static var failedLogin: [String: Any] {
+        [
+        "bool": [
+            "should": [
+                bool(filter: [term(ECSField.eventCode, "4648"), term(ECSField.eventModule, "security")]),
+                bool(
+                    filter: [term(ECSField.eventCategory, "authentication"), term(ECSField.eventOutcome, "failure")],
+                    mustNot: [bool(filter: [["prefix": [ECSField.eventAction: "pam_auth_failure"]], term(ECSField.processName, "sshd")])]),
+            ],
+            "minimum_should_match": 1,
+        ] as [String: Any]
+        ]
+    }
+
+    /// ``InvestigationRules/isSuccessfulLogon(_:)``.
+    static var successfulLogon: [String: Any] {
+        bool(
+        filter: [
+            term(ECSField.eventCategory, "authentication"), term(ECSField.eventOutcome, "success"),
+            terms(ECSField.eventAction, InvestigationRules.successfulLogonActions.sorted()),
+        ],
+        mustNot: [term(ECSField.eventCode, "4648")])
+    }
+
+    /// ``InvestigationRules/isConnection(_:includePrivate:)``.
+    static func connection(includePrivate: Bool) -> [String: Any] {
+        var mustNot: [[String: Any]] = [terms(ECSField.networkDirection, ["ingress", "inbound"])]
+        if !includePrivate {
+            mustNot += IPAddress.privateNetworks.map { term(ECSField.destinationIP, $0.description) }
+        }
+        return bool(filter: [term(ECSField.eventCategory, "network"), ["exists": ["field": ECSField.destinationIP]]], mustNot: mustNot)
+    }
+
+    /// Process activity that one of ``InvestigationRules/processRules`` could flag: a rule's image, a rule's first
+    /// command-line word, or PowerShell logging (matched without regard to case).
+    static var processCandidates: [String: Any] {
+        var alternatives: [[String: Any]] = Set(InvestigationRules.processRules.flatMap(\.images)).sorted().map {
+            ["term": [ECSField.processName: ["value": $0, "case_insensitive": true]]]
+        }
+        for word in Set(InvestigationRules.processRules.flatMap { $0.commandLine.compactMap(\.first) }).sorted() {
+            let pattern = "*" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "*", with: "\\*")
+                .replacingOccurrences(of: "?", with: "\\?") + "*"
+            alternatives.append(["wildcard": [ECSField.processCommandLine: ["value": pattern, "case_insensitive": true]]])
+        }
+        alternatives.append(terms(ECSField.eventAction, ["script-block-logged", "pipeline-executed", "engine-state-changed"]))
+        return [
+            "bool": [
+                "filter": [term(ECSField.eventCategory, "process"), terms(ECSField.eventAction, InvestigationRules.processActions.sorted())],
+                "should": alternatives, "minimum_should_match": 1,
+            ] as [String: Any]
+        ]
+    }
+}

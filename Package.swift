@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "SOCAnalystKit",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCHTTP", "SOCThreatIntel",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCStoreElasticsearch", "SOCHTTP", "SOCThreatIntel",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: strictSettings

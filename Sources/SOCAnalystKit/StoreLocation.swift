@@ -1,6 +1,11 @@
-import Foundation
+public import Foundation
+public import SOCStore
+import SOCStoreElasticsearch
+import SOCStoreSQLite
 
-/// Where the event store is: the `--store` flag, else `SOCAGENT_STORE`, else `socagent.db` in the working directory.
+/// Where events are: the `--store` flag, else `SOCAGENT_STORE`, else `ELK_HOST`, else `socagent.db` in the working
+/// directory. A location starting with `http://` or `https://` is an Elasticsearch/OpenSearch cluster, anything else
+/// a SQLite file.
 public enum StoreLocation {
     /// The default store file name, in the working directory.
     public static let defaultPath = "socagent.db"
@@ -13,6 +18,41 @@ public enum StoreLocation {
         let environment = environment ?? ProcessInfo.processInfo.environment
         if let flag, !flag.isEmpty { return flag }
         if let variable = environment["SOCAGENT_STORE"], !variable.isEmpty { return variable }
+        if let host = environment["ELK_HOST"], !host.isEmpty { return host }
         return defaultPath
+    }
+
+    /// Whether `location` is a cluster URL.
+    public static func isCluster(_ location: String) -> Bool { ElasticsearchConfiguration.isClusterURL(location) }
+
+    /// Options for a cluster that only the command line gives.
+    public struct ClusterOptions: Sendable {
+        /// A PEM CA bundle to trust (else `ELK_CA_FILE`, else the system store).
+        public var caFile: String?
+        /// Skip TLS verification (explicit only).
+        public var insecure: Bool
+
+        public init(caFile: String? = nil, insecure: Bool = false) {
+            self.caFile = caFile
+            self.insecure = insecure
+        }
+    }
+
+    /// Opens the store at `location`.
+    /// - Parameter mustExist: For queries: a missing SQLite file is an error rather than a new empty store.
+    public static func open(
+        _ location: String, mustExist: Bool = false, cluster: ClusterOptions = ClusterOptions(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> any EventStore {
+        if isCluster(location) {
+            var configuration = ElasticsearchConfiguration.fromEnvironment(url: location, environment: environment)
+            if let caFile = cluster.caFile { configuration.caFile = caFile }
+            configuration.insecureSkipVerify = cluster.insecure
+            return try await ElasticsearchEventStore(configuration: configuration)
+        }
+        if mustExist, location != ":memory:", !FileManager.default.fileExists(atPath: location) {
+            throw EventStoreError(.cannotOpen, "no event store at \(location); run `socagent ingest LOGS...` first (or pass --store)")
+        }
+        return try SQLiteEventStore(path: location)
     }
 }

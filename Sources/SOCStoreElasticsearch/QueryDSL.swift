@@ -16,11 +16,13 @@ enum QueryDSL {
     static func term(_ field: String, _ value: String) -> [String: Any] { ["term": [field: value]] }
     static func terms(_ field: String, _ values: [String]) -> [String: Any] { ["terms": [field: values]] }
 
-    /// Newest first; the event id breaks ties, so pages and repeated queries are stable.
+    /// Newest first (to the microsecond in documents socagent wrote); the event id (ascending, as the embedded store orders) breaks ties, so pages and repeated
+    /// queries are stable and both stores list events in the same order.
     static var newestFirst: [[String: Any]] {
         [
+        [ElasticsearchEventStore.microsecondsField: ["order": "desc", "unmapped_type": "long"]],
         ["@timestamp": ["order": "desc", "unmapped_type": "date"]],
-        [ElasticsearchEventStore.idField: ["order": "desc", "unmapped_type": "keyword"]],
+        [ElasticsearchEventStore.idField: ["order": "asc", "unmapped_type": "keyword"]],
         ]
     }
 

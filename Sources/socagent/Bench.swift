@@ -114,7 +114,7 @@ extension Bench {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try openStore(storeOptions)
+            let store = try await storeOptions.open(mustExist: true)
             let count = try await store.count()
             let all = EventFilter(limit: 100)
             let now = Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)

@@ -101,7 +101,7 @@ struct Hunt: AsyncParsableCommand {
             }
         }
         if let store {
-            let eventStore = try openStore(StoreOptions(store: store))
+            let eventStore = try openSQLiteStore(StoreOptions(store: store))
             var filter = EventFilter(timeRange: window.all || window.since != nil || window.until != nil || window.hours != nil ? window.timeRange : nil)
             filter.limit = .max
             try await eventStore.forEachEvent(filter) { page in

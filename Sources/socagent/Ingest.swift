@@ -3,6 +3,7 @@ import Foundation
 import SOCAnalystKit
 import SOCModel
 import SOCParsers
+import SOCStore
 import SOCStoreSQLite
 
 /// `socagent ingest PATH...`
@@ -53,12 +54,7 @@ struct Ingest: AsyncParsableCommand {
         }
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
         let storePath = storeOptions.resolvedStore
-        let store: SQLiteEventStore
-        do {
-            store = try SQLiteEventStore(path: storePath)
-        } catch {
-            throw CleanError("\(error)")
-        }
+        let store = try await storeOptions.open(mustExist: false)
         let now = Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)
         var request = IngestService.Request(
             paths: inputs,
@@ -90,8 +86,12 @@ struct Ingest: AsyncParsableCommand {
     private func printSummary(_ report: IngestReport, storePath: String) {
         let rate = report.seconds > 0 ? Int(Double(report.events) / report.seconds) : report.events
         print(
-            "Ingested \(Terminal.grouped(report.events)) events from \(report.files.count) input\(report.files.count == 1 ? "" : "s") in \(String(format: "%.2f", report.seconds)) s (\(Terminal.grouped(rate)) events/s): \(Terminal.grouped(report.inserted)) new, \(Terminal.grouped(report.duplicates)) already stored, \(Terminal.grouped(report.rejected)) rejected."
+            "Ingested \(Terminal.grouped(report.events)) events from \(report.files.count) input\(report.files.count == 1 ? "" : "s") in \(String(format: "%.2f", report.seconds)) s (\(Terminal.grouped(rate)) events/s): \(Terminal.grouped(report.inserted)) new, \(Terminal.grouped(report.duplicates)) already stored, \(Terminal.grouped(report.rejected)) rejected\(report.failed > 0 ? ", \(Terminal.grouped(report.failed)) refused by the store" : "")."
         )
+        for failure in report.failures { Terminal.writeError("warning: the store refused \(failure)\n") }
+        if report.failed > report.failures.count {
+            Terminal.writeError("warning: \(report.failed - report.failures.count) more events refused by the store, not listed\n")
+        }
         let width = min(60, report.files.map(\.path.count).max() ?? 0)
         for file in report.files {
             let name = file.path.count > width ? "…" + file.path.suffix(width - 1) : file.path.padding(toLength: width, withPad: " ", startingAt: 0)

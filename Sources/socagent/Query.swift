@@ -44,7 +44,7 @@ struct Query: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try openStore(storeOptions)
+        let store = try await storeOptions.open(mustExist: true)
         let filter = filters.filter(window: window, limit: top)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
@@ -84,7 +84,7 @@ struct Query: AsyncParsableCommand {
         }
     }
 
-    private func hintWhenEmpty(_ empty: Bool, store: SQLiteEventStore) async throws {
+    private func hintWhenEmpty(_ empty: Bool, store: any EventStore) async throws {
         guard empty, let range = window.timeRange else { return }
         let statistics = try await store.statistics(top: 1)
         if let first = statistics.firstSeen, let last = statistics.lastSeen {
@@ -134,7 +134,7 @@ struct Search: AsyncParsableCommand {
             Terminal.writeError("Error: invalid query: \(error)\n  \(query)\n  \(String(repeating: " ", count: max(0, error.column - 1)))^\n")
             throw ExitCode(64)
         }
-        let store = try openStore(storeOptions)
+        let store = try await storeOptions.open(mustExist: true)
         let result: SearchResult
         do {
             result = try await store.search(parsed, filter: filters.filter(window: window, limit: limit), now: window.resolvedNow)
@@ -153,6 +153,7 @@ struct Search: AsyncParsableCommand {
             return
         }
         print("\(result.total) event\(result.total == 1 ? "" : "s") match\(result.total == 1 ? "es" : "")\(result.total > result.events.count ? " (showing \(result.events.count))" : "")")
+        guard !result.events.isEmpty else { return }
         print(Table.render(["time", "host", "code", "action", "user", "source", "message"], result.events.map { event in
             [event.timestamp?.iso8601 ?? "", event.string(ECSField.hostName) ?? "", event.code ?? "", event.action ?? "",
              event.string(ECSField.userName) ?? "", event.string(ECSField.sourceIP) ?? "",
@@ -161,9 +162,13 @@ struct Search: AsyncParsableCommand {
     }
 }
 
-/// Opens the store named by `--store`/`SOCAGENT_STORE`, which must exist for queries.
-func openStore(_ options: StoreOptions) throws -> SQLiteEventStore {
+/// Opens the SQLite store named by `--store`/`SOCAGENT_STORE`, which must exist, for what only it can do (saving
+/// detections, walking every event).
+func openSQLiteStore(_ options: StoreOptions) throws -> SQLiteEventStore {
     let path = options.resolvedStore
+    guard !StoreLocation.isCluster(path) else {
+        throw CleanError("this command works on the embedded store only; \(path) is a cluster")
+    }
     guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
         throw CleanError("no event store at \(path); run `socagent ingest LOGS...` first (or pass --store)")
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import SOCAnalystKit
+import SOCStore
 
 /// The `socagent` command line.
 @main
@@ -20,12 +21,35 @@ struct SOCAgentCommand: AsyncParsableCommand {
 
 /// Options that every store-using command accepts.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The event store: a SQLite file (default: $SOCAGENT_STORE or ./\(StoreLocation.defaultPath)).")
+    @Option(
+        name: .long,
+        help: "The event store: a SQLite file, or an Elasticsearch/OpenSearch URL such as https://host:9200 (default: $SOCAGENT_STORE, $ELK_HOST or ./\(StoreLocation.defaultPath)). Cluster credentials: ELK_USERNAME/ELK_PASSWORD or ELK_API_KEY."
+    )
     var store: String?
+
+    @Option(name: .long, help: "For a cluster: a PEM file of CA certificates to trust (default: $ELK_CA_FILE, else the system store).")
+    var caFile: String?
+
+    @Flag(name: .long, help: "For a cluster: do not verify its TLS certificate (unsafe; prints a warning).")
+    var insecure = false
 
     init() {}
 
     init(store: String?) { self.store = store }
 
     var resolvedStore: String { StoreLocation.resolve(flag: store) }
+
+    /// Opens the store (a SQLite file or a cluster).
+    /// - Parameter mustExist: For queries: a missing SQLite file is an error, not a new empty store.
+    func open(mustExist: Bool) async throws -> any EventStore {
+        let location = resolvedStore
+        if insecure && StoreLocation.isCluster(location) {
+            Terminal.writeError("warning: TLS certificate verification is off (--insecure); the connection to \(location) can be intercepted\n")
+        }
+        do {
+            return try await StoreLocation.open(location, mustExist: mustExist, cluster: .init(caFile: caFile, insecure: insecure))
+        } catch {
+            throw CleanError("\(error)")
+        }
+    }
 }

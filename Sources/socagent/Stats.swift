@@ -17,12 +17,11 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         let path = storeOptions.resolvedStore
-        guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
-            throw CleanError("no event store at \(path); run `socagent ingest LOGS...` first")
-        }
         let statistics: StoreStatistics
         do {
-            statistics = try await SQLiteEventStore(path: path).statistics(top: top)
+            statistics = try await storeOptions.open(mustExist: true).statistics(top: top)
+        } catch let error as CleanError {
+            throw error
         } catch {
             throw CleanError("\(error)")
         }

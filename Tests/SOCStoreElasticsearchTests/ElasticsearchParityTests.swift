@@ -55,17 +55,17 @@ struct ElasticsearchParityTests {
         for (name, filter) in filters {
             let failedES = try await elastic.failedLogins(filter)
             let failedSQL = try await sqlite.failedLogins(filter)
-            #expect(Set(failedES) == Set(failedSQL), "failed logins, \(name)")
+            #expect(failedES == failedSQL, "failed logins, \(name)")
             let bruteES = try await elastic.bruteForce(filter, minimumFailures: 1)
             let bruteSQL = try await sqlite.bruteForce(filter, minimumFailures: 1)
             #expect(bruteES == bruteSQL, "brute force, \(name): \(zip(bruteES, bruteSQL).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "counts \(bruteES.count) vs \(bruteSQL.count)")")
             for includePrivate in [false, true] {
                 #expect(
-                    Set(try await elastic.networkConnections(filter, includePrivate: includePrivate))
-                        == Set(try await sqlite.networkConnections(filter, includePrivate: includePrivate)),
+                    try await elastic.networkConnections(filter, includePrivate: includePrivate)
+                        == (try await sqlite.networkConnections(filter, includePrivate: includePrivate)),
                     "connections, \(name), private \(includePrivate)")
             }
-            #expect(Set(try await elastic.suspiciousProcesses(filter)) == Set(try await sqlite.suspiciousProcesses(filter)), "processes, \(name)")
+            #expect(try await elastic.suspiciousProcesses(filter) == (try await sqlite.suspiciousProcesses(filter)), "processes, \(name)")
         }
         let now = Timestamp(year: 2026, month: 1, day: 1)!
         for text in Self.queries {
@@ -73,7 +73,7 @@ struct ElasticsearchParityTests {
             let fromES = try await elastic.search(query, filter: EventFilter(limit: 5_000), now: now)
             let fromSQL = try await sqlite.search(query, filter: EventFilter(limit: 5_000), now: now)
             #expect(fromES.total == fromSQL.total, "\(text)")
-            #expect(Set(fromES.events.map(\.id)) == Set(fromSQL.events.map(\.id)), "\(text)")
+            #expect(fromES.events.map(\.id) == fromSQL.events.map(\.id), "\(text)")
         }
         let statistics = (try await elastic.statistics(top: 5), try await sqlite.statistics(top: 5))
         #expect(statistics.0.events == statistics.1.events)

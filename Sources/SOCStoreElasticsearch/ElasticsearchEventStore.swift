@@ -383,12 +383,27 @@ public final class ElasticsearchEventStore: EventStore {
         ((aggregation as? [String: Any])?["value"] as? NSNumber)?.doubleValue
     }
 
-    /// The event a hit holds: its `_source` read back (flat or nested ECS), its id from `_id`.
+    /// The event a hit holds, its id from `_id`: socagent's own documents are read back as stored; documents
+    /// shipped by Beats (any version, with or without the ingest pipeline) go through the ECS parser, which
+    /// normalizes `winlog.*` and the older `event_data.*` the way ingest does.
     static func event(_ hit: [String: Any]) -> SecurityEvent? {
         guard let source = hit["_source"] as? [String: Any],
             let data = try? JSONSerialization.data(withJSONObject: source), let id = hit["_id"] as? String
         else { return nil }
         let identifier = EventIdentifier(hex: id) ?? EventIdentifier(record: id)
+        let ours = source[idField] != nil || (source["socagent"] as? [String: Any])?["id"] != nil
+        if !ours {
+            var parser = JSONEventParser(format: .ecs)
+            var context = ParseContext(options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)), path: nil)
+            var events: [SecurityEvent] = []
+            let parsed: Void? = try? Array(data).withUnsafeBytes { bytes in
+                try parser.parse(bytes, line: 1, context: &context, into: &events)
+            }
+            if parsed != nil, var event = events.first {
+                event.id = identifier
+                return event
+            }
+        }
         var event = SecurityEvent(id: identifier, original: "")
         event.timestamp = StoredDocument.read(String(decoding: data, as: UTF8.self), into: &event)
         event.original = event.string(ECSField.eventOriginal) ?? ""

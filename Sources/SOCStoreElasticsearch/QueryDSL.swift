@@ -41,12 +41,33 @@ enum QueryDSL {
         return clauses
     }
 
+    /// A Windows event id, wherever the Beats version that shipped the document put it: `event.code` (ECS,
+    /// Winlogbeat 7+), `winlog.event_id` (Winlogbeat 7+ without the ingest pipeline), `event_id` (Winlogbeat 6).
+    static func windowsEvent(_ ids: [String], provider: String? = nil) -> [String: Any] {
+        let idClauses: [[String: Any]] = [
+            terms(ECSField.eventCode, ids), terms(ECSField.winlogEventID, ids), terms("event_id", ids),
+        ]
+        var filter: [[String: Any]] = [["bool": ["should": idClauses, "minimum_should_match": 1] as [String: Any]]]
+        if let provider {
+            filter.append(
+                ["bool": ["should": [term(ECSField.eventProvider, provider), term(ECSField.winlogProviderName, provider), term("source_name", provider)],
+                          "minimum_should_match": 1] as [String: Any]])
+        }
+        return bool(filter: filter)
+    }
+
+    /// Documents socagent did not write (a Beats document without ECS categories): only these get the event-id
+    /// fallbacks, so socagent's own documents are judged by exactly the embedded store's rules.
+    static var foreign: [String: Any] { bool(filter: [], mustNot: [["exists": ["field": ElasticsearchEventStore.idField]]]) }
+
     /// ``InvestigationRules/isFailedLogin(_:)``: explicit-credential 4648 from the Security log, or an
-    /// authentication failure that is not PAM's copy of an sshd attempt.
+    /// authentication failure that is not PAM's copy of an sshd attempt; in Beats documents without ECS
+    /// categorization, Security 4625 and 4771.
     static var failedLogin: [String: Any] {
         [
         "bool": [
             "should": [
+                bool(filter: [foreign, windowsEvent(["4625", "4771"], provider: "Microsoft-Windows-Security-Auditing")]),
                 bool(filter: [term(ECSField.eventCode, "4648"), term(ECSField.eventModule, "security")]),
                 bool(
                     filter: [term(ECSField.eventCategory, "authentication"), term(ECSField.eventOutcome, "failure")],
@@ -57,14 +78,16 @@ enum QueryDSL {
         ]
     }
 
-    /// ``InvestigationRules/isSuccessfulLogon(_:)``.
+    /// ``InvestigationRules/isSuccessfulLogon(_:)``; in Beats documents without ECS categorization, Security 4624.
     static var successfulLogon: [String: Any] {
-        bool(
-        filter: [
-            term(ECSField.eventCategory, "authentication"), term(ECSField.eventOutcome, "success"),
-            terms(ECSField.eventAction, InvestigationRules.successfulLogonActions.sorted()),
-        ],
-        mustNot: [term(ECSField.eventCode, "4648")])
+        let rule = bool(
+            filter: [
+                term(ECSField.eventCategory, "authentication"), term(ECSField.eventOutcome, "success"),
+                terms(ECSField.eventAction, InvestigationRules.successfulLogonActions.sorted()),
+            ],
+            mustNot: [term(ECSField.eventCode, "4648")])
+        let beats = bool(filter: [foreign, windowsEvent(["4624"], provider: "Microsoft-Windows-Security-Auditing")])
+        return ["bool": ["should": [rule, beats], "minimum_should_match": 1] as [String: Any]]
     }
 
     /// ``InvestigationRules/isConnection(_:includePrivate:)``.
@@ -88,11 +111,31 @@ enum QueryDSL {
             alternatives.append(["wildcard": [ECSField.processCommandLine: ["value": pattern, "case_insensitive": true]]])
         }
         alternatives.append(terms(ECSField.eventAction, ["script-block-logged", "pipeline-executed", "engine-state-changed"]))
-        return [
+        // Process starts as socagent writes them, or as Beats ship them (Winlogbeat's Sysmon module says
+        // "Process creation"; without the ingest pipeline only the event id tells).
+        let processStart: [String: Any] = [
             "bool": [
-                "filter": [term(ECSField.eventCategory, "process"), terms(ECSField.eventAction, InvestigationRules.processActions.sorted())],
-                "should": alternatives, "minimum_should_match": 1,
+                "should": [
+                    bool(filter: [term(ECSField.eventCategory, "process"), terms(ECSField.eventAction, InvestigationRules.processActions.sorted())]),
+                    bool(filter: [foreign, windowsEvent(["4688"], provider: "Microsoft-Windows-Security-Auditing")]),
+                    bool(filter: [foreign, windowsEvent(["1"], provider: "Microsoft-Windows-Sysmon")]),
+                    bool(filter: [foreign, windowsEvent(["4103", "4104"], provider: "Microsoft-Windows-PowerShell")]),
+                ],
+                "minimum_should_match": 1,
             ] as [String: Any]
+        ]
+        // Beats documents keep the command line in `winlog.event_data` until the pipeline copies it.
+        for word in Set(InvestigationRules.processRules.flatMap { $0.commandLine.compactMap(\.first) }).sorted() {
+            let pattern = "*" + word + "*"
+            for field in ["winlog.event_data.CommandLine", "event_data.CommandLine", "winlog.event_data.ScriptBlockText"] {
+                alternatives.append(["wildcard": [field: ["value": pattern, "case_insensitive": true]]])
+            }
+        }
+        for field in ["winlog.event_data.NewProcessName", "winlog.event_data.Image", "event_data.NewProcessName", "event_data.Image"] {
+            alternatives.append(["exists": ["field": field]])
+        }
+        return [
+            "bool": ["filter": [processStart], "should": alternatives, "minimum_should_match": 1] as [String: Any]
         ]
     }
 }

@@ -227,24 +227,50 @@ public final class ElasticsearchEventStore: EventStore {
             sources.append((source, first))
         }
         sources.sort { $0.source.failures != $1.source.failures ? $0.source.failures > $1.source.failures : $0.source.sourceIP < $1.source.sourceIP }
-        var result: [BruteForceSource] = []
-        for (source, first) in sources.prefix(filter.limit) {
-            var source = source
-            source.successes = try await successes(from: source.sourceIP, since: first, filter: filter)
-            result.append(source)
+        let top = Array(sources.prefix(filter.limit))
+        let successes = try await successes(top.map { ($0.source.sourceIP, $0.first) }, filter: filter)
+        return top.enumerated().map { index, entry in
+            var source = entry.source
+            source.successes = successes[index]
+            return source
         }
-        return result
     }
 
-    /// Successful logons from `ip` at or after `since` (the user and address filters do not apply).
-    private func successes(from ip: String, since: Timestamp?, filter: EventFilter) async throws -> Int {
+    /// For each address, the successful logons from it at or after its first failure (the user and address filters
+    /// do not apply): one request, a `filters` aggregation with a bucket per address.
+    private func successes(_ sources: [(ip: String, since: Timestamp?)], filter: EventFilter) async throws -> [Int] {
+        guard !sources.isEmpty else { return [] }
         var successFilter = filter
         successFilter.user = nil
         successFilter.sourceIP = nil
-        var clauses = QueryDSL.filter(successFilter) + [QueryDSL.successfulLogon, ["term": [ECSField.sourceIP: ip]]]
-        if let since { clauses.append(["range": ["@timestamp": ["gte": since.iso8601]]]) }
-        let response = try await client.send("POST", "/\(patterns)/_count?\(Self.lenient)", json: ["query": QueryDSL.bool(filter: clauses)])
-        return (response.json["count"] as? NSNumber)?.intValue ?? 0
+        var buckets: [String: Any] = [:]
+        for (index, source) in sources.enumerated() {
+            var clauses: [[String: Any]] = [["term": [ECSField.sourceIP: source.ip]]]
+            if let since = source.since {
+                // The microsecond copy where socagent wrote it, else Elasticsearch's millisecond date.
+                clauses.append([
+                    "bool": [
+                        "should": [
+                            ["range": [Self.microsecondsField: ["gte": since.microsecondsSinceEpoch]]],
+                            QueryDSL.bool(
+                                filter: [["range": ["@timestamp": ["gte": since.iso8601]]]],
+                                mustNot: [["exists": ["field": Self.microsecondsField]]]),
+                        ],
+                        "minimum_should_match": 1,
+                    ] as [String: Any]
+                ])
+            }
+            buckets["s\(index)"] = QueryDSL.bool(filter: clauses)
+        }
+        let body: [String: Any] = [
+            "size": 0,
+            "query": QueryDSL.bool(filter: QueryDSL.filter(successFilter) + [QueryDSL.successfulLogon]),
+            "aggs": ["sources": ["filters": ["filters": buckets]]],
+        ]
+        let response = try await client.send("POST", "/\(patterns)/_search?\(Self.lenient)", json: body)
+        try Self.checkShards(response.json)
+        let counts = ((response.json["aggregations"] as? [String: Any])?["sources"] as? [String: Any])?["buckets"] as? [String: Any] ?? [:]
+        return sources.indices.map { ((counts["s\($0)"] as? [String: Any])?["doc_count"] as? NSNumber)?.intValue ?? 0 }
     }
 
     public func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) async throws -> SearchResult {

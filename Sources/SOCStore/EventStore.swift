@@ -37,6 +37,10 @@ public protocol EventStore: Sendable {
     /// - Parameter minimumFailures: Sources with fewer failures are left out.
     func bruteForce(_ filter: EventFilter, minimumFailures: Int) async throws -> [BruteForceSource]
 
+    /// Every event passing `filter`'s window, address, user and host (`filter.limit` does not apply), a page at a
+    /// time, in an order stable across pages: what a hunt over the store reads.
+    func forEachEvent(_ filter: EventFilter, pageSize: Int, _ body: ([SecurityEvent]) async throws -> Void) async throws
+
     /// Events matching a Lucene query and the filter: the exact total and the newest `filter.limit` events.
     /// - Parameter now: What `now` means in date math.
     func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) async throws -> SearchResult

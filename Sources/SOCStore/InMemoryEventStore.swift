@@ -67,6 +67,18 @@ public actor InMemoryEventStore: EventStore {
         return left != right ? left > right : a.id.hex < b.id.hex
     }
 
+    /// Every event passing the filter, oldest first, `pageSize` at a time.
+    public nonisolated func forEachEvent(_ filter: EventFilter, pageSize: Int, _ body: ([SecurityEvent]) async throws -> Void) async throws {
+        let all = await oldestFirst(filter)
+        var start = 0
+        while start < all.count {
+            try await body(Array(all[start..<min(all.count, start + max(1, pageSize))]))
+            start += max(1, pageSize)
+        }
+    }
+
+    private func oldestFirst(_ filter: EventFilter) -> [SecurityEvent] { Array(filtered(filter) { _ in true }.reversed()) }
+
     /// Failed authentication attempts, newest first.
     public func failedLogins(_ filter: EventFilter) -> [EventSummary] {
         filtered(filter, InvestigationRules.isFailedLogin).prefix(filter.limit).map(EventSummary.init)

@@ -339,27 +339,47 @@ public final class ElasticsearchEventStore: EventStore {
         return hits.compactMap(Self.event)
     }
 
-    /// Visits every event matching `condition`, newest first, a page at a time under a point in time, until
-    /// `visit` returns false. The point in time is closed whatever happens.
+    /// Every event passing `filter` (oldest first), a page at a time under a point in time: what a hunt over a
+    /// cluster reads. `filter.limit` does not apply.
+    public func forEachEvent(_ filter: EventFilter, pageSize: Int = 2000, _ body: ([SecurityEvent]) async throws -> Void) async throws {
+        try await forEachPage(nil, filter: filter, pageSize: pageSize, oldestFirst: true) { page in
+            try await body(page)
+            return true
+        }
+    }
+
+    /// Visits every event matching `condition`, newest first, until `visit` returns false.
     func walk(_ condition: [String: Any], filter: EventFilter, pageSize: Int = 500, visit: (SecurityEvent) -> Bool) async throws {
+        try await forEachPage(condition, filter: filter, pageSize: pageSize, oldestFirst: false) { page in
+            for event in page where !visit(event) { return false }
+            return true
+        }
+    }
+
+    /// Pages of events matching `condition` (all when `nil`) and the filter, under a point in time with
+    /// `search_after`, until `body` returns false. The point in time is closed whatever happens.
+    private func forEachPage(
+        _ condition: [String: Any]?, filter: EventFilter, pageSize: Int, oldestFirst: Bool,
+        _ body: ([SecurityEvent]) async throws -> Bool
+    ) async throws {
         let pit = try await openPointInTime()
         do {
             var after: [Any]?
-            walking: while true {
-                var body: [String: Any] = [
-                    "query": QueryDSL.bool(filter: QueryDSL.filter(filter) + [condition]), "size": pageSize,
-                    "sort": QueryDSL.newestFirst, "pit": ["id": pit, "keep_alive": "1m"],
+            let clauses = QueryDSL.filter(filter) + (condition.map { [$0] } ?? [])
+            let sort = oldestFirst ? QueryDSL.oldestFirst : QueryDSL.newestFirst
+            while true {
+                var request: [String: Any] = [
+                    "query": QueryDSL.bool(filter: clauses), "size": pageSize, "sort": sort,
+                    "pit": ["id": pit, "keep_alive": "1m"],
                 ]
-                if let after { body["search_after"] = after }
-                let response = try await client.send("POST", "/_search", json: body)
+                if let after { request["search_after"] = after }
+                let response = try await client.send("POST", "/_search", json: request)
                 try Self.checkShards(response.json)
                 let hits = (response.json["hits"] as? [String: Any])?["hits"] as? [[String: Any]] ?? []
-                for hit in hits {
-                    guard let event = Self.event(hit) else { continue }
-                    if !visit(event) { break walking }
-                }
-                guard hits.count == pageSize, let sort = hits.last?["sort"] as? [Any] else { break }
-                after = sort
+                let page = hits.compactMap(Self.event)
+                if !page.isEmpty, try await !body(page) { break }
+                guard hits.count == pageSize, let sortValues = hits.last?["sort"] as? [Any] else { break }
+                after = sortValues
             }
         } catch {
             try? await closePointInTime(pit)

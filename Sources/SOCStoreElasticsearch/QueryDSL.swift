@@ -26,6 +26,15 @@ enum QueryDSL {
         ]
     }
 
+    /// Oldest first, for walks over everything (hunting).
+    static var oldestFirst: [[String: Any]] {
+        [
+            [ElasticsearchEventStore.microsecondsField: ["order": "asc", "unmapped_type": "long"]],
+            ["@timestamp": ["order": "asc", "unmapped_type": "date"]],
+            [ElasticsearchEventStore.idField: ["order": "asc", "unmapped_type": "keyword"]],
+        ]
+    }
+
     /// The window, address (or CIDR block), user and host of an ``EventFilter``.
     static func filter(_ filter: EventFilter) -> [[String: Any]] {
         var clauses: [[String: Any]] = []

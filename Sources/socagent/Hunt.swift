@@ -25,7 +25,7 @@ struct Hunt: AsyncParsableCommand {
     @Argument(help: "Log files or directories to hunt (or use --store).")
     var logs: [String] = []
 
-    @Option(help: "The event store to hunt (a SQLite file); detections are saved in it.")
+    @Option(help: "The event store to hunt: a SQLite file (detections are saved in it) or a cluster URL (read only).")
     var store: String?
 
     @Option(help: "Only rules at or above this level: informational, low, medium, high, critical.")
@@ -101,16 +101,24 @@ struct Hunt: AsyncParsableCommand {
             }
         }
         if let store {
-            let eventStore = try openSQLiteStore(StoreOptions(store: store))
             var filter = EventFilter(timeRange: window.all || window.since != nil || window.until != nil || window.hours != nil ? window.timeRange : nil)
             filter.limit = .max
-            try await eventStore.forEachEvent(filter) { page in
-                events += page.count
-                let found = engine.detect(page)
-                try report(found)
-                try await eventStore.saveDetections(found.map {
-                    SQLiteEventStore.StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
-                })
+            let options = StoreOptions(store: store)
+            let eventStore = try await options.open(mustExist: true)
+            // The embedded store keeps the detections for investigations to cite; a cluster is only read.
+            let saving = eventStore as? SQLiteEventStore
+            if saving == nil { Terminal.writeError("note: hunting a cluster; detections are reported, not saved in it\n") }
+            do {
+                try await eventStore.forEachEvent(filter, pageSize: 2000) { page in
+                    events += page.count
+                    let found = engine.detect(page)
+                    try report(found)
+                    try await saving?.saveDetections(found.map {
+                        SQLiteEventStore.StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
+                    })
+                }
+            } catch let error as EventStoreError {
+                throw CleanError("\(error)")
             }
         } else {
             let inputs: [String]

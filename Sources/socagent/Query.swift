@@ -161,20 +161,3 @@ struct Search: AsyncParsableCommand {
         }, maximumWidth: 80))
     }
 }
-
-/// Opens the SQLite store named by `--store`/`SOCAGENT_STORE`, which must exist, for what only it can do (saving
-/// detections, walking every event).
-func openSQLiteStore(_ options: StoreOptions) throws -> SQLiteEventStore {
-    let path = options.resolvedStore
-    guard !StoreLocation.isCluster(path) else {
-        throw CleanError("this command works on the embedded store only; \(path) is a cluster")
-    }
-    guard path == ":memory:" || FileManager.default.fileExists(atPath: path) else {
-        throw CleanError("no event store at \(path); run `socagent ingest LOGS...` first (or pass --store)")
-    }
-    do {
-        return try SQLiteEventStore(path: path)
-    } catch {
-        throw CleanError("\(error)")
-    }
-}

@@ -35,7 +35,12 @@ struct StoreOptions: ParsableArguments {
 
     init() {}
 
-    init(store: String?) { self.store = store }
+    /// Options made in code (by `hunt --store`), not parsed: every property must be given a value.
+    init(store: String?, caFile: String? = nil, insecure: Bool = false) {
+        self.store = store
+        self.caFile = caFile
+        self.insecure = insecure
+    }
 
     var resolvedStore: String { StoreLocation.resolve(flag: store) }
 

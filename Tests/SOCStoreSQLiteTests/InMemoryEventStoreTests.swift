@@ -37,4 +37,22 @@ import Testing
         let actual = try await sqlite.statistics(top: 3)
         #expect(actual == expected)
     }
+
+    @Test func bothWalkEveryEventInTheFilterPageByPage() async throws {
+        let memory = InMemoryEventStore()
+        let sqlite = try SQLiteEventStore(path: ":memory:")
+        _ = await memory.append(events())
+        _ = try await sqlite.append(events())
+        let filter = EventFilter(host: "host1", limit: 1)  // the limit does not apply to a walk
+        for store in [memory, sqlite] as [any EventStore] {
+            var pages: [Int] = []
+            var seen: [String] = []
+            try await store.forEachEvent(filter, pageSize: 2) { page in
+                pages.append(page.count)
+                seen += page.map(\.id.hex)
+            }
+            #expect(pages == [2, 2, 2])
+            #expect(Set(seen).count == 6)
+        }
+    }
 }

@@ -118,6 +118,15 @@ struct ClusterCommandTests {
             #expect(fromCluster.isEqual(fromFile), "\(command)")
             #expect(answers.cluster.stdout.count > 100 || command[1] == "connections", "\(command)")
         }
+        // Hunting reads the cluster page by page: the same detections as from the embedded store.
+        let rules = data + "/sigma/rules/windows/builtin/security"
+        let hunted = try await both(["hunt", "--rules", rules, "--json"])
+        #expect(hunted.cluster.status == 0, "\(hunted.cluster.stderr)")
+        let detections = hunted.cluster.stdout.split(separator: "\n").sorted()
+        #expect(!detections.isEmpty)
+        #expect(detections == hunted.file.stdout.split(separator: "\n").sorted())
+        #expect(hunted.cluster.stderr.contains("795 events"))
+
         // ELK_HOST names the cluster when no --store is given.
         let viaEnvironment = try await offThePool { try cli.run(["stats", "--json"], environment: ["ELK_HOST": cluster.url]) }
         #expect((try JSONSerialization.jsonObject(with: Data(viaEnvironment.stdout.utf8)) as? [String: Any])?["events"] as? Int == 795)

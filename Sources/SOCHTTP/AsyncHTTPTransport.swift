@@ -63,6 +63,9 @@ public struct AsyncHTTPTransport: HTTPTransport {
             return "connection refused"
         }
         if text.contains("NXDOMAIN") || text.contains("lookup") { return "the host name does not resolve" }
+        if text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate") {
+            return "the TLS handshake failed (is the server's certificate signed by a trusted CA? \(text))"
+        }
         return text
     }
 }

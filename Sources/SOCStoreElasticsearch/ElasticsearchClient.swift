@@ -3,6 +3,7 @@ import Foundation
 import NIOSSL
 import SOCHTTP
 import SOCStore
+import Synchronization
 
 /// JSON over HTTP to one cluster: authentication, retries, and errors turned into ``EventStoreError``s that say
 /// what to do (a refused login, a missing index, a mapping conflict, an unreachable host).
@@ -39,11 +40,21 @@ struct ElasticsearchClient: Sendable {
             }
         }
         if configuration.insecureSkipVerify { tls.certificateVerification = .none }
-        var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
-        clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+        let key = "\(configuration.caFile ?? "")|\(configuration.insecureSkipVerify)"
+        let client = clients.withLock { clients in
+            if let client = clients[key] { return client }
+            var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
+            clientConfiguration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+            clients[key] = client
+            return client
+        }
         return AsyncHTTPTransport(client: client)
     }
+
+    /// One HTTP client per TLS setting, for the life of the process (as ``AsyncHTTPTransport/sharedClient`` is):
+    /// a client must be shut down before it is released, and stores come and go.
+    private static let clients = Mutex<[String: HTTPClient]>([:])
 
     /// A response: status and parsed JSON object (empty when the body is not an object).
     struct Response {

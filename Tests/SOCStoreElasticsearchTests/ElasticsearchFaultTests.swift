@@ -138,3 +138,59 @@ import Testing
         #expect((body["pit"] as? [String: Any])?["id"] as? String == "pit-1")
     }
 }
+
+/// TLS: verified against the system store by default, against `--ca-file` when given, skipped only by `--insecure`.
+@Suite struct ElasticsearchTLSTests {
+    /// A throwaway CA and a certificate it signed for 127.0.0.1, made with openssl.
+    static func certificates() throws -> (ca: String, certificate: String, key: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: directory + "/san.ext", atomically: true, encoding: .utf8)
+        for arguments in [
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=socagent test CA"],
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"],
+        ] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            try #require(process.terminationStatus == 0, "openssl \(arguments[0]) failed")
+        }
+        return (directory + "/ca.pem", directory + "/server.pem", directory + "/server.key")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs openssl"))
+    func certificatesAreVerifiedUnlessToldOtherwise() async throws {
+        let files = try Self.certificates()
+        let server = try await StandInServer.start(tls: (files.certificate, files.key)) { request in
+            request.path == "/" ? .json(ElasticsearchFaultTests.openSearchRoot) : .json(#"{"count":7}"#)
+        }
+        defer { Task { await server.stop() } }
+        #expect(server.baseURL.hasPrefix("https://"))
+        let policy = RetryPolicy(maximumAttempts: 1)
+
+        let untrusted = await #expect(throws: EventStoreError.self) {
+            _ = try await ElasticsearchEventStore(configuration: ElasticsearchConfiguration(url: server.baseURL, retryPolicy: policy))
+        }
+        #expect(untrusted?.kind == .unavailable)
+        #expect(untrusted?.detail.contains("the TLS handshake failed") == true, "\(untrusted?.detail ?? "")")
+        #expect(await server.requests.isEmpty)
+
+        let trusted = try await ElasticsearchEventStore(configuration: ElasticsearchConfiguration(url: server.baseURL, caFile: files.ca, retryPolicy: policy))
+        #expect(try await trusted.count() == 7)
+
+        let unverified = try await ElasticsearchEventStore(
+            configuration: ElasticsearchConfiguration(url: server.baseURL, insecureSkipVerify: true, retryPolicy: policy))
+        #expect(try await unverified.count() == 7)
+
+        let badCA = await #expect(throws: EventStoreError.self) {
+            _ = try await ElasticsearchEventStore(configuration: ElasticsearchConfiguration(url: server.baseURL, caFile: "/nonexistent/ca.pem"))
+        }
+        #expect(badCA?.detail.hasPrefix("cannot read the CA file /nonexistent/ca.pem") == true)
+    }
+}

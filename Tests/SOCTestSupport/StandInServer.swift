@@ -4,7 +4,10 @@ import FoundationNetworking
 #endif
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 
 /// A request a stand-in received.
 public struct RecordedRequest: Sendable {
@@ -72,7 +75,9 @@ public final class StandInServer: Sendable {
     public var requests: [RecordedRequest] { get async { await recorder.requests } }
 
     /// Starts a server that answers every request with `handler`.
+    /// - Parameter tls: PEM files of a certificate and its key: the server speaks HTTPS with them.
     public static func start(
+        tls: (certificate: String, key: String)? = nil,
         _ handler: @escaping @Sendable (RecordedRequest) async -> StandInResponse
     ) async throws -> StandInServer {
         let recorder = Recorder()
@@ -101,8 +106,16 @@ public final class StandInServer: Sendable {
             )
         }
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var server = HTTPServerBuilder.http1()
+        if let tls {
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        }
         let application = Application(
             responder: responder,
+            server: server,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -116,7 +129,7 @@ public final class StandInServer: Sendable {
             port = value
             break
         }
-        return StandInServer(baseURL: "http://127.0.0.1:\(port)", recorder: recorder, task: task)
+        return StandInServer(baseURL: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", recorder: recorder, task: task)
     }
 
     /// Stops the server.

@@ -119,6 +119,29 @@ import Testing
         #expect(!configuration.description.contains("VnVhQ2"))
     }
 
+    @Test func forbiddenBadQueriesAndPartialAnswersAreErrors() async throws {
+        let server = try await Self.stub { request in
+            switch request.path {
+            case "/winlogbeat-*,filebeat-*,packetbeat-*/_count":
+                StandInResponse(status: 403, body: #"{"error":{"root_cause":[{"type":"security_exception","reason":"action [indices:data/read/search] is unauthorized for user [analyst]"}],"type":"security_exception","reason":"unauthorized"},"status":403}"#)
+            case "/winlogbeat-*,filebeat-*,packetbeat-*/_search" where request.text.contains("query_string"):
+                StandInResponse(status: 400, body: #"{"error":{"root_cause":[{"type":"query_shard_exception","reason":"failed to create query: For input string: \"abc\""}],"type":"search_phase_execution_exception","reason":"all shards failed"},"status":400}"#)
+            default:
+                .json(#"{"_shards":{"total":2,"successful":1,"failed":1,"failures":[{"shard":0,"index":"winlogbeat-2024.02.04","reason":{"type":"illegal_argument_exception","reason":"Text fields are not optimised for operations that require per-document field data"}}]},"hits":{"total":{"value":0,"relation":"eq"},"hits":[]}}"#)
+            }
+        }
+        defer { Task { await server.stop() } }
+        let store = try await ElasticsearchEventStore(configuration: Self.configuration(server.baseURL))
+        let forbidden = await #expect(throws: EventStoreError.self) { try await store.count() }
+        #expect(forbidden?.detail == "Elasticsearch denied /winlogbeat-*,filebeat-*,packetbeat-*/_count (HTTP 403): action [indices:data/read/search] is unauthorized for user [analyst]")
+        let badQuery = await #expect(throws: EventStoreError.self) {
+            _ = try await store.search(try LuceneParser.parse("source.port:abc"), filter: EventFilter(), now: Timestamp(year: 2026, month: 1, day: 1)!)
+        }
+        #expect(badQuery?.detail.contains("(HTTP 400, query_shard_exception): failed to create query") == true, "\(badQuery?.detail ?? "")")
+        let partial = await #expect(throws: EventStoreError.self) { _ = try await store.failedLogins(EventFilter()) }
+        #expect(partial?.detail == "1 shard(s) failed: Text fields are not optimised for operations that require per-document field data")
+    }
+
     @Test func anElasticsearchClusterGetsItsPointInTimeDialect() async throws {
         let server = try await Self.stub(root: Self.elasticsearchRoot) { request in
             switch (request.method, request.path) {

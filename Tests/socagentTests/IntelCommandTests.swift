@@ -16,13 +16,10 @@ import Testing
         return try cli.run(["intel"] + arguments, environment: environment)
     }
 
-    /// ``intel(_:environment:)`` on a thread of its own: waiting for the process must not block Swift's cooperative
-    /// threads, which the stand-in server needs to answer it.
+    /// ``intel(_:environment:)`` off Swift's cooperative threads, which the stand-in server needs to answer it.
     func intelOffThePool(_ arguments: [String], environment: [String: String]) async throws -> IngestCommandTests.Run {
         let cli = self
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try cli.intel(arguments, environment: environment) }) }.start()
-        }
+        return try await offThePool { try cli.intel(arguments, environment: environment) }
     }
 
     @Test(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
@@ -131,11 +128,12 @@ struct ClusterCommandTests {
         let viaEnvironment = try await offThePool { try cli.run(["stats", "--json"], environment: ["ELK_HOST": cluster.url]) }
         #expect((try JSONSerialization.jsonObject(with: Data(viaEnvironment.stdout.utf8)) as? [String: Any])?["events"] as? Int == 795)
     }
+}
 
-    /// Runs a blocking process on a thread of its own, leaving Swift's cooperative threads free.
-    func offThePool(_ body: @escaping @Sendable () throws -> IngestCommandTests.Run) async throws -> IngestCommandTests.Run {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
+/// Runs a blocking command (a child process) on a thread of its own, leaving Swift's cooperative threads free for
+/// the loopback servers the command talks to.
+func offThePool(_ body: @escaping @Sendable () throws -> IngestCommandTests.Run) async throws -> IngestCommandTests.Run {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

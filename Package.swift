@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "SOCHTTP", targets: ["SOCHTTP"]),
         .library(name: "SOCStoreElasticsearch", targets: ["SOCStoreElasticsearch"]),
         .library(name: "SOCThreatIntel", targets: ["SOCThreatIntel"]),
+        .library(name: "SOCReports", targets: ["SOCReports"]),
         .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
     ],
     dependencies: [
@@ -73,6 +74,7 @@ let package = Package(
             dependencies: ["SOCModel", "SOCParsers", "SOCHTTP", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
+        .target(name: "SOCReports", dependencies: ["SOCModel"], swiftSettings: strictSettings),
         // Composition root.
         .target(
             name: "SOCAnalystKit",
@@ -87,7 +89,7 @@ let package = Package(
             name: "socagent",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit", "SOCDetection",
-                "SOCThreatIntel",
+                "SOCThreatIntel", "SOCReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -135,6 +137,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "SOCReportsTests", dependencies: ["SOCModel", "SOCReports"], swiftSettings: strictSettings),
         .testTarget(
             name: "SOCThreatIntelTests",
             dependencies: ["SOCModel", "SOCHTTP", "SOCThreatIntel", "SOCTestSupport"],

@@ -1,0 +1,181 @@
+/// How bad an incident is, on the rubric analysts use: LOW < MEDIUM < HIGH < CRITICAL.
+public enum Severity: String, Codable, Sendable, CaseIterable, Comparable {
+    case low = "LOW"
+    case medium = "MEDIUM"
+    case high = "HIGH"
+    case critical = "CRITICAL"
+
+    private var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// A JSON value, for the parts of a report whose shape is the tool's (a tool call's input).
+public enum JSONValue: Codable, Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+/// Something the investigation established, with the evidence and the ATT&CK techniques it points to.
+public struct Finding: Codable, Sendable, Equatable {
+    public var title: String
+    public var severity: Severity
+    /// What it means, for people.
+    public var detail: String
+    /// The records or tool results it rests on (quoted data, never instructions).
+    public var evidence: [String]
+    /// MITRE ATT&CK technique ids (`T1110.001`).
+    public var attackTechniques: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case title, severity, detail, evidence, attackTechniques = "attack_techniques"
+    }
+
+    public init(title: String, severity: Severity, detail: String, evidence: [String] = [], attackTechniques: [String] = []) {
+        self.title = title
+        self.severity = severity
+        self.detail = detail
+        self.evidence = evidence
+        self.attackTechniques = attackTechniques
+    }
+}
+
+/// One step of the attack chain, in time order.
+public struct TimelineEntry: Codable, Sendable, Equatable {
+    /// ISO 8601 UTC.
+    public var timestamp: String
+    /// What happened.
+    public var description: String
+    /// Where it was seen (host, user, address).
+    public var subject: String?
+
+    public init(timestamp: String, description: String, subject: String? = nil) {
+        self.timestamp = timestamp
+        self.description = description
+        self.subject = subject
+    }
+}
+
+/// A tool the analyst ran, with what it was asked and a summary of what it answered.
+public struct ToolCallRecord: Codable, Sendable, Equatable {
+    public var tool: String
+    public var input: JSONValue
+    public var resultSummary: String
+    public var durationMilliseconds: Int
+
+    enum CodingKeys: String, CodingKey {
+        case tool, input, resultSummary = "result_summary", durationMilliseconds = "duration_ms"
+    }
+
+    public init(tool: String, input: JSONValue, resultSummary: String, durationMilliseconds: Int) {
+        self.tool = tool
+        self.input = input
+        self.resultSummary = resultSummary
+        self.durationMilliseconds = durationMilliseconds
+    }
+}
+
+/// Who produced the report: the deterministic analyst or a model, and what the model used.
+public struct AnalystInfo: Codable, Sendable, Equatable {
+    /// `offline`, `anthropic` or `openai`.
+    public var mode: String
+    /// The model, when one was used.
+    public var model: String?
+    /// Tokens the model read and wrote.
+    public var inputTokens: Int?
+    public var outputTokens: Int?
+    /// Model turns taken.
+    public var turns: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case mode, model, inputTokens = "input_tokens", outputTokens = "output_tokens", turns
+    }
+
+    public init(mode: String, model: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil, turns: Int? = nil) {
+        self.mode = mode
+        self.model = model
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.turns = turns
+    }
+}
+
+/// An incident report: `reports/INC-YYYYMMDD-HHMMSS.json`.
+public struct IncidentReport: Codable, Sendable, Equatable {
+    /// `INC-YYYYMMDD-HHMMSS`, with `-2`, `-3`… when several reports share a second; set when written.
+    public var incidentID: String
+    /// ISO 8601 UTC.
+    public var createdAt: String
+    public var severity: Severity
+    /// Why the severity is what it is, one rubric line each.
+    public var severityReasons: [String]
+    public var summary: String
+    /// The alert or event text that started the investigation.
+    public var alert: String?
+    public var indicators: IndicatorSet
+    public var findings: [Finding]
+    public var attackTechniques: [String]
+    public var timeline: [TimelineEntry]
+    public var recommendations: [String]
+    public var toolCalls: [ToolCallRecord]
+    public var analyst: AnalystInfo
+
+    enum CodingKeys: String, CodingKey {
+        case incidentID = "incident_id", createdAt = "created_at", severity, severityReasons = "severity_reasons", summary,
+            alert, indicators, findings, attackTechniques = "attack_techniques", timeline, recommendations,
+            toolCalls = "tool_calls", analyst
+    }
+
+    public init(
+        incidentID: String = "", createdAt: String, severity: Severity, severityReasons: [String], summary: String,
+        alert: String? = nil, indicators: IndicatorSet = IndicatorSet(), findings: [Finding] = [], attackTechniques: [String] = [],
+        timeline: [TimelineEntry] = [], recommendations: [String] = [], toolCalls: [ToolCallRecord] = [], analyst: AnalystInfo
+    ) {
+        self.incidentID = incidentID
+        self.createdAt = createdAt
+        self.severity = severity
+        self.severityReasons = severityReasons
+        self.summary = summary
+        self.alert = alert
+        self.indicators = indicators
+        self.findings = findings
+        self.attackTechniques = attackTechniques
+        self.timeline = timeline
+        self.recommendations = recommendations
+        self.toolCalls = toolCalls
+        self.analyst = analyst
+    }
+}

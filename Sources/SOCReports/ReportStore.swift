@@ -1,0 +1,123 @@
+public import Foundation
+public import SOCModel
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The reports folder: writes each report atomically under a name no other report has, readable by its owner only,
+/// and lists and reads them back.
+public struct ReportStore: Sendable {
+    /// The folder (`reports` in the working directory by default).
+    public let directory: String
+
+    /// The folder from `--report-dir`, else `SOCAGENT_REPORT_DIR`, else `./reports`.
+    public static func resolve(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let variable = environment["SOCAGENT_REPORT_DIR"], !variable.isEmpty { return variable }
+        return "reports"
+    }
+
+    public init(directory: String) { self.directory = directory }
+
+    /// Why a report could not be written or read.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Writes `report` as `INC-YYYYMMDD-HHMMSS.json` (the UTC second of `created_at`), or with `-2`, `-3`… when that
+    /// name is taken: never overwriting. The JSON is written to a temporary file with mode 0600, flushed, then
+    /// hard-linked to its name — which fails rather than replaces if the name exists — so a reader never sees a
+    /// partial report and two writers never lose one.
+    /// - Returns: The report as written (its ``IncidentReport/incidentID`` set) and its path.
+    public func write(_ report: IncidentReport) throws -> (report: IncidentReport, path: String) {
+        try createDirectory()
+        let base = Self.baseID(createdAt: report.createdAt)
+        for attempt in 1...10_000 {
+            var numbered = report
+            numbered.incidentID = attempt == 1 ? base : "\(base)-\(attempt)"
+            let path = directory + "/" + numbered.incidentID + ".json"
+            if FileManager.default.fileExists(atPath: path) { continue }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(numbered) + Data("\n".utf8)
+            let temporary = directory + "/.\(numbered.incidentID).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+            try Self.writeFlushed(data, to: temporary)
+            defer { unlink(temporary) }
+            if link(temporary, path) == 0 { return (numbered, path) }
+            if errno == EEXIST { continue }
+            throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        throw Failure(description: "cannot find a free report name for \(base) in \(directory)")
+    }
+
+    /// The reports, newest first (by id), with what a list needs.
+    public func list() throws -> [IncidentReport] {
+        guard FileManager.default.fileExists(atPath: directory) else { return [] }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasPrefix("INC-") && $0.hasSuffix(".json") }
+        return names.compactMap { try? read(path: directory + "/" + $0) }
+            .sorted { ($0.createdAt, $0.incidentID) > ($1.createdAt, $1.incidentID) }
+    }
+
+    /// The report `id` (`INC-…`, with or without `.json`).
+    public func read(id: String) throws -> IncidentReport {
+        let name = id.hasSuffix(".json") ? String(id.dropLast(5)) : id
+        guard name.hasPrefix("INC-"), name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            throw Failure(description: "'\(id.prefix(80))' is not a report id (INC-YYYYMMDD-HHMMSS)")
+        }
+        let path = directory + "/" + name + ".json"
+        guard FileManager.default.fileExists(atPath: path) else { throw Failure(description: "no report \(name) in \(directory)") }
+        return try read(path: path)
+    }
+
+    private func read(path: String) throws -> IncidentReport {
+        do {
+            return try JSONDecoder().decode(IncidentReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw Failure(description: "\(path) is not a readable report: \(error)")
+        }
+    }
+
+    /// `INC-YYYYMMDD-HHMMSS` for an ISO 8601 `created_at`.
+    static func baseID(createdAt: String) -> String {
+        let digits = createdAt.prefix(19).filter(\.isNumber)
+        guard digits.count == 14 else { return "INC-00000000-000000" }
+        return "INC-\(digits.prefix(8))-\(digits.suffix(6))"
+    }
+
+    private func createDirectory() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw Failure(description: "\(directory) is not a directory") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw Failure(description: "cannot create the report folder \(directory): \(error.localizedDescription)")
+        }
+    }
+
+    /// Creates `path` (which must not exist) with mode 0600 and writes and flushes `data`.
+    private static func writeFlushed(_ data: Data, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let written = data.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count <= 0 { return false }
+                offset += count
+            }
+            return true
+        }
+        guard written, fsync(descriptor) == 0 else {
+            unlink(path)
+            throw Failure(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import SOCModel
+import SOCReports
+
+/// `socagent report list|show`
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List incident reports, or show one as Markdown.",
+        subcommands: [ReportList.self, ReportShow.self]
+    )
+}
+
+/// Where the reports are.
+struct ReportDirectoryOption: ParsableArguments {
+    @Option(help: "The reports folder (default: $SOCAGENT_REPORT_DIR or ./reports).")
+    var reportDir: String?
+
+    var store: ReportStore { ReportStore(directory: ReportStore.resolve(flag: reportDir)) }
+}
+
+/// `socagent report list`
+struct ReportList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the reports, newest first.")
+
+    @OptionGroup var directory: ReportDirectoryOption
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        let reports: [IncidentReport]
+        do {
+            reports = try directory.store.list()
+        } catch {
+            throw CleanError("\(error)")
+        }
+        if json {
+            let rows = reports.map { ["incident_id": $0.incidentID, "created_at": $0.createdAt, "severity": $0.severity.rawValue, "summary": $0.summary] }
+            let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        guard !reports.isEmpty else {
+            print("No reports in \(directory.store.directory).")
+            return
+        }
+        print(Table.render(["incident", "created", "severity", "summary"], reports.map {
+            [$0.incidentID, $0.createdAt, $0.severity.rawValue, $0.summary.replacingOccurrences(of: "\n", with: " ")]
+        }, maximumWidth: 80))
+    }
+}
+
+/// `socagent report show ID`
+struct ReportShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a report as Markdown (or its JSON).")
+
+    @Argument(help: "The report id, INC-YYYYMMDD-HHMMSS.")
+    var id: String
+
+    @OptionGroup var directory: ReportDirectoryOption
+
+    @Flag(help: "Print the report's JSON instead.")
+    var json = false
+
+    func run() async throws {
+        let report: IncidentReport
+        do {
+            report = try directory.store.read(id: id)
+        } catch {
+            throw CleanError("\(error)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(MarkdownRenderer.render(report), terminator: "")
+        }
+    }
+}

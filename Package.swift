@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "SOCStoreElasticsearch", targets: ["SOCStoreElasticsearch"]),
         .library(name: "SOCThreatIntel", targets: ["SOCThreatIntel"]),
         .library(name: "SOCReports", targets: ["SOCReports"]),
+        .library(name: "SOCAgent", targets: ["SOCAgent"]),
         .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
     ],
     dependencies: [
@@ -75,6 +76,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "SOCReports", dependencies: ["SOCModel"], swiftSettings: strictSettings),
+        // The analyst: the ten tools (and, next, the playbook and the model loop).
+        .target(
+            name: "SOCAgent",
+            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCThreatIntel", "SOCReports"],
+            swiftSettings: strictSettings
+        ),
         // Composition root.
         .target(
             name: "SOCAnalystKit",
@@ -138,6 +145,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SOCReportsTests", dependencies: ["SOCModel", "SOCReports"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SOCAgentTests",
+            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCThreatIntel", "SOCAgent", "SOCTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SOCThreatIntelTests",
             dependencies: ["SOCModel", "SOCHTTP", "SOCThreatIntel", "SOCTestSupport"],

@@ -1,0 +1,154 @@
+public import Foundation
+public import SOCModel
+public import SOCStore
+public import SOCThreatIntel
+
+/// A read-only investigation tool: a name, a description and a JSON schema for the model, typed validation of its
+/// input, and a result bounded in size with a one-line summary.
+///
+/// The deterministic analyst and the model-driven loop call the same tools, through ``AgentToolbox``.
+public protocol AgentTool: Sendable {
+    /// The tool's name as the model calls it (`detect_brute_force`).
+    var name: String { get }
+    /// What it does and when to use it, for the model.
+    var description: String { get }
+    /// The JSON Schema of its input (an object schema).
+    var inputSchema: JSONValue { get }
+    /// Runs the tool. Input is validated first; a bad input throws ``ToolInputError``.
+    func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult
+}
+
+/// What every tool may use: the event store, threat intelligence, and the investigation's time anchor.
+public struct ToolContext: Sendable {
+    /// The event store (SQLite or a cluster).
+    public var store: any EventStore
+    /// Threat intelligence (offline or online, as configured).
+    public var intel: ThreatIntelService
+    /// The instant the investigation is about (the alert's own time, else now): windows are centred on it.
+    public var anchor: Timestamp
+    /// The default half-width of windows, in hours (24).
+    public var defaultHours: Double
+    /// Folders `parse_log_file` may read; nothing outside them.
+    public var readableRoots: [String]
+
+    public init(store: any EventStore, intel: ThreatIntelService, anchor: Timestamp, defaultHours: Double = 24, readableRoots: [String] = []) {
+        self.store = store
+        self.intel = intel
+        self.anchor = anchor
+        self.defaultHours = defaultHours
+        self.readableRoots = readableRoots
+    }
+
+    /// `hours` either side of the anchor.
+    public func window(hours: Double?) -> TimeRange {
+        let half = Int64((hours ?? defaultHours) * 3_600_000_000)
+        return TimeRange(
+            start: Timestamp(microsecondsSinceEpoch: anchor.microsecondsSinceEpoch - half),
+            end: Timestamp(microsecondsSinceEpoch: anchor.microsecondsSinceEpoch + half + 1))
+    }
+}
+
+/// A tool's answer: a one-line summary (what reports and the model's context keep) and bounded structured data.
+public struct ToolResult: Sendable {
+    public var summary: String
+    public var data: JSONValue
+    /// Whether the tool found something worth a finding (a malicious verdict, a brute-force source, a flagged process).
+    public var notable: Bool
+
+    public init(summary: String, data: JSONValue, notable: Bool = false) {
+        self.summary = summary
+        self.data = data
+        self.notable = notable
+    }
+}
+
+/// A tool input that does not fit the tool's schema.
+public struct ToolInputError: Error, Sendable, CustomStringConvertible {
+    public var tool: String
+    public var reason: String
+    public var description: String { "\(tool): \(reason)" }
+
+    public init(tool: String, reason: String) {
+        self.tool = tool
+        self.reason = reason
+    }
+}
+
+/// Reads and checks a tool's input object.
+struct ToolInput {
+    let tool: String
+    let object: [String: JSONValue]
+
+    init(_ input: JSONValue, tool: String, allowed: Set<String>) throws {
+        self.tool = tool
+        switch input {
+        case .object(let object): self.object = object
+        case .null: self.object = [:]
+        default: throw ToolInputError(tool: tool, reason: "the input must be a JSON object")
+        }
+        if let unknown = object.keys.filter({ !allowed.contains($0) }).sorted().first {
+            throw ToolInputError(tool: tool, reason: "unknown field '\(unknown.prefix(40))'")
+        }
+    }
+
+    func string(_ key: String, required: Bool = false, maximumLength: Int = 512) throws -> String? {
+        guard let value = object[key], value != .null else {
+            if required { throw ToolInputError(tool: tool, reason: "'\(key)' is required") }
+            return nil
+        }
+        guard case .string(let text) = value else { throw ToolInputError(tool: tool, reason: "'\(key)' must be a string") }
+        guard text.utf8.count <= maximumLength else { throw ToolInputError(tool: tool, reason: "'\(key)' is longer than \(maximumLength) bytes") }
+        return text
+    }
+
+    func number(_ key: String, range: ClosedRange<Double>) throws -> Double? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .number(let number) = value, range.contains(number) else {
+            throw ToolInputError(tool: tool, reason: "'\(key)' must be a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .bool(let flag) = value else { throw ToolInputError(tool: tool, reason: "'\(key)' must be true or false") }
+        return flag
+    }
+}
+
+/// JSON Schema helpers.
+enum Schema {
+    static func object(_ properties: [String: JSONValue], required: [String] = []) -> JSONValue {
+        .object([
+            "type": .string("object"), "properties": .object(properties), "required": .array(required.map(JSONValue.string)),
+            "additionalProperties": .bool(false),
+        ])
+    }
+
+    static func string(_ description: String, pattern: String? = nil) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": .string("string"), "description": .string(description)]
+        if let pattern { schema["pattern"] = .string(pattern) }
+        return .object(schema)
+    }
+
+    static func number(_ description: String, minimum: Double, maximum: Double) -> JSONValue {
+        .object(["type": .string("number"), "description": .string(description), "minimum": .number(minimum), "maximum": .number(maximum)])
+    }
+
+    static func boolean(_ description: String) -> JSONValue {
+        .object(["type": .string("boolean"), "description": .string(description)])
+    }
+
+    static let hours = number("Hours either side of the alert's time (default 24).", minimum: 0.01, maximum: 24 * 90)
+    static let limit = number("The most results to return (default 20).", minimum: 1, maximum: 200)
+}
+
+extension JSONValue {
+    /// Encodes an `Encodable` value (a store result) as a JSON value.
+    static func encoding(_ value: some Encodable) -> JSONValue {
+        guard let data = try? JSONEncoder().encode(value), let decoded = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            return .null
+        }
+        return decoded
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import SOCAgent
+import SOCModel
+import SOCParsers
+import SOCStore
+import SOCStoreSQLite
+import SOCTestSupport
+import SOCThreatIntel
+import Testing
+
+/// The ten tools over a real store and offline intelligence.
+@Suite(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
+struct ToolTests {
+    static let data = SharedFiles.data ?? ""
+
+    /// The OpenSSH brute force in an in-memory SQLite store, KEV imported, the alert at 2025-12-10 08:00 UTC.
+    static func context() async throws -> ToolContext {
+        let store = try SQLiteEventStore(path: ":memory:")
+        var reader = try EventFileReader(
+            path: data + "/loghub/OpenSSH_2k_first500.log", options: .init(year: 2025, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!))
+        while let batch = try reader.nextBatch() { _ = try await store.append(batch) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-tools-\(UUID().uuidString)")
+        let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
+        _ = try IntelImporter(database: database).importFiles([data + "/cisa-kev/known_exploited_vulnerabilities.json"])
+        let intel = ThreatIntelService(
+            database: database, providers: [KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database)],
+            offline: true)
+        return ToolContext(
+            store: store, intel: intel, anchor: Timestamp(year: 2025, month: 12, day: 10, hour: 8)!, readableRoots: [data + "/loghub"])
+    }
+
+    static func run(_ name: String, _ input: JSONValue, _ context: ToolContext) async throws -> ToolResult {
+        try await #require(AgentToolbox.tool(named: name)).run(input, context: context)
+    }
+
+    @Test func theTenToolsHaveStrictObjectSchemas() {
+        #expect(AgentToolbox.all.map(\.name) == [
+            "check_ip_reputation", "lookup_cve", "check_file_hash", "query_failed_logins", "query_suspicious_processes",
+            "query_network_connections", "detect_brute_force", "query_events", "parse_log_file", "generate_incident_report",
+        ])
+        for tool in AgentToolbox.all {
+            guard case .object(let schema) = tool.inputSchema else {
+                Issue.record("\(tool.name): schema is not an object")
+                continue
+            }
+            #expect(schema["type"] == .string("object"), "\(tool.name)")
+            #expect(schema["additionalProperties"] == .bool(false), "\(tool.name)")
+            #expect(!tool.description.isEmpty)
+        }
+        #expect(AgentToolbox.tool(named: "run_shell") == nil)
+    }
+
+    @Test func storeToolsAnswerAroundTheAlertsTime() async throws {
+        let context = try await Self.context()
+        let brute = try await Self.run("detect_brute_force", .object(["hours": .number(24)]), context)
+        #expect(brute.notable)
+        #expect(brute.summary.hasPrefix("103.99.0.122: 27 failures, 18 users, 0 later successes"))
+        let failed = try await Self.run("query_failed_logins", .object(["source_ip": .string("103.99.0.0/16"), "limit": .number(200)]), context)
+        #expect(failed.summary == "27 failed logins (18 users, 1 source)")
+        // One hour around 08:00 holds fewer.
+        let narrow = try await Self.run("detect_brute_force", .object(["hours": .number(0.5), "min_failures": .number(1)]), context)
+        #expect(!narrow.summary.contains("103.99.0.122"))
+        let search = try await Self.run("query_events", .object(["lucene": .string("event.outcome:failure AND user.name:root")]), context)
+        #expect(search.summary == "76 events match event.outcome:failure AND user.name:root")
+    }
+
+    @Test func inputsAreValidated() async throws {
+        let context = try await Self.context()
+        for (name, input, reason) in [
+            ("query_events", JSONValue.object(["lucene": .string("user.name:(root")]), "invalid Lucene"),
+            ("query_failed_logins", .object(["source_ip": .string("not-an-ip")]), "is not an address"),
+            ("query_failed_logins", .object(["sql": .string("1=1; DROP TABLE events")]), "unknown field 'sql'"),
+            ("detect_brute_force", .object(["hours": .string("24")]), "'hours' must be a number"),
+            ("check_ip_reputation", .object([:]), "'ip' is required"),
+            ("check_ip_reputation", .object(["ip": .string("999.1.1.1")]), "is not a valid ip"),
+            ("generate_incident_report", .object(["severity": .string("SEVERE"), "summary": .string("x")]), "must be CRITICAL"),
+            ("parse_log_file", .object(["path": .string("/etc/passwd")]), "outside the folders"),
+            ("parse_log_file", .object(["path": .string(Self.data + "/loghub/../cisa-kev/LICENSE")]), "outside the folders"),
+            ("query_events", .array([]), "must be a JSON object"),
+        ] {
+            await #expect(throws: ToolInputError.self, "\(name) \(input)") { _ = try await Self.run(name, input, context) }
+            do {
+                _ = try await Self.run(name, input, context)
+            } catch let error as ToolInputError {
+                #expect(error.reason.contains(reason), "\(error)")
+            }
+        }
+    }
+
+    @Test func intelAndFileTools() async throws {
+        let context = try await Self.context()
+        let cve = try await Self.run("lookup_cve", .object(["cve_id": .string("CVE-2017-0144")]), context)
+        #expect(cve.notable)
+        #expect(cve.summary.contains("known exploited: yes"))
+        let ip = try await Self.run("check_ip_reputation", .object(["ip": .string("103.99.0.122")]), context)
+        #expect(ip.summary.hasPrefix("103.99.0.122: unknown"))
+        #expect(!ip.notable)
+        let parsed = try await Self.run("parse_log_file", .object(["path": .string(Self.data + "/loghub/OpenSSH_2k_first500.log")]), context)
+        #expect(parsed.summary == "syslog: 500 events, 0 rejected")
+        guard case .object(let object) = parsed.data, case .object(let indicators)? = object["indicators"], case .array(let ips)? = indicators["ips"] else {
+            Issue.record("no indicators")
+            return
+        }
+        #expect(ips.count == 20)  // every address of the file (the list is bounded at 50)
+        let report = try await Self.run("generate_incident_report", .object(["severity": .string("high"), "summary": .string("Brute force.")]), context)
+        #expect(report.summary == "report proposed: HIGH")
+    }
+}

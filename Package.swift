@@ -96,7 +96,7 @@ let package = Package(
             name: "socagent",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit", "SOCDetection",
-                "SOCThreatIntel", "SOCReports",
+                "SOCThreatIntel", "SOCReports", "SOCAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

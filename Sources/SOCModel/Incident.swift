@@ -74,7 +74,7 @@ public struct Finding: Codable, Sendable, Equatable {
 }
 
 /// One step of the attack chain, in time order.
-public struct TimelineEntry: Codable, Sendable, Equatable {
+public struct TimelineEntry: Codable, Sendable, Hashable {
     /// ISO 8601 UTC.
     public var timestamp: String
     /// What happened.

@@ -46,7 +46,7 @@ enum QueryDSL {
         }
         if let matcher = filter.sourceIP { clauses.append(term(ECSField.sourceIP, matcher.isSingleAddress ? matcher.network.description : matcher.description)) }
         if let user = filter.user { clauses.append(term(ECSField.userName, user)) }
-        if let host = filter.host { clauses.append(term(ECSField.hostName, host)) }
+        if let host = filter.host { clauses.append(["term": [ECSField.hostName: ["value": host, "case_insensitive": true] as [String: Any]]]) }
         return clauses
     }
 

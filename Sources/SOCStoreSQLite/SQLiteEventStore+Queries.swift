@@ -41,7 +41,7 @@ extension SQLiteEventStore {
             arguments.append(user.databaseValue)
         }
         if let host = filter.host {
-            parts.append("\(alias).host_name = ?")
+            parts.append("\(alias).host_name = ? COLLATE NOCASE")
             arguments.append(host.databaseValue)
         }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), arguments)
@@ -271,7 +271,7 @@ extension SQLiteEventStore {
             arguments.append(end.microsecondsSinceEpoch.databaseValue)
         }
         if let host = filter.host {
-            conditions.append("host_name = ?")
+            conditions.append("host_name = ? COLLATE NOCASE")
             arguments.append(host.databaseValue)
         }
         let sql = "SELECT * FROM detections WHERE \(conditions.joined(separator: " AND ")) ORDER BY ts DESC, rule_id LIMIT ?"

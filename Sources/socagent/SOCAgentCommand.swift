@@ -15,7 +15,7 @@ struct SOCAgentCommand: AsyncParsableCommand {
             Exit codes: 0 success (a partial ingest with rejected records still exits 0), 1 failure, 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Ingest.self, Query.self, Search.self, Hunt.self, Intel.self, Report.self, Stats.self, Formats.self, Bench.self]
+        subcommands: [Demo.self, Analyze.self, Ingest.self, Query.self, Search.self, Hunt.self, Intel.self, Report.self, Stats.self, Formats.self, Bench.self]
     )
 }
 

@@ -38,7 +38,7 @@ public struct EventFilter: Hashable, Sendable {
     public var sourceIP: IPMatcher?
     /// A user name (exact).
     public var user: String?
-    /// A host name (exact).
+    /// A host name, compared without regard to case (as Windows and DNS compare them).
     public var host: String?
     /// The most results to return.
     public var limit: Int
@@ -57,7 +57,7 @@ public struct EventFilter: Hashable, Sendable {
         if let timeRange, !timeRange.contains(event.timestamp) { return false }
         if let sourceIP, !(event.string(ECSField.sourceIP).map { sourceIP.matches($0) } ?? false) { return false }
         if let user, event.string(ECSField.userName) != user { return false }
-        if let host, event.string(ECSField.hostName) != host { return false }
+        if let host, event.string(ECSField.hostName)?.lowercased() != host.lowercased() { return false }
         return true
     }
 }

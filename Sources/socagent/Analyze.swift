@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import SOCAgent
+import SOCAnalystKit
+import SOCModel
+import SOCParsers
+import SOCReports
+import SOCStore
+import SOCThreatIntel
+
+/// `socagent analyze "TEXT" | --alert FILE`
+struct Analyze: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Investigate an alert or a free-text event and write an incident report.",
+        discussion: """
+            The investigation looks around the event's own time (±24 h), runs the read-only tools (threat \
+            intelligence, failed logins, brute force, suspicious processes, connections, Lucene queries) for the \
+            indicators found, correlates them, applies the severity rubric and writes reports/INC-YYYYMMDD-HHMMSS.json \
+            (mode 0600, never overwritten). This version runs the deterministic analyst (no model).
+            """
+    )
+
+    @Argument(help: "The alert or event text (or use --alert).")
+    var text: String?
+
+    @Option(help: "Read the alert from a file: an ECS event, a Sentinel incident or row, a raw log line.")
+    var alert: String?
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "The reports folder (default: $SOCAGENT_REPORT_DIR or ./reports).")
+    var reportDir: String?
+
+    @Flag(help: "Use only offline intelligence (imported KEV/NVD, blocklists, cached answers).")
+    var offline = false
+
+    @Option(help: "The intel database (default: $SOCAGENT_CACHE_DIR/intel.db or ~/.cache/socagent/intel.db).")
+    var intelDB: String?
+
+    @Flag(help: "Print the report's JSON on standard output.")
+    var json = false
+
+    func validate() throws {
+        guard (text == nil) != (alert == nil) else { throw ValidationError("give the alert text or --alert FILE (one of them)") }
+    }
+
+    func run() async throws {
+        let input = try readAlert()
+        let store = try await storeOptions.open(mustExist: true)
+        let intel: (service: ThreatIntelService, database: IntelDatabase)
+        do {
+            intel = try IntelConfiguration.makeService(databasePath: intelDB, offline: offline)
+        } catch {
+            throw CleanError("cannot open the intel database: \(error)")
+        }
+        let roots = [FileManager.default.currentDirectoryPath] + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
+        let report = await DeterministicAnalyst().investigate(input, store: store, intel: intel.service, readableRoots: roots)
+        let written: (report: IncidentReport, path: String)
+        do {
+            written = try ReportStore(directory: ReportStore.resolve(flag: reportDir)).write(report)
+        } catch {
+            throw CleanError("\(error)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(written.report), as: UTF8.self))
+        } else {
+            print(MarkdownRenderer.render(written.report), terminator: "")
+        }
+        Terminal.writeError("report written: \(written.path)\n")
+    }
+
+    /// The alert: the text given, or the first event of the file (its text is the record as written).
+    private func readAlert() throws -> Alert {
+        if let text { return Alert(text: text) }
+        guard let alert else { throw ValidationError("give the alert text or --alert FILE") }
+        do {
+            var reader = try EventFileReader(path: alert, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+            if let event = try reader.nextBatch()?.first {
+                let text = event.original.isEmpty ? (event.string(ECSField.message) ?? "") : event.original
+                return Alert(text: text, event: event)
+            }
+            throw CleanError("\(alert): no event could be read (\(reader.summary.errors.first.map { "line \($0.line): \($0.reason)" } ?? "empty"))")
+        } catch let error as CleanError {
+            throw error
+        } catch {
+            throw CleanError("\(alert): \(error)")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import SOCAgent
+import SOCAnalystKit
+import SOCModel
+import SOCParsers
+import SOCReports
+import SOCStore
+import SOCStoreSQLite
+import SOCThreatIntel
+
+/// `socagent demo`
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Investigate a realistic attack end to end, offline: no keys, no servers.",
+        discussion: """
+            Builds a day of Windows activity in a temporary store with a brute force from 45.142.212.61 against \
+            'admin' on DC01, a successful logon, an encoded PowerShell launch and an outbound connection; then \
+            investigates the example event "\(AttackScenario.seedEvent)" and shows the report.
+            """
+    )
+
+    @Option(help: "The reports folder (default: $SOCAGENT_REPORT_DIR or ./reports).")
+    var reportDir: String?
+
+    @Flag(help: "Print the report's JSON instead of Markdown.")
+    var json = false
+
+    func run() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let logs = directory.appendingPathComponent("winlogbeat.jsonl").path
+        let count = try AttackScenario.write(to: logs)
+        let store = try SQLiteEventStore(path: directory.appendingPathComponent("demo.db").path)
+        let ingested = try await IngestService(store: store).run(
+            IngestService.Request(paths: [logs], format: nil, options: .init(referenceTime: Timestamp(year: 2024, month: 2, day: 5)!)))
+        Terminal.writeError("demo: \(Terminal.grouped(ingested.inserted)) of \(Terminal.grouped(count)) generated events stored; investigating \"\(AttackScenario.seedEvent)\"\n")
+        // Offline intelligence in the temporary folder: nothing is sent anywhere.
+        let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
+        let intel = ThreatIntelService(
+            database: database,
+            providers: [KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database)],
+            offline: true)
+        let report = await DeterministicAnalyst().investigate(Alert(text: AttackScenario.seedEvent), store: store, intel: intel)
+        let written: (report: IncidentReport, path: String)
+        do {
+            written = try ReportStore(directory: ReportStore.resolve(flag: reportDir)).write(report)
+        } catch {
+            throw CleanError("\(error)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(written.report), as: UTF8.self))
+        } else {
+            print(MarkdownRenderer.render(written.report), terminator: "")
+        }
+        Terminal.writeError("report written: \(written.path)\n")
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import SOCAgent
+import SOCModel
+import SOCParsers
+import SOCStore
+import SOCStoreSQLite
+import SOCTestSupport
+import SOCThreatIntel
+import Testing
+
+/// The deterministic analyst on ../shared/data: each sample gives the expected severity, findings and ATT&CK ids.
+@Suite(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
+struct DeterministicAnalystTests {
+    static func investigate(_ alert: String, samples: [String], year: Int? = nil) async throws -> IncidentReport {
+        let store = try SQLiteEventStore(path: ":memory:")
+        for sample in samples {
+            var reader = try EventFileReader(
+                path: try #require(SharedFiles.data) + "/" + sample, options: .init(year: year, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!))
+            while let batch = try reader.nextBatch() { _ = try await store.append(batch) }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-analyst-\(UUID().uuidString)")
+        let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
+        let intel = ThreatIntelService(database: database, providers: [KEVSource(database: database), BlocklistSource(database: database)], offline: true)
+        return await DeterministicAnalyst().investigate(Alert(text: alert), store: store, intel: intel)
+    }
+
+    @Test func anSSHBruteForceWithoutSuccessIsMedium() async throws {
+        let report = try await Self.investigate(
+            "Failed password for invalid user admin from 103.99.0.122 at 2025-12-10 09:12:00", samples: ["loghub/OpenSSH_2k_first500.log"], year: 2025)
+        #expect(report.severity == .medium)
+        #expect(report.findings.first?.title == "Password spraying from 103.99.0.122")
+        #expect(report.attackTechniques.contains("T1110"))
+        #expect(report.severityReasons.first?.hasPrefix("MEDIUM: Password spraying from 103.99.0.122") == true)
+        #expect(report.toolCalls.map(\.tool).contains("detect_brute_force"))
+        #expect(report.toolCalls.first { $0.tool == "detect_brute_force" }?.resultSummary == "103.99.0.122: 27 failures, 18 users, 0 later successes")
+        #expect(report.timeline.first?.timestamp == "2025-12-10T09:11:21.000Z")
+        #expect(report.analyst.mode == "offline")
+    }
+
+    @Test func a4648PasswordSprayIsMediumWithT1110003() async throws {
+        let report = try await Self.investigate(
+            "Explicit-credential logons (4648) for many accounts from 172.16.144.128 at 2019-04-30 19:30:00",
+            samples: ["deepbluecli-evtx/jsonl/password-spray.jsonl"])
+        #expect(report.severity == .medium)
+        let spray = try #require(report.findings.first)
+        #expect(spray.title == "Password spraying from 172.16.144.128")
+        #expect(spray.attackTechniques == ["T1110", "T1110.003"])
+        #expect(spray.detail == "294 failed attempts against 41 accounts from 172.16.144.128.")
+    }
+
+    @Test func anEncodedPowerShellLaunchIsHigh() async throws {
+        let report = try await Self.investigate(
+            "Suspicious PowerShell: host=IE10Win7 user=IEUser powershell.exe -NoP -sta -NonI -W Hidden -Enc JABXAGMAPQBOAGUAdwAtAE8AQgBKAEUAQ at 2016-09-20 19:19:26",
+            samples: ["deepbluecli-evtx/jsonl/powersploit-security.jsonl"])
+        #expect(report.severity == .high)
+        #expect(report.findings.first?.title == "Encoded PowerShell command on ie10win7")
+        #expect(report.attackTechniques.contains("T1059.001"))
+        #expect(report.attackTechniques.contains("T1027"))
+        #expect(report.findings.first?.evidence.contains { $0.contains("-Enc JABX") } == true)
+    }
+
+    @Test func credentialDumpingIsCritical() async throws {
+        let report = try await Self.investigate(
+            #"ntdsutil "ac i ntds" "ifm" "create full C:\Windows\Temp\ntds_T1003" q q — host=DC01.pandalab.com user=Administrator at 2023-07-19 09:03:37"#,
+            samples: ["otrf-security-datasets/jsonl_gz/credential_access/cmd_dumping_ntds_dit_file_ntdsutil.jsonl.gz"])
+        #expect(report.severity == .critical)
+        #expect(report.findings.first?.title.hasPrefix("Credential dumping") == true)
+        #expect(report.attackTechniques.contains("T1003"))
+        #expect(report.recommendations.contains { $0.hasPrefix("Isolate dc01.pandalab.com now") })
+    }
+
+    @Test func nothingCorroboratingIsLow() async throws {
+        let report = try await Self.investigate(
+            "Failed login attempt from 45.142.212.61 for user 'admin' at 2024-02-04 10:15:23", samples: ["loghub/OpenSSH_2k_first500.log"], year: 2025)
+        #expect(report.severity == .low)
+        #expect(report.findings.isEmpty)
+        #expect(report.severityReasons.first?.hasPrefix("LOW: no tool found corroborating activity") == true)
+    }
+}

@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "SOCStoreElasticsearch", targets: ["SOCStoreElasticsearch"]),
         .library(name: "SOCThreatIntel", targets: ["SOCThreatIntel"]),
         .library(name: "SOCReports", targets: ["SOCReports"]),
+        .library(name: "SOCLLM", targets: ["SOCLLM"]),
         .library(name: "SOCAgent", targets: ["SOCAgent"]),
         .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
     ],
@@ -76,17 +77,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "SOCReports", dependencies: ["SOCModel"], swiftSettings: strictSettings),
-        // The analyst: the ten tools (and, next, the playbook and the model loop).
+        .target(name: "SOCLLM", dependencies: ["SOCModel", "SOCHTTP"], swiftSettings: strictSettings),
+        // The analyst: the ten tools, the deterministic playbook, the model loop.
         .target(
             name: "SOCAgent",
-            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCThreatIntel", "SOCReports"],
+            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCThreatIntel", "SOCReports", "SOCLLM"],
             swiftSettings: strictSettings
         ),
         // Composition root.
         .target(
             name: "SOCAnalystKit",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCStoreElasticsearch", "SOCHTTP", "SOCThreatIntel",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCStoreElasticsearch", "SOCHTTP", "SOCThreatIntel", "SOCLLM",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: strictSettings
@@ -96,7 +98,7 @@ let package = Package(
             name: "socagent",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit", "SOCDetection",
-                "SOCThreatIntel", "SOCReports", "SOCAgent",
+                "SOCThreatIntel", "SOCReports", "SOCAgent", "SOCLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -147,7 +149,9 @@ let package = Package(
         .testTarget(name: "SOCReportsTests", dependencies: ["SOCModel", "SOCReports"], swiftSettings: strictSettings),
         .testTarget(
             name: "SOCAgentTests",
-            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCThreatIntel", "SOCAgent", "SOCTestSupport"],
+            dependencies: [
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCThreatIntel", "SOCAgent", "SOCLLM", "SOCHTTP", "SOCTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

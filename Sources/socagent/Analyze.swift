@@ -16,7 +16,8 @@ struct Analyze: AsyncParsableCommand {
             The investigation looks around the event's own time (±24 h), runs the read-only tools (threat \
             intelligence, failed logins, brute force, suspicious processes, connections, Lucene queries) for the \
             indicators found, correlates them, applies the severity rubric and writes reports/INC-YYYYMMDD-HHMMSS.json \
-            (mode 0600, never overwritten). This version runs the deterministic analyst (no model).
+            (mode 0600, never overwritten). With ANTHROPIC_API_KEY set (and no --offline) Claude drives the tools \
+            (ANTHROPIC_MODEL, ANTHROPIC_BASE_URL); the deterministic evidence sets a severity floor it cannot lower.
             """
     )
 
@@ -31,7 +32,7 @@ struct Analyze: AsyncParsableCommand {
     @Option(help: "The reports folder (default: $SOCAGENT_REPORT_DIR or ./reports).")
     var reportDir: String?
 
-    @Flag(help: "Use only offline intelligence (imported KEV/NVD, blocklists, cached answers).")
+    @Flag(help: "No model and no Internet intelligence: the deterministic analyst with imported KEV/NVD, blocklists and cached answers.")
     var offline = false
 
     @Option(help: "The intel database (default: $SOCAGENT_CACHE_DIR/intel.db or ~/.cache/socagent/intel.db).")
@@ -54,7 +55,12 @@ struct Analyze: AsyncParsableCommand {
             throw CleanError("cannot open the intel database: \(error)")
         }
         let roots = [FileManager.default.currentDirectoryPath] + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
-        let report = await DeterministicAnalyst().investigate(input, store: store, intel: intel.service, readableRoots: roots)
+        let report: IncidentReport
+        if !offline, let provider = AnalystConfiguration.makeProvider() {
+            report = await ModelAnalyst(provider: provider).investigate(input, store: store, intel: intel.service, readableRoots: roots)
+        } else {
+            report = await DeterministicAnalyst().investigate(input, store: store, intel: intel.service, readableRoots: roots)
+        }
         let written: (report: IncidentReport, path: String)
         do {
             written = try ReportStore(directory: ReportStore.resolve(flag: reportDir)).write(report)

@@ -1,4 +1,5 @@
 import Foundation
+import SOCTestSupport
 import Testing
 
 /// `socagent demo` and `socagent analyze` as a user runs them.
@@ -37,5 +38,28 @@ import Testing
         #expect(missing.stderr.contains("no event store at"))
         let both = try cli.run(["analyze"])
         #expect(both.status == 64)
+    }
+
+    @Test func withAnAnthropicKeyClaudeDrivesTheToolsAndTheKeyStaysSecret() async throws {
+        let cli = try IngestCommandTests()
+        let store = cli.path("events.db")
+        _ = try cli.run(["ingest", "--store", store, IngestCommandTests.fixtures.appendingPathComponent("syslog/input.log").path])
+        let key = "sk-ant-cli-" + String(repeating: "z", count: 30)
+        let server = try await StandInServer.start { request in
+            guard request.header("x-api-key") == key else { return .json(#"{"type":"error","error":{"type":"authentication_error","message":"bad key"}}"#, status: 401) }
+            return .json(#"{"id":"msg_1","type":"message","role":"assistant","model":"claude-cli","content":[{"type":"tool_use","id":"toolu_1","name":"generate_incident_report","input":{"severity":"HIGH","summary":"Root brute force."}}],"stop_reason":"tool_use","usage":{"input_tokens":50,"output_tokens":10}}"#)
+        }
+        defer { Task { await server.stop() } }
+        let environment = ["ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": server.baseURL, "ANTHROPIC_MODEL": "claude-cli", "SOCAGENT_CACHE_DIR": cli.path("cache")]
+        let result = try await offThePool {
+            try cli.run(["analyze", "--store", store, "--report-dir", cli.path("reports"), "--json", "Failed password for root from 203.0.113.9"], environment: environment)
+        }
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(result.json)
+        #expect((report["analyst"] as? [String: Any])?["mode"] as? String == "anthropic")
+        #expect((report["analyst"] as? [String: Any])?["model"] as? String == "claude-cli")
+        #expect(report["severity"] as? String == "HIGH")
+        #expect(!result.stdout.contains(key) && !result.stderr.contains(key))
+        #expect(await server.requests.count == 1)
     }
 }

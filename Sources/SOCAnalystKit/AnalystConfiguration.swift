@@ -1,0 +1,20 @@
+import SOCHTTP
+public import SOCLLM
+
+/// Which model drives investigations, from the environment: `ANTHROPIC_API_KEY` (with `ANTHROPIC_MODEL`,
+/// `ANTHROPIC_BASE_URL`); none means the deterministic analyst.
+public enum AnalystConfiguration {
+    /// The default Claude model.
+    public static let defaultAnthropicModel = "claude-sonnet-4-5"
+
+    /// The configured model, or `nil` for the deterministic analyst.
+    public static func makeProvider(environment: [String: String] = Environment.current) -> (any LLMProvider)? {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let key = value("ANTHROPIC_API_KEY") else { return nil }
+        let transport = RetryingTransport(
+            AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(500), retryableStatuses: AnthropicProvider.retryableStatuses))
+        return AnthropicProvider(
+            apiKey: key, model: value("ANTHROPIC_MODEL") ?? defaultAnthropicModel,
+            baseURL: value("ANTHROPIC_BASE_URL") ?? "https://api.anthropic.com", transport: transport)
+    }
+}

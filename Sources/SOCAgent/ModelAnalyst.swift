@@ -72,9 +72,12 @@ public struct ModelAnalyst: Sendable {
             if turns >= budget.turns { stopNote = "stopped by the budget after \(turns) turns"; break }
             if inputTokens + outputTokens >= budget.tokens { stopNote = "stopped by the budget at \(inputTokens + outputTokens) tokens"; break }
             if ContinuousClock.now - started >= budget.wallTime { stopNote = "stopped by the budget after \(budget.wallTime)"; break }
+            // The last turn the budget allows asks for a conclusion in words (`tool_choice: none`): some local
+            // servers otherwise answer every tool result with another tool call.
+            let closing = turns == budget.turns - 1 && turns > 0
             let turn: ModelTurn
             do {
-                turn = try await provider.complete(system: Self.systemPrompt, messages: messages, tools: tools, toolChoice: .auto)
+                turn = try await provider.complete(system: Self.systemPrompt, messages: messages, tools: tools, toolChoice: closing ? .none : .auto)
             } catch {
                 stopNote = "the model could not be reached (\(error)); the deterministic report stands"
                 break

@@ -146,3 +146,49 @@ struct ModelAnalystTests {
         #expect(report.severityReasons.last?.contains("Anthropic refused the request (HTTP 401 authentication_error: invalid x-api-key)") == true)
     }
 }
+
+/// The same loop against an OpenAI-compatible stand-in (the shape Ollama, llama.cpp and vLLM speak).
+@Suite(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
+struct OpenAICompatibleAnalystTests {
+    static func completion(_ message: String, finish: String) -> StandInResponse {
+        .json(#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"local","choices":[{"index":0,"message":\#(message),"finish_reason":"\#(finish)"}],"usage":{"prompt_tokens":30,"completion_tokens":7,"total_tokens":37}}"#)
+    }
+
+    @Test func toolCallsGoBackAsToolMessagesAndTheClosingTurnAsksForWords() async throws {
+        let server = try await StandInServer.start { request in
+            let body = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]) ?? [:]
+            let messages = body["messages"] as? [[String: Any]] ?? []
+            switch messages.count {
+            case 2:
+                return Self.completion(
+                    #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_a","type":"function","function":{"name":"detect_brute_force","arguments":"{\"source_ip\": \"103.99.0.122\" }"}},{"id":"call_b","type":"function","function":{"name":"query_events","arguments":"{not json"}}]}"#,
+                    finish: "tool_calls")
+            default:
+                return Self.completion(#"{"role":"assistant","content":"Brute force from 103.99.0.122; escalate."}"#, finish: "stop")
+            }
+        }
+        defer { Task { await server.stop() } }
+        let (store, intel) = try await ModelAnalystTests.store()
+        let provider = OpenAICompatibleProvider(baseURL: server.baseURL + "/v1", model: "local", transport: AsyncHTTPTransport())
+        let report = await ModelAnalyst(provider: provider, budget: InvestigationBudget(turns: 2)).investigate(Alert(text: ModelAnalystTests.alert), store: store, intel: intel)
+        let requests = await server.requests
+        #expect(requests.count == 2)
+        #expect(requests.allSatisfy { $0.path == "/v1/chat/completions" })
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(requests[0].body)) as? [String: Any])
+        #expect((first["messages"] as? [[String: Any]])?.first?["role"] as? String == "system")
+        #expect(first["tool_choice"] as? String == "auto")
+        #expect((first["tools"] as? [[String: Any]])?.count == 10)
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(requests[1].body)) as? [String: Any])
+        #expect(second["tool_choice"] as? String == "none")  // the closing turn
+        let messages = try #require(second["messages"] as? [[String: Any]])
+        #expect(messages.map { $0["role"] as? String } == ["system", "user", "assistant", "tool", "tool"])
+        #expect(messages[2]["content"] as? String == "")  // never null: llama-cpp-python refuses null
+        #expect(messages[3]["tool_call_id"] as? String == "call_a")
+        #expect((messages[3]["content"] as? String)?.hasPrefix("<untrusted-data source=\"tool:detect_brute_force\">") == true)
+        #expect(messages[4]["tool_call_id"] as? String == "call_b")
+        #expect((messages[4]["content"] as? String)?.hasPrefix("error: query_events: the input must be a JSON object") == true)
+        #expect(report.analyst == AnalystInfo(mode: "openai", model: "local", inputTokens: 60, outputTokens: 14, turns: 2))
+        #expect(report.severity == .medium)
+        #expect(report.severityReasons.last?.contains("gave no conclusion") == true)
+    }
+}

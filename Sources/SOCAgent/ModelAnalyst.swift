@@ -13,11 +13,14 @@ public struct InvestigationBudget: Sendable {
     public var tokens: Int
     /// Wall time at most.
     public var wallTime: Duration
+    /// The most bytes of one tool result shown to the model (small local models have small contexts).
+    public var resultBytes: Int
 
-    public init(turns: Int = 12, tokens: Int = 200_000, wallTime: Duration = .seconds(300)) {
+    public init(turns: Int = 12, tokens: Int = 200_000, wallTime: Duration = .seconds(300), resultBytes: Int = 8192) {
         self.turns = turns
         self.tokens = tokens
         self.wallTime = wallTime
+        self.resultBytes = resultBytes
     }
 }
 
@@ -79,7 +82,7 @@ public struct ModelAnalyst: Sendable {
             do {
                 turn = try await provider.complete(system: Self.systemPrompt, messages: messages, tools: tools, toolChoice: closing ? .none : .auto)
             } catch {
-                stopNote = "the model could not be reached (\(error)); the deterministic report stands"
+                stopNote = "the model call failed: \(error)"
                 break
             }
             turns += 1
@@ -111,7 +114,7 @@ public struct ModelAnalyst: Sendable {
                         }
                         proposal = (severity, summary, recommendations)
                     }
-                    results.append(.toolResult(id: use.id, content: Self.fence(Self.bounded(result), source: "tool:\(tool.name)"), isError: false))
+                    results.append(.toolResult(id: use.id, content: Self.fence(Self.bounded(result, bytes: budget.resultBytes), source: "tool:\(tool.name)"), isError: false))
                 } catch {
                     report.toolCalls.append(ToolCallRecord(tool: tool.name, input: use.input, resultSummary: "error: \(error)", durationMilliseconds: 0))
                     results.append(.toolResult(id: use.id, content: "error: \(error)", isError: true))
@@ -142,10 +145,10 @@ public struct ModelAnalyst: Sendable {
         return "<untrusted-data source=\"\(source)\">\n\(defused)\n</untrusted-data>"
     }
 
-    /// A tool result for the model's context: the summary and the data, cut at 8 KB.
-    static func bounded(_ result: ToolResult) -> String {
+    /// A tool result for the model's context: the summary and the data, cut at `bytes`.
+    static func bounded(_ result: ToolResult, bytes: Int) -> String {
         let data = (try? JSONEncoder().encode(result.data)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let text = "summary: \(result.summary)\ndata: \(data)"
-        return text.utf8.count <= 8192 ? text : String(decoding: Array(text.utf8.prefix(8192)), as: UTF8.self) + " …(cut)"
+        return text.utf8.count <= bytes ? text : String(decoding: Array(text.utf8.prefix(bytes)), as: UTF8.self) + " …(cut)"
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SOCAgent
 import SOCAnalystKit
+import SOCLLM
 import SOCModel
 import SOCParsers
 import SOCReports
@@ -57,7 +58,9 @@ struct Analyze: AsyncParsableCommand {
         let roots = [FileManager.default.currentDirectoryPath] + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
         let report: IncidentReport
         if !offline, let provider = AnalystConfiguration.makeProvider() {
-            report = await ModelAnalyst(provider: provider).investigate(input, store: store, intel: intel.service, readableRoots: roots)
+            // Local models have small contexts: shorter tool results for them.
+            let budget = provider.mode == "openai" ? InvestigationBudget(turns: 6, resultBytes: 1500) : InvestigationBudget()
+            report = await ModelAnalyst(provider: provider, budget: budget).investigate(input, store: store, intel: intel.service, readableRoots: roots)
         } else {
             report = await DeterministicAnalyst().investigate(input, store: store, intel: intel.service, readableRoots: roots)
         }

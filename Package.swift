@@ -150,8 +150,10 @@ let package = Package(
         .testTarget(
             name: "SOCAgentTests",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCThreatIntel", "SOCAgent", "SOCLLM", "SOCHTTP", "SOCTestSupport",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCThreatIntel", "SOCAgent", "SOCLLM", "SOCHTTP", "SOCReports",
+                "SOCTestSupport",
             ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(

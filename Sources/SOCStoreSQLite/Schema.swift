@@ -66,7 +66,8 @@ enum Schema {
         Index(name: "events_code_source_ip", columns: "event_code, source_ip"),
         Index(name: "events_category_ts", columns: "category, ts"),
         Index(name: "events_source_ip_ts", columns: "source_ip, ts"),
-        Index(name: "events_host_category_ts", columns: "host_name, category, ts"),
+        // Host names compare without regard to case (EventFilter), so the index must collate the same way to be used.
+        Index(name: "events_host_category_ts", columns: "host_name COLLATE NOCASE, category, ts"),
         Index(name: "events_user_ts", columns: "user_name, ts"),
         Index(name: "events_destination_ip", columns: "destination_ip, destination_port"),
     ]
@@ -135,6 +136,11 @@ extension SQLiteEventStore {
                     """
             )
             try db.execute(sql: "CREATE INDEX detections_ts ON detections(ts)")
+        }
+        migrator.registerMigration("v4") { db in
+            // Host filters became case-insensitive: the host index is rebuilt with NOCASE collation.
+            try db.execute(sql: "DROP INDEX IF EXISTS events_host_category_ts")
+            if let index = Schema.secondaryIndexes.first(where: { $0.name == "events_host_category_ts" }) { try db.execute(sql: index.createSQL) }
         }
         return migrator
     }

@@ -1,16 +1,19 @@
 import ArgumentParser
 import Foundation
+import SOCAgent
 import SOCAnalystKit
+import SOCHTTP
 import SOCModel
 import SOCParsers
 import SOCStore
 import SOCStoreSQLite
+import SOCThreatIntel
 
 /// `socagent bench ingest`
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure socagent on generated data (results for BENCHMARKS.md).",
-        subcommands: [IngestBenchmark.self, QueryBenchmark.self, Generate.self]
+        subcommands: [IngestBenchmark.self, QueryBenchmark.self, AnalyzeBenchmark.self, Generate.self]
     )
 
     struct Generate: ParsableCommand {
@@ -157,6 +160,48 @@ extension Bench {
             } else {
                 print("store: \(Terminal.grouped(count)) events")
             }
+        }
+    }
+
+    /// `socagent bench analyze`
+    struct AnalyzeBenchmark: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "analyze",
+            abstract: "Time offline investigations of the demo's alert on a store of the demo's attack in N background events."
+        )
+        @Option(help: "Background events around the attack.") var events = 1_000_000
+        @Option(help: "The store to build (or reuse, when it exists).") var store: String
+        @Option(help: "Investigations to time; the median is reported.") var runs = 9
+
+        func run() async throws {
+            let sqlite = try SQLiteEventStore(path: store)
+            if try await sqlite.count() == 0 {
+                let file = store + ".jsonl"
+                let written = try AttackScenario.write(to: file, backgroundEvents: events)
+                let report = try await IngestService(store: sqlite).run(
+                    IngestService.Request(paths: [file], format: nil, options: .init(referenceTime: Timestamp(year: 2024, month: 2, day: 5)!)))
+                try? FileManager.default.removeItem(atPath: file)
+                Terminal.writeError("built \(store): \(Terminal.grouped(report.inserted)) of \(Terminal.grouped(written)) events in \(String(format: "%.1f", report.seconds)) s\n")
+            }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-bench-\(UUID().uuidString)")
+            let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let intel = ThreatIntelService(
+                database: database, providers: [KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database)],
+                offline: true)
+            var times: [Double] = []
+            var severity = ""
+            var calls = 0
+            for _ in 0..<max(1, runs) {
+                let started = ContinuousClock.now
+                let report = await DeterministicAnalyst().investigate(Alert(text: AttackScenario.seedEvent), store: sqlite, intel: intel)
+                times.append((ContinuousClock.now - started).timeInterval * 1000)
+                severity = report.severity.rawValue
+                calls = report.toolCalls.count
+            }
+            times.sort()
+            let count = try await sqlite.count()
+            print("store: \(Terminal.grouped(count)) events; \(runs) investigations (\(calls) tool calls each, severity \(severity)): median \(String(format: "%.1f", times[times.count / 2])) ms, min \(String(format: "%.1f", times.first ?? 0)) ms, max \(String(format: "%.1f", times.last ?? 0)) ms")
         }
     }
 }

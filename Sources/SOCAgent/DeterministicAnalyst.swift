@@ -28,8 +28,9 @@ public struct DeterministicAnalyst: Sendable {
     public func investigate(
         _ alert: Alert, store: any EventStore, intel: ThreatIntelService, readableRoots: [String] = [], now: Date = Date()
     ) async -> IncidentReport {
-        var indicators = IndicatorExtractor.extract(alert.text)
-        if let event = alert.event { indicators.formUnion(IndicatorExtractor.extract(from: event)) }
+        // A parsed alert is read through its fields (and message), not its raw record: JSON keys and escapes are
+        // noise to the text scanner.
+        let indicators = alert.event.map(IndicatorExtractor.extract(from:)) ?? IndicatorExtractor.extract(alert.text)
         let anchor = alert.event?.timestamp
             ?? indicators.timestamps.lazy.compactMap { TimestampParser.parse($0) }.first
             ?? Timestamp(secondsSinceEpoch: now.timeIntervalSince1970)

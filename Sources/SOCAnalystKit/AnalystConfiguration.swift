@@ -17,8 +17,7 @@ public enum AnalystConfiguration {
             let transport = RetryingTransport(AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(500)))
             return OpenAICompatibleProvider(baseURL: base, model: value("OPENAI_MODEL") ?? "local", apiKey: value("OPENAI_API_KEY"), transport: transport)
         }
-        let transport = RetryingTransport(
-            AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(500), retryableStatuses: AnthropicProvider.retryableStatuses))
+        let transport = RetryingTransport(AsyncHTTPTransport(), policy: AnthropicProvider.retryPolicy())
         return AnthropicProvider(
             apiKey: key, model: value("ANTHROPIC_MODEL") ?? defaultAnthropicModel,
             baseURL: value("ANTHROPIC_BASE_URL") ?? "https://api.anthropic.com", transport: transport)

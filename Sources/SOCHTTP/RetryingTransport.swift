@@ -14,6 +14,9 @@ public struct RetryPolicy: Sendable {
     /// How many times a request is sent at most when there is no answer at all (refused, timed out): a service
     /// that is down is retried once, not waited for.
     public var maximumTransportAttempts: Int
+    /// A service's own word on retrying a response, taking precedence over ``retryableStatuses``: `true` or
+    /// `false`, or `nil` to decide by status (Anthropic's `x-should-retry`, a spend-limit 429 that must not be retried).
+    public var verdict: (@Sendable (HTTPResponseData) -> Bool?)?
 
     /// A policy; by default 4 attempts (2 without an answer), 1 s doubling, at most 60 s per wait, on 429, 502,
     /// 503, 504 and 529.
@@ -90,7 +93,8 @@ public struct RetryingTransport: HTTPTransport {
                 attempt += 1
                 continue
             }
-            guard policy.retryableStatuses.contains(response.status), attempt < policy.maximumAttempts,
+            let retryable = policy.verdict?(response) ?? policy.retryableStatuses.contains(response.status)
+            guard retryable, response.status >= 400, attempt < policy.maximumAttempts,
                 let wait = policy.delay(afterAttempt: attempt, retryAfter: response.header("Retry-After"))
             else { return response }
             try await sleep(wait)

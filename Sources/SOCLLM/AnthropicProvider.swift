@@ -18,6 +18,18 @@ public struct AnthropicProvider: LLMProvider {
     /// The statuses worth retrying, as the official SDK retries them.
     public static let retryableStatuses: Set<Int> = [408, 409, 429, 500, 502, 503, 504, 529]
 
+    /// The retry policy the official SDK follows: `x-should-retry` first, never a 429 for a reached spend limit,
+    /// then ``retryableStatuses``, with `retry-after` honoured.
+    public static func retryPolicy(maximumAttempts: Int = 4, baseDelay: Duration = .milliseconds(500)) -> RetryPolicy {
+        var policy = RetryPolicy(maximumAttempts: maximumAttempts, baseDelay: baseDelay, retryableStatuses: retryableStatuses)
+        policy.verdict = { response in
+            if let header = response.header("x-should-retry")?.lowercased() { return header == "true" }
+            if response.status == 429, response.text.contains("enforced_spend_limit_reached") { return false }
+            return nil
+        }
+        return policy
+    }
+
     /// - Parameters:
     ///   - baseURL: `https://api.anthropic.com` unless overridden (`ANTHROPIC_BASE_URL`).
     ///   - transport: Retrying transport (see ``retryableStatuses``).

@@ -63,8 +63,7 @@ struct ModelAnalystTests {
     }
 
     static func analyst(_ server: StandInServer, budget: InvestigationBudget = InvestigationBudget()) -> ModelAnalyst {
-        let transport = RetryingTransport(
-            AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(10), retryableStatuses: AnthropicProvider.retryableStatuses))
+        let transport = RetryingTransport(AsyncHTTPTransport(), policy: AnthropicProvider.retryPolicy(baseDelay: .milliseconds(10)))
         return ModelAnalyst(provider: AnthropicProvider(apiKey: key, model: "claude-test-1", baseURL: server.baseURL, transport: transport), budget: budget)
     }
 
@@ -134,6 +133,22 @@ struct ModelAnalystTests {
         #expect(report.toolCalls.contains { $0.tool == "run_shell" && $0.resultSummary == "refused: not a tool" })
         #expect(report.severity == .medium)
         #expect(report.severityReasons.last?.contains("stopped by the budget after 3 turns") == true)
+    }
+
+    @Test func aSpendLimitAndXShouldRetryFalseAreNotRetried() async throws {
+        let calls = Mutex(0)
+        let server = try await StandInServer.start { request in
+            calls.withLock { $0 += 1 }
+            if request.path == "/spend" {
+                return StandInResponse(status: 429, body: #"{"type":"error","error":{"type":"rate_limit_error","message":"spend limit","details":{"error_code":"enforced_spend_limit_reached"}}}"#)
+            }
+            return StandInResponse(status: 500, headers: ["x-should-retry": "false"], body: #"{"type":"error","error":{"type":"api_error","message":"no"}}"#)
+        }
+        defer { Task { await server.stop() } }
+        let transport = RetryingTransport(AsyncHTTPTransport(), policy: AnthropicProvider.retryPolicy(baseDelay: .milliseconds(10)))
+        #expect(try await transport.send(HTTPRequestSpec(url: server.baseURL + "/spend")).status == 429)
+        #expect(try await transport.send(HTTPRequestSpec(url: server.baseURL + "/other")).status == 500)
+        #expect(calls.withLock { $0 } == 2)
     }
 
     @Test func aRefusedKeyLeavesTheDeterministicReport() async throws {

@@ -40,6 +40,38 @@ import Testing
         #expect(both.status == 64)
     }
 
+    @Test(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
+    func alertsAreReadFromFiles() throws {
+        let cli = try IngestCommandTests()
+        let data = try #require(SharedFiles.data)
+        let store = cli.path("events.db")
+        _ = try cli.run(["ingest", "--store", store, "--year", "2025", data + "/loghub/OpenSSH_2k_first500.log"])
+        let line = cli.path("alert.log")
+        try "Dec 10 09:12:00 LabSZ sshd[24200]: Failed password for invalid user admin from 103.99.0.122 port 38926 ssh2\n".write(
+            toFile: line, atomically: true, encoding: .utf8)
+        for (file, host) in [
+            (line, "labsz"),
+            (data + "/elastic-beats-testdata/winlogbeat-security-collection/security-windows2019_4688_Process_Created.evtx.golden.json", "vagrant"),
+        ] {
+            let result = try cli.run(
+                ["analyze", "--store", store, "--offline", "--alert", file, "--json", "--report-dir", cli.path("reports")],
+                environment: ["SOCAGENT_CACHE_DIR": cli.path("cache")])
+            #expect(result.status == 0, "\(file): \(result.stderr)")
+            let report = try #require(result.json)
+            #expect(((report["indicators"] as? [String: Any])?["hosts"] as? [String])?.contains(host) == true, "\(file)")
+        }
+        let sentinel = try cli.run(
+            ["analyze", "--store", store, "--offline", "--alert", data + "/azure-sentinel-samples/msticpy-testdata/az_mon_raw_query_SecurityAlert.json", "--json",
+             "--report-dir", cli.path("reports")], environment: ["SOCAGENT_CACHE_DIR": cli.path("cache")])
+        #expect(sentinel.status == 0, "\(sentinel.stderr)")
+        #expect(sentinel.json?["alert"] != nil)
+        let empty = cli.path("empty.log")
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let nothing = try cli.run(["analyze", "--store", store, "--offline", "--alert", empty])
+        #expect(nothing.status == 1)
+        #expect(nothing.stderr.contains("no event could be read"))
+    }
+
     @Test func withAnAnthropicKeyClaudeDrivesTheToolsAndTheKeyStaysSecret() async throws {
         let cli = try IngestCommandTests()
         let store = cli.path("events.db")

@@ -64,20 +64,7 @@ struct Analyze: AsyncParsableCommand {
         } else {
             report = await DeterministicAnalyst().investigate(input, store: store, intel: intel.service, readableRoots: roots)
         }
-        let written: (report: IncidentReport, path: String)
-        do {
-            written = try ReportStore(directory: ReportStore.resolve(flag: reportDir)).write(report)
-        } catch {
-            throw CleanError("\(error)")
-        }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(written.report), as: UTF8.self))
-        } else {
-            print(MarkdownRenderer.render(written.report), terminator: "")
-        }
-        Terminal.writeError("report written: \(written.path)\n")
+        try ReportOutput.writeAndShow(report, reportDirectory: reportDir, json: json)
     }
 
     /// The alert: the text given, or the first event of the file (its text is the record as written).

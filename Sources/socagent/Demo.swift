@@ -43,19 +43,6 @@ struct Demo: AsyncParsableCommand {
             providers: [KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database)],
             offline: true)
         let report = await DeterministicAnalyst().investigate(Alert(text: AttackScenario.seedEvent), store: store, intel: intel)
-        let written: (report: IncidentReport, path: String)
-        do {
-            written = try ReportStore(directory: ReportStore.resolve(flag: reportDir)).write(report)
-        } catch {
-            throw CleanError("\(error)")
-        }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(written.report), as: UTF8.self))
-        } else {
-            print(MarkdownRenderer.render(written.report), terminator: "")
-        }
-        Terminal.writeError("report written: \(written.path)\n")
+        try ReportOutput.writeAndShow(report, reportDirectory: reportDir, json: json)
     }
 }

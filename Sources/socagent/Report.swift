@@ -79,3 +79,23 @@ struct ReportShow: AsyncParsableCommand {
         }
     }
 }
+
+/// Writes a new report and shows it: Markdown for people, or its JSON; the path goes to standard error.
+enum ReportOutput {
+    static func writeAndShow(_ report: IncidentReport, reportDirectory: String?, json: Bool) throws {
+        let written: (report: IncidentReport, path: String)
+        do {
+            written = try ReportStore(directory: ReportStore.resolve(flag: reportDirectory)).write(report)
+        } catch {
+            throw CleanError("\(error)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(written.report), as: UTF8.self))
+        } else {
+            print(MarkdownRenderer.render(written.report), terminator: "")
+        }
+        Terminal.writeError("report written: \(written.path)\n")
+    }
+}

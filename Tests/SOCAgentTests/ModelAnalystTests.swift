@@ -206,4 +206,38 @@ struct OpenAICompatibleAnalystTests {
         #expect(report.severity == .medium)
         #expect(report.severityReasons.last?.contains("gave no conclusion") == true)
     }
+
+    @Test func retriesTheFloorAndTheBudgetHoldForOpenAICompatibleServersToo() async throws {
+        let calls = Mutex(0)
+        let server = try await StandInServer.start { _ in
+            switch calls.withLock({ $0 += 1; return $0 }) {
+            case 1: return StandInResponse(status: 429, headers: ["Retry-After": "1"], body: #"{"error":{"message":"slow down","type":"rate_limit"}}"#)
+            case 2: return StandInResponse(status: 503, body: #"{"error":{"message":"loading model","type":"unavailable"}}"#)
+            default:
+                return Self.completion(
+                    #"{"role":"assistant","content":"","tool_calls":[{"id":"call_r","type":"function","function":{"name":"generate_incident_report","arguments":"{\"severity\":\"LOW\",\"summary\":\"benign\"}"}}]}"#,
+                    finish: "tool_calls")
+            }
+        }
+        defer { Task { await server.stop() } }
+        let (store, intel) = try await ModelAnalystTests.store()
+        let retrying = RetryingTransport(AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(10)))
+        let provider = OpenAICompatibleProvider(baseURL: server.baseURL + "/v1", model: "local", transport: retrying)
+        let report = await ModelAnalyst(provider: provider).investigate(Alert(text: ModelAnalystTests.alert), store: store, intel: intel)
+        #expect(await server.requests.count == 3)
+        #expect(report.severity == .medium)
+        #expect(report.severityReasons.last == "The openai analyst proposed LOW; the evidence sets the floor at MEDIUM, which holds.")
+
+        let looping = try await StandInServer.start { request in
+            let turn = ((try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["messages"] as? [[String: Any]])?.count ?? 0
+            return Self.completion(
+                #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_\#(turn)","type":"function","function":{"name":"query_failed_logins","arguments":"{\"user\":\"root\"}"}}]}"#,
+                finish: "tool_calls")
+        }
+        defer { Task { await looping.stop() } }
+        let endless = OpenAICompatibleProvider(baseURL: looping.baseURL + "/v1", model: "local", transport: AsyncHTTPTransport())
+        let stopped = await ModelAnalyst(provider: endless, budget: InvestigationBudget(turns: 4)).investigate(Alert(text: ModelAnalystTests.alert), store: store, intel: intel)
+        #expect(await looping.requests.count == 4)
+        #expect(stopped.severityReasons.last?.contains("stopped by the budget after 4 turns") == true)
+    }
 }

@@ -66,7 +66,7 @@ import Testing
         #expect(sentinel.status == 0, "\(sentinel.stderr)")
         #expect(sentinel.json?["alert"] != nil)
         let empty = cli.path("empty.log")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         let nothing = try cli.run(["analyze", "--store", store, "--offline", "--alert", empty])
         #expect(nothing.status == 1)
         #expect(nothing.stderr.contains("no event could be read"))

@@ -87,9 +87,9 @@ import Testing
         let good = #"{"Event":{"System":{"EventID":4625,"Channel":"Security","Computer":"DC01"},"EventData":{"TargetUserName":"admin","IpAddress":"45.142.212.61"}}}"#
         try (good + "\n{broken\n" + good.replacingOccurrences(of: "admin", with: "root") + "\n").write(to: logs.appendingPathComponent("security.jsonl"), atomically: true, encoding: .utf8)
         try "Feb  4 10:15:23 web01 sshd[1]: Failed password for root from 45.142.212.61 port 22 ssh2\n".write(to: logs.appendingPathComponent("nested/auth.log"), atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: logs.appendingPathComponent("empty.log").path, contents: Data())
-        FileManager.default.createFile(atPath: logs.appendingPathComponent("blob.bin").path, contents: Data([0x00, 0x01, 0x02, 0xFF]))
-        FileManager.default.createFile(atPath: logs.appendingPathComponent(".hidden").path, contents: Data("ignored\n".utf8))
+        _ = FileManager.default.createFile(atPath: logs.appendingPathComponent("empty.log").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: logs.appendingPathComponent("blob.bin").path, contents: Data([0x00, 0x01, 0x02, 0xFF]))
+        _ = FileManager.default.createFile(atPath: logs.appendingPathComponent(".hidden").path, contents: Data("ignored\n".utf8))
 
         let result = try run(["ingest", "--json", "--store", path("mixed.db"), logs.path])
         #expect(result.status == 0, "\(result.stderr)")

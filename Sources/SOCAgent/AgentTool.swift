@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SOCModel
 public import SOCStore
 public import SOCThreatIntel

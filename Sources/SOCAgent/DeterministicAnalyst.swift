@@ -300,7 +300,7 @@ struct Investigation {
         var merged = indicators
         merged.timestamps = merged.timestamps.uniqued()
         return IncidentReport(
-            createdAt: IntelTimeFormat.iso8601(createdAt), severity: severity, severityReasons: reasons, summary: summary,
+            createdAt: Timestamp(secondsSinceEpoch: createdAt.timeIntervalSince1970).iso8601, severity: severity, severityReasons: reasons, summary: summary,
             alert: alert.text, indicators: merged, findings: ordered, attackTechniques: techniques,
             timeline: timeline.sorted { $0.timestamp < $1.timestamp }.uniqued(), recommendations: recommendations, toolCalls: calls,
             analyst: AnalystInfo(mode: "offline"))
@@ -343,13 +343,6 @@ struct Investigation {
         if let open = text.lastIndex(of: "(") { text = String(text[..<open]) }
         if let colon = text.firstIndex(of: ":") { text = String(text[..<colon]) }
         return text.trimmingCharacters(in: .whitespaces)
-    }
-}
-
-/// ISO 8601 for report times.
-enum IntelTimeFormat {
-    static func iso8601(_ date: Date) -> String {
-        Timestamp(microsecondsSinceEpoch: Int64(date.timeIntervalSince1970 * 1_000_000)).iso8601
     }
 }
 

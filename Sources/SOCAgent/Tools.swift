@@ -216,25 +216,9 @@ struct ParseLogFileTool: AgentTool {
             data: .object([
                 "format": .string(summary.format), "events": .number(Double(events)), "rejected": .number(Double(summary.rejected)),
                 "errors": .array(summary.errors.prefix(10).map { .string("line \($0.line): \($0.reason)") }),
-                "indicators": .encoding(Self.bounded(indicators)),
+                "indicators": .encoding(indicators.limited(to: 50)),
             ]),
             notable: false)
-    }
-
-    /// At most 50 values per kind, so a large file cannot flood the model's context.
-    static func bounded(_ set: IndicatorSet) -> IndicatorSet {
-        var bounded = set
-        bounded.ips = Array(set.ips.prefix(50))
-        bounded.domains = Array(set.domains.prefix(50))
-        bounded.urls = Array(set.urls.prefix(50))
-        bounded.emails = Array(set.emails.prefix(50))
-        bounded.hashes = Array(set.hashes.prefix(50))
-        bounded.cves = Array(set.cves.prefix(50))
-        bounded.users = Array(set.users.prefix(50))
-        bounded.hosts = Array(set.hosts.prefix(50))
-        bounded.timestamps = Array(set.timestamps.prefix(50))
-        bounded.paths = Array(set.paths.prefix(50))
-        return bounded
     }
 }
 

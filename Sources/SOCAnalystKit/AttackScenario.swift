@@ -1,5 +1,5 @@
 import Foundation
-public import SOCModel
+import SOCModel
 
 /// The demo's attack, as Winlogbeat would ship it (raw `winlog.*` documents), inside a day of generated background
 /// activity: a brute force from an external address against `admin` on `DC01`, a successful logon, an encoded

@@ -1,6 +1,6 @@
 import AsyncAlgorithms
 import SOCHTTP
-public import SOCModel
+import SOCModel
 public import SOCParsers
 public import SOCStore
 

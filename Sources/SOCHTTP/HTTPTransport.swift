@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// An HTTP request as the service clients build it.
 public struct HTTPRequestSpec: Sendable {
@@ -24,6 +24,10 @@ public struct HTTPRequestSpec: Sendable {
         self.body = body
         self.timeout = timeout
     }
+
+    /// A service's base URL as configured (`https://host/`, `https://host`), without a trailing slash, ready for
+    /// paths to be appended.
+    public static func baseURL(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
 
     /// The URL without its query string and user info, safe to show in messages.
     public var redactedURL: String { HTTPRequestSpec.redact(url) }

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import SOCHTTP
-public import SOCModel
+import SOCModel
 
 /// Claude through the Anthropic Messages API (`POST /v1/messages`, non-streaming, client tools).
 ///
@@ -39,7 +39,7 @@ public struct AnthropicProvider: LLMProvider {
     ) {
         self.apiKey = apiKey
         self.model = model
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = HTTPRequestSpec.baseURL(baseURL)
         self.transport = transport
         self.maximumTokens = maximumTokens
         self.timeout = timeout

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import SOCHTTP
-public import SOCModel
+import SOCModel
 
 /// A local (or hosted) model through an OpenAI-compatible `POST /v1/chat/completions` with tools: Ollama,
 /// llama.cpp's server, llama-cpp-python, vLLM.
@@ -23,7 +23,7 @@ public struct OpenAICompatibleProvider: LLMProvider {
         baseURL: String, model: String, apiKey: String? = nil, transport: any HTTPTransport, maximumTokens: Int = 512,
         timeout: Duration = .seconds(300)
     ) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = HTTPRequestSpec.baseURL(baseURL)
         self.model = model
         self.apiKey = apiKey
         self.transport = transport

@@ -39,6 +39,22 @@ public struct IndicatorSet: Codable, Equatable, Sendable {
     /// Whether no indicator of any kind was found.
     public var isEmpty: Bool { lists.allSatisfy(\.values.isEmpty) }
 
+    /// The first `count` values of each kind (so a large input cannot flood a model's context or a report).
+    public func limited(to count: Int) -> IndicatorSet {
+        var limited = IndicatorSet()
+        limited.ips = Array(ips.prefix(count))
+        limited.domains = Array(domains.prefix(count))
+        limited.urls = Array(urls.prefix(count))
+        limited.emails = Array(emails.prefix(count))
+        limited.hashes = Array(hashes.prefix(count))
+        limited.cves = Array(cves.prefix(count))
+        limited.users = Array(users.prefix(count))
+        limited.hosts = Array(hosts.prefix(count))
+        limited.timestamps = Array(timestamps.prefix(count))
+        limited.paths = Array(paths.prefix(count))
+        return limited
+    }
+
     /// Adds the indicators of `other` that are not here yet, keeping the order.
     public mutating func formUnion(_ other: IndicatorSet) {
         func merge(_ list: inout [String], _ more: [String]) {

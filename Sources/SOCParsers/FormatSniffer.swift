@@ -1,4 +1,4 @@
-public import SOCModel
+import SOCModel
 
 /// Decides the format of an input from its first bytes.
 ///

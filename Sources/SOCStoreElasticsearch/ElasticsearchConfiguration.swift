@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SOCHTTP
 
 /// How to reach a cluster: its URL, credentials, TLS trust, timeouts and index patterns.
@@ -39,7 +39,7 @@ public struct ElasticsearchConfiguration: Sendable, CustomStringConvertible {
         timeout: Duration = .seconds(30), retryPolicy: RetryPolicy = RetryPolicy(retryableStatuses: [429, 502, 503, 504]),
         indexPatterns: [String] = ElasticsearchConfiguration.defaultIndexPatterns, bulkBatchSize: Int = 2_000
     ) {
-        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.url = HTTPRequestSpec.baseURL(url)
         self.credentials = credentials
         self.caFile = caFile
         self.insecureSkipVerify = insecureSkipVerify

@@ -111,15 +111,20 @@ enum QueryDSL {
     /// Process activity that one of ``InvestigationRules/processRules`` could flag: a rule's image, a rule's first
     /// command-line word, or PowerShell logging (matched without regard to case).
     static var processCandidates: [String: Any] {
-        var alternatives: [[String: Any]] = Set(InvestigationRules.processRules.flatMap(\.images)).sorted().map {
+        var alternatives: [[String: Any]] = InvestigationRules.candidateImages.map {
             ["term": [ECSField.processName: ["value": $0, "case_insensitive": true]]]
         }
-        for word in Set(InvestigationRules.processRules.flatMap { $0.commandLine.compactMap(\.first) }).sorted() {
+        // A command line containing a rule's word: in ECS, or in `winlog.event_data` where Beats documents keep it
+        // until Elastic's pipeline copies it.
+        let commandFields = [ECSField.processCommandLine, "winlog.event_data.CommandLine", "event_data.CommandLine", "winlog.event_data.ScriptBlockText"]
+        for word in InvestigationRules.candidateCommandWords {
             let pattern = "*" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "*", with: "\\*")
                 .replacingOccurrences(of: "?", with: "\\?") + "*"
-            alternatives.append(["wildcard": [ECSField.processCommandLine: ["value": pattern, "case_insensitive": true]]])
+            for field in commandFields {
+                alternatives.append(["wildcard": [field: ["value": pattern, "case_insensitive": true]]])
+            }
         }
-        alternatives.append(terms(ECSField.eventAction, ["script-block-logged", "pipeline-executed", "engine-state-changed"]))
+        alternatives.append(terms(ECSField.eventAction, InvestigationRules.scriptLoggingActions))
         // Process starts as socagent writes them, or as Beats ship them (Winlogbeat's Sysmon module says
         // "Process creation"; without the ingest pipeline only the event id tells).
         let processStart: [String: Any] = [
@@ -133,13 +138,6 @@ enum QueryDSL {
                 "minimum_should_match": 1,
             ] as [String: Any]
         ]
-        // Beats documents keep the command line in `winlog.event_data` until the pipeline copies it.
-        for word in Set(InvestigationRules.processRules.flatMap { $0.commandLine.compactMap(\.first) }).sorted() {
-            let pattern = "*" + word + "*"
-            for field in ["winlog.event_data.CommandLine", "event_data.CommandLine", "winlog.event_data.ScriptBlockText"] {
-                alternatives.append(["wildcard": [field: ["value": pattern, "case_insensitive": true]]])
-            }
-        }
         for field in ["winlog.event_data.NewProcessName", "winlog.event_data.Image", "event_data.NewProcessName", "event_data.Image"] {
             alternatives.append(["exists": ["field": field]])
         }

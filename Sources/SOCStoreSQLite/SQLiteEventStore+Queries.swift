@@ -56,14 +56,14 @@ extension SQLiteEventStore {
     public func suspiciousProcesses(_ filter: EventFilter) async throws -> [ProcessFinding] {
         // A coarse SQL prefilter from the rules' images and first words; the rules then decide in Swift.
         var arguments: [DatabaseValue] = []
-        let images = Set(InvestigationRules.processRules.flatMap(\.images)).sorted()
+        let images = InvestigationRules.candidateImages
         var alternatives = ["lower(e.process_name) IN (" + images.map { _ in "?" }.joined(separator: ", ") + ")"]
         arguments += images.map(\.databaseValue)
-        for word in Set(InvestigationRules.processRules.flatMap { $0.commandLine.compactMap(\.first) }).sorted() {
+        for word in InvestigationRules.candidateCommandWords {
             alternatives.append("instr(lower(e.process_command_line), ?) > 0")
             arguments.append(word.databaseValue)
         }
-        alternatives.append("e.action IN ('script-block-logged', 'pipeline-executed', 'engine-state-changed')")
+        alternatives.append("e.action IN (" + InvestigationRules.scriptLoggingActions.map { "'\($0)'" }.joined(separator: ", ") + ")")
         let actions = InvestigationRules.processActions.sorted().map { "'\($0)'" }.joined(separator: ", ")
         let condition = "e.category = 'process' AND e.action IN (\(actions)) AND (" + alternatives.joined(separator: " OR ") + ")"
         var findings: [ProcessFinding] = []

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SOCHTTP
 
 /// AbuseIPDB API v2 `GET /api/v2/check`: the abuse confidence score (0–100) of an IP address, with report counts.
@@ -22,7 +22,7 @@ public struct AbuseIPDBProvider: ThreatIntelProvider {
         dailyLimit: Int = 1000, maximumAgeInDays: Int = 90, timeout: Duration = .seconds(15)
     ) {
         self.apiKey = apiKey
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = HTTPRequestSpec.baseURL(baseURL)
         self.transport = transport
         self.limits = [RateLimit(dailyLimit, per: .utcDay)]
         self.maximumAgeInDays = maximumAgeInDays

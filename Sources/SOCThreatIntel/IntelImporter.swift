@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import SOCModel
 
 /// Imports offline intelligence files into the ``IntelDatabase``: the CISA KEV JSON feed, NVD CVE records (a single

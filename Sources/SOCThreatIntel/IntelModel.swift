@@ -1,3 +1,4 @@
+import Foundation
 public import SOCModel
 import SOCParsers
 
@@ -15,7 +16,7 @@ public struct IntelIndicator: Hashable, Codable, Sendable, CustomStringConvertib
 
     /// Validates and normalizes `value` as a `kind`; `nil` when it is not one (a malformed IP, a 33-digit hash…).
     public init?(_ kind: IndicatorKind, _ value: String) {
-        let trimmed = IndicatorExtractor.refang(value.trimmingWhitespace())
+        let trimmed = IndicatorExtractor.refang(value.trimmingCharacters(in: .whitespacesAndNewlines))
         switch kind {
         case .ip:
             guard let address = IPAddress(trimmed), IPAddressText.isIP(trimmed) else { return nil }
@@ -281,10 +282,6 @@ public struct KEVEntry: Codable, Sendable, Equatable {
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
-        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
-
     func trimmingTrailingDots() -> String {
         var text = self
         while text.hasSuffix(".") { text.removeLast() }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SOCHTTP
 
 /// NIST NVD CVE API 2.0 `GET /rest/json/cves/2.0?cveId=…`: CVSS scores, weaknesses, references.
@@ -20,7 +20,7 @@ public struct NVDProvider: ThreatIntelProvider {
         timeout: Duration = .seconds(30)
     ) {
         self.apiKey = apiKey
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = HTTPRequestSpec.baseURL(baseURL)
         self.transport = transport
         self.limits = [RateLimit(apiKey == nil ? 5 : 50, per: .rolling(.seconds(30)))]
         self.timeout = timeout

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import SOCHTTP
 
 /// A documented request limit: `count` requests per window.

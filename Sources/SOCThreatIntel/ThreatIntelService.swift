@@ -1,5 +1,5 @@
 public import Foundation
-public import SOCModel
+import SOCModel
 import SOCHTTP
 
 /// Looks indicators up in every applicable source and aggregates a verdict.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SOCHTTP
 
 /// VirusTotal API v3: file reports by MD5/SHA-1/SHA-256, IP address and domain reports.
@@ -22,7 +22,7 @@ public struct VirusTotalProvider: ThreatIntelProvider {
         perMinute: Int = 4, perDay: Int = 500, timeout: Duration = .seconds(20)
     ) {
         self.apiKey = apiKey
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.baseURL = HTTPRequestSpec.baseURL(baseURL)
         self.transport = transport
         self.limits = [RateLimit(perMinute, per: .rolling(.seconds(60))), RateLimit(perDay, per: .utcDay)]
         self.timeout = timeout

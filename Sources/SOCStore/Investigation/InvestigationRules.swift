@@ -35,10 +35,16 @@ public enum InvestigationRules {
     }
 
     /// The actions of process starts and PowerShell activity.
-    public static let processActions: Set<String> = [
-        "created-process", "process-created", "executed", "sudo", "script-block-logged", "pipeline-executed",
-        "engine-state-changed",
-    ]
+    public static let processActions = Set(["created-process", "process-created", "executed", "sudo"] + scriptLoggingActions)
+
+    /// PowerShell logging (4104 script blocks, 4103 pipeline execution, 400/800 engine events): flagged by its text.
+    public static let scriptLoggingActions = ["script-block-logged", "pipeline-executed", "engine-state-changed"]
+
+    /// What a process must show for some rule to flag it — one of these images (lower case), a command line
+    /// containing one of these words (the first word of each command-line rule, lower case), or PowerShell logging.
+    /// Stores narrow their candidates with them; ``suspiciousReasons(_:)`` then decides.
+    public static let candidateImages: [String] = Set(processRules.flatMap(\.images)).sorted()
+    public static let candidateCommandWords: [String] = Set(processRules.flatMap { $0.commandLine.compactMap(\.first) }).sorted()
 
     /// A network connection (Sysmon 3, 5156/5157, flows) to a destination; outbound unless the event says inbound.
     public static func isConnection(_ event: SecurityEvent, includePrivate: Bool) -> Bool {

@@ -1,7 +1,8 @@
 import SOCModel
 
-/// The engine's compiled form of the rules: selections by index, fields by slot number. Evaluating an event then
-/// costs array reads instead of dictionary lookups and copies (the parsed ``SigmaRule`` stays the readable form).
+/// The engine's compiled form of the rules: selections by index, fields by slot number. The literal prefilter is
+/// derived from it and ``RuleProgram`` lays it out flat for evaluation (the parsed ``SigmaRule`` stays the readable
+/// form).
 final class FieldRegistry {
     /// Per slot, the event fields that may hold it, in order of preference, with their hashes computed once.
     private(set) var candidates: [[FieldKey]] = []
@@ -60,17 +61,6 @@ final class CompiledScope: Sendable {
 enum CompiledSelection: Sendable {
     case maps([[CompiledFieldCondition]])
     case keywords([ValueTest])
-
-    func matches(_ view: EventView) -> Bool {
-        switch self {
-        case .maps(let maps):
-            for conditions in maps where conditions.allSatisfy({ $0.matches(view) }) { return true }
-            return false
-        case .keywords(let tests):
-            let text = view.lowerFullText
-            return tests.contains { $0.matches(text) }
-        }
-    }
 }
 
 /// A ``FieldCondition`` with its field, and the fields it references, resolved to slots.
@@ -87,30 +77,6 @@ struct CompiledFieldCondition: Sendable {
         self.condition = condition
         self.slot = slot
         self.references = references
-    }
-
-    func matches(_ view: EventView) -> Bool {
-        if let exists { return view.values(slot: slot, lowered: false).isEmpty != exists }
-        if let references {
-            let mine = view.values(slot: slot, lowered: true).map(\.string)
-            return references.contains { other in view.values(slot: other, lowered: true).contains { mine.contains($0.string) } }
-        }
-        // The values are fetched once per case (most tests use the lower-cased ones), not once per test.
-        var lowered: [Text]?
-        var original: [Text]?
-        for test in tests {
-            let values: [Text]
-            if cased || test.usesOriginalCase {
-                if original == nil { original = view.values(slot: slot, lowered: false) }
-                values = original ?? []
-            } else {
-                if lowered == nil { lowered = view.values(slot: slot, lowered: true) }
-                values = lowered ?? []
-            }
-            let matched = test.isNull ? values.allSatisfy(\.bytes.isEmpty) : values.contains { test.matches($0) }
-            if matched != requireAll { return matched }
-        }
-        return requireAll
     }
 }
 
@@ -130,25 +96,6 @@ indirect enum CompiledCondition: Sendable {
         case .not(let inner): self = .not(CompiledCondition(inner, index: index))
         case .anyOf(let names): self = .anyOf(names.compactMap { index[$0] })
         case .allOf(let names): self = .allOf(names.compactMap { index[$0] })
-        }
-    }
-
-    func evaluate(_ selections: [CompiledSelection], _ view: EventView) -> Bool {
-        switch self {
-        case .selection(let index): return index >= 0 && selections[index].matches(view)
-        case .and(let parts):
-            for part in parts where !part.evaluate(selections, view) { return false }
-            return true
-        case .or(let parts):
-            for part in parts where part.evaluate(selections, view) { return true }
-            return false
-        case .not(let inner): return !inner.evaluate(selections, view)
-        case .anyOf(let indices):
-            for index in indices where selections[index].matches(view) { return true }
-            return false
-        case .allOf(let indices):
-            for index in indices where !selections[index].matches(view) { return false }
-            return true
         }
     }
 }

@@ -87,12 +87,16 @@ extension CompiledFieldCondition {
 
 /// Aho–Corasick over bytes: finds, in one pass over a value, which of many (lower-case) literals it contains. Bytes
 /// that occur in no literal share one input class, which keeps the transition table small; upper-case ASCII letters
-/// share their lower-case letter's class, so ASCII values need no lower-casing.
-struct LiteralAutomaton {
-    private let classOf: [Int32]
+/// share their lower-case letter's class, so ASCII values need no lower-casing. The tables are flat buffers read
+/// through pointers: the scan is the prefilter's inner loop.
+final class LiteralAutomaton: @unchecked Sendable {
+    // Immutable after init; freed in deinit.
+    private let classOf: UnsafeMutableBufferPointer<Int32>
     private let classCount: Int
-    private let transitions: [Int32]
-    private let outputs: [[Int32]]
+    private let transitions: UnsafeMutableBufferPointer<Int32>
+    /// Per state, where its outputs start in ``outputIDs`` (one more entry than states).
+    private let outputStart: UnsafeMutableBufferPointer<Int32>
+    private let outputIDs: UnsafeMutableBufferPointer<Int32>
 
     /// Builds the automaton for `literals` (non-empty byte strings), each reported by its `id`.
     init(_ literals: [(id: Int32, bytes: [UInt8])]) {
@@ -144,21 +148,35 @@ struct LiteralAutomaton {
                 }
             }
         }
-        self.classOf = classOf
+        var starts: [Int32] = [0]
+        for output in outputs { starts.append(starts[starts.count - 1] + Int32(output.count)) }
+        self.classOf = .copying(classOf)
         self.classCount = classCount
-        self.transitions = transitions
-        self.outputs = outputs
+        self.transitions = .copying(transitions)
+        self.outputStart = .copying(starts)
+        self.outputIDs = .copying(outputs.flatMap { $0 })
+    }
+
+    deinit {
+        classOf.deallocate()
+        transitions.deallocate()
+        outputStart.deallocate()
+        outputIDs.deallocate()
     }
 
     /// Appends the ids of the literals that occur in `text` lower-cased (an id may repeat). ASCII text is scanned as
     /// it is; other text is lower-cased first (Unicode lower-casing can turn a non-ASCII character into ASCII).
     func scan(_ text: String, into hits: inout [Int32]) {
-        if !scanASCII(text.utf8, into: &hits) { scanASCII(text.lowercased().utf8, into: &hits, requireASCII: false) }
+        var text = text
+        let ascii = text.withUTF8 { scan($0, into: &hits, requireASCII: true) }
+        if !ascii {
+            var lowered = text.lowercased()
+            lowered.withUTF8 { _ = scan($0, into: &hits, requireASCII: false) }
+        }
     }
 
     /// Scans `bytes`; returns false, having reported nothing, on the first non-ASCII byte when `requireASCII`.
-    @discardableResult
-    private func scanASCII(_ bytes: String.UTF8View, into hits: inout [Int32], requireASCII: Bool = true) -> Bool {
+    private func scan(_ bytes: UnsafeBufferPointer<UInt8>, into hits: inout [Int32], requireASCII: Bool) -> Bool {
         var state = 0
         let start = hits.count
         for byte in bytes {
@@ -166,8 +184,10 @@ struct LiteralAutomaton {
                 hits.removeSubrange(start...)
                 return false
             }
-            state = Int(transitions[state * classCount + Int(classOf[Int(byte)])])
-            if !outputs[state].isEmpty { hits += outputs[state] }
+            state = Int(transitions[state &* classCount &+ Int(classOf[Int(byte)])])
+            let first = Int(outputStart[state])
+            let end = Int(outputStart[state &+ 1])
+            if first < end { for index in first..<end { hits.append(outputIDs[index]) } }
         }
         return true
     }

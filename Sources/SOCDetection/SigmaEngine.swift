@@ -84,25 +84,47 @@ public struct Detection: Sendable, Codable, Hashable {
 }
 
 /// Runs a rule set over events. Rules are compiled once (selections by index, fields by slot) and bucketed by the
-/// channel and event id of their log source, so an event meets only the rules that can match it. Within a bucket, a
-/// literal prefilter (one Aho–Corasick pass over each of the event's fields that some rule needs a literal in) skips
-/// the rules whose required literals the event lacks.
+/// channel and event id of their log source, so an event meets only the rules that can match it. Within those
+/// buckets, a literal prefilter (one Aho–Corasick pass over each of the event's fields that some rule needs a literal
+/// in) skips the rules whose required literals the event lacks.
 public final class SigmaEngine: @unchecked Sendable {
-    // Immutable after init; the registry is only read while detecting.
-    private let buckets: [String: Bucket]
-    /// By event field name, the automaton of the literals required in it.
-    private let automata: [String: LiteralAutomaton]
+    // Immutable after init; detecting only reads it (each thread has its own ``Scratch``).
+    private let registry: FieldRegistry
+    /// Every (rule scope, bucket) pair, in rule order; a rule's detections follow this order.
+    private let entries: [Entry]
+    /// Per entry, its bucket.
+    private let entryBucket: [Int32]
+    /// Per entry, the bit mask of its prefilter clauses (all must be satisfied); 0 for entries always evaluated.
+    private let entryMask: [UInt8]
+    /// By required literal id, where its postings start in ``postings`` (one more element than literals).
+    private let postingStart: [Int32]
+    /// The (entry, clause bit) pairs each literal satisfies, grouped by literal.
+    private let postings: [Posting]
+    /// Bucket numbers by log-source key (`security|4688`, `security|*`, `*`, `format:auditd`).
+    private let bucketNumbers: [String: Int32]
+    /// Per bucket, the entries without prefilter clauses.
+    private let alwaysEvaluated: [[Int32]]
+    /// By event field, the automaton of the literals required in it (an index in ``automatonList``).
+    private let automata: [FieldKey: Int32]
+    private let automatonList: [LiteralAutomaton]
     /// The automaton of keyword literals, run over the message and the original record.
     private let fullTextAutomaton: LiteralAutomaton?
-    private let registry: FieldRegistry
+    private let literalCount: Int
 
-    /// The rules of one log-source key, with what the prefilter needs to skip them.
-    private struct Bucket {
-        var entries: [(rule: CompiledRule, scope: CompiledScope)] = []
-        /// Per entry, the bit mask of its clauses (all must be satisfied); 0 for entries evaluated for every event.
-        var clauseMasks: [UInt8] = []
-        /// By required literal id, the (entry, clause bit) pairs it satisfies.
-        var clausesByLiteral: [Int32: [(entry: Int32, bit: UInt8)]] = [:]
+    private struct Entry {
+        let rule: CompiledRule
+        let scope: CompiledScope
+        /// The rule's position in the rule set, to report each rule once per event.
+        let ruleNumber: Int32
+        /// The scope's condition in ``program``.
+        var root: Int32 = -1
+    }
+    /// The conditions of every entry, laid out flat.
+    private let program: RuleProgram
+
+    private struct Posting {
+        let entry: Int32
+        let bit: UInt8
     }
 
     /// Creates an engine for `rules`.
@@ -114,128 +136,216 @@ public final class SigmaEngine: @unchecked Sendable {
     /// tested against).
     init(rules: [SigmaRule], logSources: LogSourceMap, prefilter: Bool) {
         let registry = FieldRegistry()
-        var buckets: [String: Bucket] = [:]
+        var entries: [Entry] = []
+        var entryBucket: [Int32] = []
+        var entryMask: [UInt8] = []
+        var bucketNumbers: [String: Int32] = [:]
+        var alwaysEvaluated: [[Int32]] = []
         var literalIDs: [RequiredLiteral: Int32] = [:]
-        for rule in rules {
+        var literalPostings: [[Posting]] = []
+        for (ruleNumber, rule) in rules.enumerated() {
             let compiled = CompiledRule(rule, registry: registry, logSources: logSources)
             for scope in compiled.scopes {
-                let requirement = prefilter ? scope.condition.requirement(scope.selections) : nil
+                let clauses = (prefilter ? scope.condition.requirement(scope.selections) : nil)?.clauses ?? []
                 for key in Self.keys(scope.alternative) {
-                    var bucket = buckets[key] ?? Bucket()
-                    let entry = Int32(bucket.entries.count)
-                    bucket.entries.append((compiled, scope))
-                    let clauses = requirement?.clauses ?? []
-                    bucket.clauseMasks.append(UInt8(truncatingIfNeeded: (1 << clauses.count) - 1))
+                    let bucket = bucketNumbers[key] ?? Int32(bucketNumbers.count)
+                    if bucketNumbers[key] == nil {
+                        bucketNumbers[key] = bucket
+                        alwaysEvaluated.append([])
+                    }
+                    let entry = Int32(entries.count)
+                    entries.append(Entry(rule: compiled, scope: scope, ruleNumber: Int32(ruleNumber)))
+                    entryBucket.append(bucket)
+                    entryMask.append(UInt8(truncatingIfNeeded: (1 << clauses.count) - 1))
+                    if clauses.isEmpty { alwaysEvaluated[Int(bucket)].append(entry) }
                     for (number, clause) in clauses.enumerated() {
                         for literal in clause {
                             let id = literalIDs[literal] ?? Int32(literalIDs.count)
-                            literalIDs[literal] = id
-                            bucket.clausesByLiteral[id, default: []].append((entry, UInt8(1 << number)))
+                            if literalIDs[literal] == nil {
+                                literalIDs[literal] = id
+                                literalPostings.append([])
+                            }
+                            literalPostings[Int(id)].append(Posting(entry: entry, bit: UInt8(1 << number)))
                         }
                     }
-                    buckets[key] = bucket
                 }
             }
         }
+        var postingStart: [Int32] = [0]
+        for list in literalPostings { postingStart.append(postingStart[postingStart.count - 1] + Int32(list.count)) }
         // A literal goes to every event field its slot may be read from: scanning a field the slot would not prefer
         // can only add candidates, never lose one.
-        var literalsByField: [String: [(id: Int32, bytes: [UInt8])]] = [:]
+        var literalsByField: [FieldKey: [(id: Int32, bytes: [UInt8])]] = [:]
         var fullTextLiterals: [(id: Int32, bytes: [UInt8])] = []
         for (literal, id) in literalIDs {
             if literal.slot == RequiredLiteral.fullText {
                 fullTextLiterals.append((id, literal.bytes))
                 continue
             }
-            for key in registry.candidates[literal.slot] { literalsByField[key.name, default: []].append((id, literal.bytes)) }
+            for key in registry.candidates[literal.slot] { literalsByField[key, default: []].append((id, literal.bytes)) }
         }
         // Fields that are candidates of the same slots (process.command_line and winlog.event_data.CommandLine) have
         // the same literals: they share one automaton.
-        var shared: [[Int32]: LiteralAutomaton] = [:]
+        var shared: [[Int32]: Int32] = [:]
+        var automatonList: [LiteralAutomaton] = []
         self.automata = literalsByField.mapValues { literals in
             let sorted = literals.sorted { $0.id < $1.id }
             let ids = sorted.map(\.id)
-            if let automaton = shared[ids] { return automaton }
-            let automaton = LiteralAutomaton(sorted)
-            shared[ids] = automaton
-            return automaton
+            if let index = shared[ids] { return index }
+            automatonList.append(LiteralAutomaton(sorted))
+            shared[ids] = Int32(automatonList.count - 1)
+            return Int32(automatonList.count - 1)
         }
+        self.automatonList = automatonList
         self.fullTextAutomaton = fullTextLiterals.isEmpty ? nil : LiteralAutomaton(fullTextLiterals.sorted { $0.id < $1.id })
-        self.buckets = buckets
         self.registry = registry
+        // A scope in several buckets (one per event id) is laid out once.
+        var scopeNumbers: [ObjectIdentifier: Int] = [:]
+        var scopes: [CompiledScope] = []
+        for entry in entries where scopeNumbers[ObjectIdentifier(entry.scope)] == nil {
+            scopeNumbers[ObjectIdentifier(entry.scope)] = scopes.count
+            scopes.append(entry.scope)
+        }
+        self.program = RuleProgram(scopes)
+        for index in entries.indices { entries[index].root = program.roots[scopeNumbers[ObjectIdentifier(entries[index].scope)] ?? 0] }
+        self.entries = entries
+        self.entryBucket = entryBucket
+        self.entryMask = entryMask
+        self.postingStart = postingStart
+        self.postings = literalPostings.flatMap { $0 }
+        self.bucketNumbers = bucketNumbers
+        self.alwaysEvaluated = alwaysEvaluated
+        self.literalCount = literalIDs.count
     }
 
     private static func keys(_ alternative: LogSourceMap.Alternative) -> [String] {
         if let channel = alternative.channel {
-            return alternative.eventIDs.isEmpty ? ["\(channel)|*"] : alternative.eventIDs.map { "\(channel)|\($0)" }
+            return alternative.eventIDs.isEmpty ? ["\(channel)|*"] : alternative.eventIDs.sorted().map { "\(channel)|\($0)" }
         }
         if let format = alternative.format { return ["format:\(format)"] }
         return ["*"]
     }
 
-    /// The detections for one event (each rule at most once).
-    public func detect(_ event: SecurityEvent) -> [Detection] {
-        detect(event, cache: SlotCache(slots: registry.candidates.count))
+    /// One thread's working memory, reused from event to event so that detecting allocates little.
+    final class Scratch {
+        let slots: SlotCache
+        /// Literal ids found in the current event (may repeat).
+        var hits: [Int32] = []
+        /// Per literal, the event generation it was last handled in (each literal is handled once per event).
+        var literalStamps: [UInt32]
+        var generation: UInt32 = 0
+        /// Per entry, the clause bits satisfied in the current event; only ``touched`` entries are non-zero.
+        var satisfied: [UInt8]
+        var touched: [Int32] = []
+        var candidates: [Int32] = []
+        /// Per bucket, whether the current event belongs to it.
+        var active: [Bool]
+        var matchedRules: [Int32] = []
+        /// The buckets of each (channel, event code, format) seen so far.
+        var routes: [Route: [Int32]] = [:]
+        /// The automaton of each event field seen so far (an index in ``automatonList``, -1 for none).
+        var fieldAutomata: [FieldKey: Int32] = [:]
+
+        init(engine: SigmaEngine) {
+            slots = SlotCache(slots: engine.registry.candidates.count)
+            literalStamps = Array(repeating: 0, count: engine.literalCount)
+            satisfied = Array(repeating: 0, count: engine.entries.count)
+            active = Array(repeating: false, count: engine.alwaysEvaluated.count)
+        }
     }
 
-    private func detect(_ event: SecurityEvent, cache: SlotCache) -> [Detection] {
-        let view = EventView(event, registry: registry, cache: cache)
-        let channel = view.lowerChannel ?? ""
-        var keys = ["\(channel)|\(view.eventCode ?? "")", "\(channel)|*", "*"]
-        if let format = view.format { keys.append("format:\(format)") }
+    struct Route: Hashable {
+        let channel: String?
+        let code: String?
+        let format: String?
+    }
+
+    /// The detections for one event (each rule at most once).
+    public func detect(_ event: SecurityEvent) -> [Detection] {
+        detect(event, scratch: Scratch(engine: self))
+    }
+
+    private func detect(_ event: SecurityEvent, scratch: Scratch) -> [Detection] {
+        let view = EventView(event, registry: registry, cache: scratch.slots)
+        let route = Route(channel: view.lowerChannel, code: view.eventCode, format: view.format)
+        let buckets = scratch.routes[route] ?? {
+            let keys = ["\(route.channel ?? "")|\(route.code ?? "")", "\(route.channel ?? "")|*", "*"] + (route.format.map { ["format:\($0)"] } ?? [])
+            let found = keys.compactMap { bucketNumbers[$0] }
+            scratch.routes[route] = found
+            return found
+        }()
+        guard !buckets.isEmpty else { return [] }
+        for bucket in buckets { scratch.active[Int(bucket)] = true }
+        collectLiteralHits(event, into: scratch)
+        // An entry is a candidate when every one of its clauses has a literal that occurred.
+        scratch.generation &+= 1
+        if scratch.generation == 0 {  // wrapped: forget every stamp
+            scratch.generation = 1
+            for index in scratch.literalStamps.indices { scratch.literalStamps[index] = 0 }
+        }
+        for id in scratch.hits where scratch.literalStamps[Int(id)] != scratch.generation {
+            scratch.literalStamps[Int(id)] = scratch.generation
+            for index in Int(postingStart[Int(id)])..<Int(postingStart[Int(id) + 1]) {
+                let posting = postings[index]
+                let entry = Int(posting.entry)
+                guard scratch.active[Int(entryBucket[entry])] else { continue }
+                if scratch.satisfied[entry] == 0 { scratch.touched.append(posting.entry) }
+                scratch.satisfied[entry] |= posting.bit
+            }
+        }
+        scratch.candidates.removeAll(keepingCapacity: true)
+        for entry in scratch.touched {
+            if scratch.satisfied[Int(entry)] == entryMask[Int(entry)] { scratch.candidates.append(entry) }
+            scratch.satisfied[Int(entry)] = 0
+        }
+        scratch.touched.removeAll(keepingCapacity: true)
+        for bucket in buckets {
+            scratch.candidates += alwaysEvaluated[Int(bucket)]
+            scratch.active[Int(bucket)] = false
+        }
+        guard !scratch.candidates.isEmpty else { return [] }
+        scratch.candidates.sort()
         var detections: [Detection] = []
-        var matched: [ObjectIdentifier] = []
-        let hits = literalHits(event)
-        for key in keys {
-            guard let bucket = buckets[key] else { continue }
-            // An entry is a candidate when every one of its clauses has a literal that occurred. Only candidates
-            // are touched: reading every entry would retain each shared rule (contended across threads).
-            var satisfied = [UInt8](repeating: 0, count: bucket.entries.count)
-            for id in hits {
-                for (entry, bit) in bucket.clausesByLiteral[id] ?? [] { satisfied[Int(entry)] |= bit }
-            }
-            for index in bucket.clauseMasks.indices where satisfied[index] == bucket.clauseMasks[index] {
-                let entry = bucket.entries[index]
-                guard entry.scope.alternative.covers(view), entry.scope.condition.evaluate(entry.scope.selections, view),
-                    !matched.contains(ObjectIdentifier(entry.rule))
-                else { continue }
-                matched.append(ObjectIdentifier(entry.rule))
-                detections.append(detection(entry.rule.rule, scope: entry.scope, view: view))
-            }
+        scratch.matchedRules.removeAll(keepingCapacity: true)
+        for index in scratch.candidates {
+            let entry = entries[Int(index)]
+            guard !scratch.matchedRules.contains(entry.ruleNumber), entry.scope.alternative.covers(view),
+                program.evaluate(entry.root, view)
+            else { continue }
+            scratch.matchedRules.append(entry.ruleNumber)
+            detections.append(detection(entry.rule.rule, scope: entry.scope, view: view))
         }
         return detections
     }
 
-    /// The ids of the required literals that occur in the event's fields (lower-cased), each once. Event-data
-    /// names written with spaces ("Threat Name") are scanned as Sigma writes them (ThreatName).
-    private func literalHits(_ event: SecurityEvent) -> [Int32] {
-        var hits: [Int32] = []
-        event.fields.forEach { name, value in
-            var automaton = automata[name]
-            if automaton == nil, name.utf8.contains(0x20) { automaton = automata[EventView.spaceless(name)] }
-            guard let automaton else { return }
-            for string in value.stringValues { automaton.scan(string, into: &hits) }
+    /// Puts into `scratch.hits` the ids of the required literals that occur in the event's fields (lower-cased).
+    /// Event-data names written with spaces ("Threat Name") are scanned as Sigma writes them (ThreatName).
+    private func collectLiteralHits(_ event: SecurityEvent, into scratch: Scratch) {
+        scratch.hits.removeAll(keepingCapacity: true)
+        event.fields.forEachKeyed { key, value in
+            let index = scratch.fieldAutomata[key] ?? {
+                var found = automata[key]
+                if found == nil, key.name.contains(" ") { found = automata[FieldKey(EventView.spaceless(key.name))] }
+                scratch.fieldAutomata[key] = found ?? -1
+                return found ?? -1
+            }()
+            guard index >= 0 else { return }
+            let automaton = automatonList[Int(index)]
+            value.forEachString { automaton.scan($0, into: &scratch.hits) }
         }
         if let fullTextAutomaton {
-            if let message = event.string(ECSField.message) { fullTextAutomaton.scan(message, into: &hits) }
-            fullTextAutomaton.scan(event.original, into: &hits)
+            if let message = event.string(ECSField.message) { fullTextAutomaton.scan(message, into: &scratch.hits) }
+            fullTextAutomaton.scan(event.original, into: &scratch.hits)
         }
-        // Common literals (a backslash, ".exe") occur many times; each needs looking up once.
-        hits.sort()
-        var unique = 0
-        for index in hits.indices where index == 0 || hits[index] != hits[index - 1] {
-            hits[unique] = hits[index]
-            unique += 1
-        }
-        hits.removeLast(hits.count - unique)
-        return hits
     }
 
-    /// The detections for a batch of events, in event order, the batch split across the processor's cores.
-    public func detect(_ events: [SecurityEvent]) -> [Detection] {
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, events.count / 64)
+    /// The detections for a batch of events, in event order, the batch split across `threads` workers (by default
+    /// one per active processor core).
+    public func detect(_ events: [SecurityEvent], threads: Int? = nil) -> [Detection] {
+        let workers = min(threads ?? ProcessInfo.processInfo.activeProcessorCount, events.count / 64)
         guard workers > 1 else {
-            let cache = SlotCache(slots: registry.candidates.count)
-            return events.flatMap { detect($0, cache: cache) }
+            let scratch = Scratch(engine: self)
+            return events.flatMap { detect($0, scratch: scratch) }
         }
         let results = UnsafeMutableBufferPointer<[Detection]>.allocate(capacity: workers)
         results.initialize(repeating: [])
@@ -243,9 +353,9 @@ public final class SigmaEngine: @unchecked Sendable {
         let slots = Slots(results)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let range = (events.count * worker / workers)..<(events.count * (worker + 1) / workers)
-            let cache = SlotCache(slots: registry.candidates.count)
+            let scratch = Scratch(engine: self)
             var found: [Detection] = []
-            for event in events[range] { found += detect(event, cache: cache) }
+            for event in events[range] { found += detect(event, scratch: scratch) }
             slots.buffer[worker] = found  // each worker writes its own slot only
         }
         return results.flatMap { $0 }
@@ -260,7 +370,7 @@ public final class SigmaEngine: @unchecked Sendable {
     private func detection(_ sigma: SigmaRule, scope: CompiledScope, view: EventView) -> Detection {
         var fields: [String: String] = [:]
         for (name, slot) in scope.reported {
-            if let value = view.values(slot: slot, lowered: false).first { fields[name] = value.string }
+            if let value = view.strings(slot: slot).first { fields[name] = value }
         }
         let event = view.event
         return Detection(

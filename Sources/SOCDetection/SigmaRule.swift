@@ -20,23 +20,10 @@ public struct SigmaRule: Sendable {
     /// Tags, such as `attack.t1059.001`.
     public let tags: [String]
     /// The ATT&CK technique ids among the tags, upper case (`T1059.001`).
-    public var techniques: [String] {
-        tags.compactMap { tag in
-            let lower = tag.lowercased()
-            guard lower.hasPrefix("attack.t"), lower.dropFirst(8).first?.isNumber == true else { return nil }
-            return String(tag.dropFirst(7)).uppercased()
-        }
-    }
+    public let techniques: [String]
     /// The ATT&CK tactics among the tags, as ATT&CK names them (`privilege-escalation`), whichever separator the
     /// rule used.
-    public var tactics: [String] {
-        tags.compactMap { tag in
-            let name = tag.lowercased().replacingOccurrences(of: "_", with: "-")
-            guard name.hasPrefix("attack.") else { return nil }
-            let tactic = String(name.dropFirst(7))
-            return Self.attackTactics.contains(tactic) ? tactic : nil
-        }
-    }
+    public let tactics: [String]
 
     /// The ATT&CK Enterprise tactics (with `stealth`, SigmaHQ's name for defense evasion since ATT&CK v18).
     public static let attackTactics: Set<String> = [
@@ -86,6 +73,17 @@ public struct SigmaRule: Sendable {
         level = (document["level"] as? String)?.lowercased() ?? "medium"
         status = (document["status"] as? String)?.lowercased() ?? "experimental"
         tags = (document["tags"] as? [Any])?.compactMap { $0 as? String } ?? []
+        techniques = tags.compactMap { tag in
+            let lower = tag.lowercased()
+            guard lower.hasPrefix("attack.t"), lower.dropFirst(8).first?.isNumber == true else { return nil }
+            return String(tag.dropFirst(7)).uppercased()
+        }
+        tactics = tags.compactMap { tag in
+            let name = tag.lowercased().replacingOccurrences(of: "_", with: "-")
+            guard name.hasPrefix("attack.") else { return nil }
+            let tactic = String(name.dropFirst(7))
+            return Self.attackTactics.contains(tactic) ? tactic : nil
+        }
         falsePositives = (document["falsepositives"] as? [Any])?.compactMap { "\($0)" } ?? []
         let source = document["logsource"] as? [String: Any] ?? [:]
         logSource = (source["product"] as? String, source["category"] as? String, source["service"] as? String)

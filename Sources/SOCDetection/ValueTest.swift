@@ -94,15 +94,29 @@ struct ValueTest: Sendable {
         return literals.isEmpty ? nil : literals
     }
 
-    /// Matches a value already lower-cased (for case-insensitive tests) or in its original case (see
-    /// ``usesOriginalCase``).
-    func matches(_ value: Text) -> Bool {
+    /// What the rule program needs of the test: its string patterns, or the test itself when it needs the value as
+    /// a string (regular expressions, CIDR blocks, numbers), or that it is `null`.
+    enum Form {
+        case patterns([Pattern])
+        case string
+        case null
+    }
+
+    var form: Form {
         switch kind {
-        case .patterns(let patterns): return patterns.contains { $0.matches(value.bytes) }
-        case .regex(let box): return box.matches(value.string)
-        case .cidr(let matcher): return matcher.matches(value.string)
-        case .number(let comparison, let bound): return Double(value.string).map { comparison.holds($0, bound) } ?? false
-        case .null: return value.bytes.isEmpty
+        case .patterns(let patterns): return .patterns(patterns)
+        case .null: return .null
+        case .regex, .cidr, .number: return .string
+        }
+    }
+
+    /// Matches a value as a string (for the tests whose ``form`` is `.string`).
+    func matches(string value: String) -> Bool {
+        switch kind {
+        case .patterns, .null: return false
+        case .regex(let box): return box.matches(value)
+        case .cidr(let matcher): return matcher.matches(value)
+        case .number(let comparison, let bound): return Double(value).map { comparison.holds($0, bound) } ?? false
         }
     }
 
@@ -231,28 +245,39 @@ enum Comparison: String, CaseIterable, Sendable {
     }
 }
 
-/// A Sigma string value: literal text or a `*`/`?` wildcard pattern, at a position.
+/// A Sigma string value: literal text or a `*`/`?` wildcard pattern, at a position. It is kept as pieces over one
+/// byte string, the form the rule program copies and matches without allocating.
 struct Pattern: Sendable {
-    enum Position: Sendable { case whole, contains, prefix, suffix }
-    private enum Form: Sendable {
-        case literal([UInt8])
-        case wildcard([(kind: Int, bytes: [UInt8])])
+    enum Position: UInt8, Sendable { case whole, contains, prefix, suffix }
+    /// A run of literal bytes, `*` or `?`.
+    struct Piece: Sendable {
+        enum Kind: UInt8, Sendable { case text, any, one }
+        var kind: Kind
+        /// For text, the range of its bytes (in the pattern's ``bytes``, or the program's arena once copied).
+        var start: Int32
+        var count: Int32
     }
     enum Token: Sendable, Equatable {
         case text(String)
         case any
         case one
     }
-    private let form: Form
-    private let position: Position
+    /// `whole`, `contains`, `prefix` or `suffix` for a literal; a wildcard pattern is anchored by its pieces
+    /// (`contains` became leading and trailing `*`), so its position is `whole`.
+    let position: Position
+    /// Whether the pattern has wildcards; a literal is one text piece.
+    let isWildcard: Bool
+    let pieces: [Piece]
+    let bytes: [UInt8]
     /// Whether the pattern was lower-cased (it is matched against lower-cased values).
     private let lowercased: Bool
 
     init(_ value: String, position: Position, literal: Bool, lowercase: Bool) {
-        self.position = position
         self.lowercased = lowercase
         if literal {
-            form = .literal(Array((lowercase ? value.lowercased() : value).utf8))
+            let bytes = Array((lowercase ? value.lowercased() : value).utf8)
+            (self.position, isWildcard, self.bytes) = (position, false, bytes)
+            pieces = [Piece(kind: .text, start: 0, count: Int32(bytes.count))]
             return
         }
         // Sigma escapes: `\*` and `\?` are literal wildcards, `\\` a backslash; any other `\` is literal.
@@ -279,70 +304,83 @@ struct Pattern: Sendable {
         }
         if !text.isEmpty { tokens.append(.text(text)) }
         if tokens.allSatisfy({ if case .text = $0 { return true } else { return false } }) {
-            form = .literal(Array(tokens.map { if case .text(let t) = $0 { return t } else { return "" } }.joined().utf8))
-        } else {
-            var wrapped = tokens
-            if position == .contains || position == .suffix { wrapped.insert(.any, at: 0) }
-            if position == .contains || position == .prefix { wrapped.append(.any) }
-            form = .wildcard(wrapped.map { token in
-                switch token {
-                case .text(let text): return (0, Array(text.utf8))
-                case .any: return (1, [])
-                case .one: return (2, [])
-                }
-            })
+            let bytes = Array(tokens.map { if case .text(let t) = $0 { return t } else { return "" } }.joined().utf8)
+            (self.position, isWildcard, self.bytes) = (position, false, bytes)
+            pieces = [Piece(kind: .text, start: 0, count: Int32(bytes.count))]
+            return
         }
+        var wrapped = tokens
+        if position == .contains || position == .suffix { wrapped.insert(.any, at: 0) }
+        if position == .contains || position == .prefix { wrapped.append(.any) }
+        var bytes: [UInt8] = []
+        pieces = wrapped.map { token in
+            switch token {
+            case .text(let text):
+                let start = Int32(bytes.count)
+                bytes += Array(text.utf8)
+                return Piece(kind: .text, start: start, count: Int32(bytes.count) - start)
+            case .any: return Piece(kind: .any, start: 0, count: 0)
+            case .one: return Piece(kind: .one, start: 0, count: 0)
+            }
+        }
+        (self.position, isWildcard, self.bytes) = (.whole, true, bytes)
     }
 
     /// The longest literal run every matching value contains, if it is not empty.
     var requiredLiteral: [UInt8]? {
-        let literal: [UInt8]
-        switch form {
-        case .literal(let text): literal = text
-        case .wildcard(let pieces): literal = pieces.filter { $0.kind == 0 }.max { $0.bytes.count < $1.bytes.count }?.bytes ?? []
-        }
+        let longest = pieces.filter { $0.kind == .text }.max { $0.count < $1.count }
+        let literal = longest.map { Array(bytes[Int($0.start)..<Int($0.start + $0.count)]) } ?? []
         guard !literal.isEmpty, literal.allSatisfy({ $0 < 0x80 }) || lowercased else { return nil }
         return literal.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
     }
 
-    /// Matches the UTF-8 bytes of a value (already lower-cased when the pattern is).
-    func matches(_ value: [UInt8]) -> Bool {
-        switch form {
-        case .literal(let text):
-            switch position {
-            case .whole: return value == text
-            case .contains: return Self.contains(value, text)
-            case .prefix: return value.count >= text.count && value[0..<text.count].elementsEqual(text)
-            case .suffix: return value.count >= text.count && value[(value.count - text.count)...].elementsEqual(text)
-            }
-        case .wildcard(let pieces):
-            return Self.match(pieces, value)
+    /// Matches `value` (UTF-8, already lower-cased when the pattern is) against a pattern given as its parts:
+    /// `pieces` whose text is in `bytes`.
+    @inline(__always)
+    static func matches(
+        _ value: UnsafeBufferPointer<UInt8>, position: Position, isWildcard: Bool,
+        pieces: UnsafeBufferPointer<Piece>, bytes: UnsafePointer<UInt8>
+    ) -> Bool {
+        if isWildcard { return match(pieces, bytes, value) }
+        let text = UnsafeBufferPointer(start: bytes + Int(pieces[0].start), count: Int(pieces[0].count))
+        switch position {
+        case .whole: return value.count == text.count && equal(value, 0, text)
+        case .contains: return contains(value, text)
+        case .prefix: return value.count >= text.count && equal(value, 0, text)
+        case .suffix: return value.count >= text.count && equal(value, value.count - text.count, text)
         }
+    }
+
+    @inline(__always)
+    private static func equal(_ value: UnsafeBufferPointer<UInt8>, _ offset: Int, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let textBase = text.baseAddress else { return true }
+        guard let valueBase = value.baseAddress else { return false }
+        return memcmp(valueBase + offset, textBase, text.count) == 0
     }
 
     /// Whether `needle` occurs in `haystack`: `memchr` for the first byte, `memcmp` for the rest.
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard haystack.count >= needle.count else { return false }
-        return haystack.withUnsafeBytes { h in
-            needle.withUnsafeBytes { n in
-                guard let hBase = h.baseAddress, let nBase = n.baseAddress else { return false }
-                let first = Int32(needle[0])
-                let last = h.count - n.count
-                var offset = 0
-                while offset <= last {
-                    guard let found = memchr(hBase + offset, first, last - offset + 1) else { return false }
-                    let position = hBase.distance(to: UnsafeRawPointer(found))
-                    if memcmp(hBase + position, nBase, n.count) == 0 { return true }
-                    offset = position + 1
-                }
-                return false
-            }
+    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let nBase = needle.baseAddress, !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count, let hBase = haystack.baseAddress else { return false }
+        let first = Int32(nBase[0])
+        let last = haystack.count - needle.count
+        var offset = 0
+        while offset <= last {
+            guard let found = memchr(hBase + offset, first, last - offset + 1) else { return false }
+            let position = UnsafeRawPointer(hBase).distance(to: UnsafeRawPointer(found))
+            if memcmp(hBase + position, nBase, needle.count) == 0 { return true }
+            offset = position + 1
         }
+        return false
+    }
+
+    /// Whether `needle` occurs in `haystack` (arrays; for callers off the hot path).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        haystack.withUnsafeBufferPointer { h in needle.withUnsafeBufferPointer { n in contains(h, n) } }
     }
 
     /// Wildcard matching over UTF-8 bytes with backtracking on the last `*` (linear in practice).
-    private static func match(_ pieces: [(kind: Int, bytes: [UInt8])], _ value: [UInt8]) -> Bool {
+    private static func match(_ pieces: UnsafeBufferPointer<Piece>, _ bytes: UnsafePointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
         var p = 0
         var v = 0
         var starPiece = -1
@@ -350,22 +388,25 @@ struct Pattern: Sendable {
         while v <= value.count {
             if p < pieces.count {
                 let piece = pieces[p]
-                if piece.kind == 1 {
+                switch piece.kind {
+                case .any:
                     starPiece = p
                     starValue = v
                     p += 1
                     continue
-                }
-                if piece.kind == 2, v < value.count {
+                case .one where v < value.count:
                     // One character: skip a whole UTF-8 sequence.
                     v += max(1, utf8Length(value[v]))
                     p += 1
                     continue
-                }
-                if piece.kind == 0, v + piece.bytes.count <= value.count, value[v..<v + piece.bytes.count].elementsEqual(piece.bytes) {
-                    v += piece.bytes.count
-                    p += 1
-                    continue
+                case .text where v + Int(piece.count) <= value.count:
+                    let text = UnsafeBufferPointer(start: bytes + Int(piece.start), count: Int(piece.count))
+                    if equal(value, v, text) {
+                        v += Int(piece.count)
+                        p += 1
+                        continue
+                    }
+                default: break
                 }
             } else if v == value.count {
                 return true

@@ -71,6 +71,12 @@ public struct ECSFields: Sequence, Sendable, Hashable, ExpressibleByDictionaryLi
         for entry in entries { try body(entry.key, entry.value) }
     }
 
+    /// Calls `body` with each field's key (its hash already computed) and value, in insertion order: for code that
+    /// looks each field up in a table of its own.
+    public func forEachKeyed(_ body: (FieldKey, FieldValue) throws -> Void) rethrows {
+        for entry in entries { try body(FieldKey(name: entry.key, hash: entry.hash), entry.value) }
+    }
+
     /// Sets a field only when it has no value yet; returns whether it was set.
     @discardableResult
     public mutating func setIfAbsent(_ key: String, _ value: FieldValue) -> Bool {
@@ -195,6 +201,18 @@ public struct FieldKey: Sendable, Hashable {
         var copy = name
         self.hash = copy.withUTF8 { ECSFields.hash($0) }
     }
+
+    init(name: String, hash: UInt32) {
+        self.name = name
+        self.hash = hash
+    }
+
+    /// Keys are equal when their names are.
+    public static func == (lhs: FieldKey, rhs: FieldKey) -> Bool { lhs.hash == rhs.hash && lhs.name == rhs.name }
+
+    /// Feeds the precomputed hash only (equal names have equal hashes), so a dictionary keyed by fields does not
+    /// hash the name again.
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }
 
 @inline(__always)

@@ -25,6 +25,15 @@ public enum FieldValue: Hashable, Sendable {
         }
     }
 
+    /// Calls `body` with every string the value holds, without building an array (``stringValues`` does).
+    public func forEachString(_ body: (String) throws -> Void) rethrows {
+        switch self {
+        case .string(let value): try body(value)
+        case .integer(let value): try body(String(value))
+        case .strings(let values): for value in values { try body(value) }
+        }
+    }
+
     /// The value as an integer, when it is one or is a string of decimal digits.
     public var integerValue: Int64? {
         switch self {

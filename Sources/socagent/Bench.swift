@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SOCAgent
 import SOCAnalystKit
+import SOCDetection
 import SOCHTTP
 import SOCModel
 import SOCParsers
@@ -13,7 +14,7 @@ import SOCThreatIntel
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure socagent on generated data (results for BENCHMARKS.md).",
-        subcommands: [IngestBenchmark.self, QueryBenchmark.self, AnalyzeBenchmark.self, Generate.self]
+        subcommands: [IngestBenchmark.self, QueryBenchmark.self, AnalyzeBenchmark.self, HuntBenchmark.self, Generate.self]
     )
 
     struct Generate: ParsableCommand {
@@ -55,8 +56,7 @@ struct Bench: AsyncParsableCommand {
                 let started = ContinuousClock.now
                 var reader = try EventFileReader(path: data, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
                 while try reader.nextBatch() != nil {}
-                let elapsed = ContinuousClock.now - started
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                let seconds = (ContinuousClock.now - started).timeInterval
                 print("parsed \(Terminal.grouped(reader.summary.events)) events (\(reader.summary.bytes / 1_000_000) MB) in \(String(format: "%.2f", seconds)) s: \(Terminal.grouped(Int(Double(reader.summary.events) / seconds))) events/s, peak RSS \(Terminal.peakResidentBytes / 1_000_000) MB")
                 return
             }
@@ -147,7 +147,7 @@ extension Bench {
                     let started = ContinuousClock.now
                     answer = try await body()
                     let elapsed = ContinuousClock.now - started
-                    times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                    times.append(elapsed.timeInterval * 1000)
                 }
                 let median = times.sorted()[times.count / 2]
                 results.append(["query": name, "median_ms": String(format: "%.1f", median), "result": String(answer)])
@@ -202,6 +202,77 @@ extension Bench {
             times.sort()
             let count = try await sqlite.count()
             print("store: \(Terminal.grouped(count)) events; \(runs) investigations (\(calls) tool calls each, severity \(severity)): median \(String(format: "%.1f", times[times.count / 2])) ms, min \(String(format: "%.1f", times.first ?? 0)) ms, max \(String(format: "%.1f", times.last ?? 0)) ms")
+        }
+    }
+}
+
+extension Bench {
+    /// `socagent bench hunt --rules PATH --input FILE`
+    struct HuntBenchmark: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hunt",
+            abstract: "Time each stage of hunting: loading the rules, compiling them, parsing the events, and the rule phase alone (events already in memory) on one core and on all.",
+            discussion: "The rule phase is the figure comparable with Zircolite's (its events are already in SQLite when its rules run)."
+        )
+        @Option(name: .long, help: "A Sigma rule file or directory (repeat for more).") var rules: [String]
+        @Option(help: "A log file of events (read whole into memory).") var input: String
+        @Option(help: "Repeat the rule phase this many times; the fastest run is reported.") var runs = 3
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let clock = ContinuousClock()
+            let started = clock.now
+            let set = try SigmaRuleSet.load(paths: rules)
+            let loaded = clock.now
+            let engine = SigmaEngine(rules: set.rules)
+            let compiled = clock.now
+            var reader = try EventFileReader(path: input, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+            var batches: [[SecurityEvent]] = []
+            while let batch = try reader.nextBatch() { batches.append(batch) }
+            let parsed = clock.now
+            let events = batches.reduce(0) { $0 + $1.count }
+            func phase(threads: Int) -> (seconds: Double, cpu: Double, detections: Int) {
+                var best: (seconds: Double, cpu: Double, detections: Int) = (.infinity, 0, 0)
+                for _ in 0..<max(1, runs) {
+                    let cpuBefore = Terminal.processCPUSeconds
+                    let start = clock.now
+                    var detections = 0
+                    for batch in batches { detections += engine.detect(batch, threads: threads).count }
+                    let seconds = (clock.now - start).timeInterval
+                    if seconds < best.seconds { best = (seconds, Terminal.processCPUSeconds - cpuBefore, detections) }
+                }
+                return best
+            }
+            let single = phase(threads: 1)
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let all = phase(threads: cores)
+            let result: [String: Double] = [
+                "rules": Double(set.rules.count),
+                "events": Double(events),
+                "detections": Double(all.detections),
+                "load_seconds": (loaded - started).timeInterval,
+                "compile_seconds": (compiled - loaded).timeInterval,
+                "parse_seconds": (parsed - compiled).timeInterval,
+                "rule_phase_one_core_seconds": single.seconds,
+                "rule_phase_one_core_events_per_second": Double(events) / single.seconds,
+                "rule_phase_all_cores_seconds": all.seconds,
+                "rule_phase_all_cores_events_per_second": Double(events) / all.seconds,
+                "rule_phase_all_cores_cpu_seconds": all.cpu,
+                "cores": Double(cores),
+            ]
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                return
+            }
+            func rate(_ seconds: Double) -> String { Terminal.grouped(Int(Double(events) / seconds)) }
+            print("""
+                \(set.rules.count) rules loaded in \(String(format: "%.2f", (loaded - started).timeInterval)) s, compiled in \(String(format: "%.2f", (compiled - loaded).timeInterval)) s
+                \(Terminal.grouped(events)) events parsed in \(String(format: "%.2f", (parsed - compiled).timeInterval)) s (one core, \(rate((parsed - compiled).timeInterval)) events/s)
+                rule phase, one core: \(String(format: "%.2f", single.seconds)) s, \(rate(single.seconds)) events/s, \(Terminal.grouped(single.detections)) detections
+                rule phase, \(cores) cores: \(String(format: "%.2f", all.seconds)) s, \(rate(all.seconds)) events/s (\(String(format: "%.1f", all.cpu)) CPU s)
+                """)
         }
     }
 }

@@ -1,4 +1,4 @@
-public import SOCModel
+import SOCModel
 
 /// Reads Elastic Beats documents (ECS): Winlogbeat 7/8 before or after the ingest pipeline, Filebeat, Packetbeat,
 /// or any JSON object whose keys are ECS names.

@@ -1,4 +1,4 @@
-public import SOCModel
+import SOCModel
 
 /// Maps Microsoft Sentinel / Log Analytics rows onto ECS: `SecurityEvent` (through ``WindowsEventNormalizer``),
 /// `Syslog` (through ``AuthMessageInterpreter``), `SigninLogs`, incidents (`SecurityIncident` rows and the

@@ -1,6 +1,6 @@
 import AsyncAlgorithms
 import SOCHTTP
-import SOCModel
+public import SOCModel
 public import SOCParsers
 public import SOCStore
 
@@ -97,11 +97,53 @@ public struct IngestService: Sendable {
     /// - Returns: Counts per input and in total, with the first rejection reasons of each input.
     /// - Throws: ``IngestError`` for a missing input; ``EventStoreError`` when the store cannot be written.
     public func run(_ request: Request, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> IngestReport {
-        let inputs = try Self.expandInputs(request.paths)
         let started = ContinuousClock.now
-        let batches = AsyncThrowingChannel<[SecurityEvent], any Error>()
-        let parsing = Task {
-            // Parsing runs in its own task so it overlaps the store's writes.
+        let inputs = try Self.expandInputs(request.paths)  // a missing input fails before the store is touched
+        try await store.beginBulkLoad()
+        let parsing = try ParsedBatches(request, progress: progress)
+        var stored = AppendResult()
+        var storeTime = Duration.zero
+        var finishTime = Duration.zero
+        try await parsing.forEachBatch { batch in
+            let appendStarted = ContinuousClock.now
+            stored += try await store.append(batch)
+            storeTime += ContinuousClock.now - appendStarted
+        }
+        let finishStarted = ContinuousClock.now
+        progress(Progress(path: "", filesDone: inputs.count, files: inputs.count, events: stored.inserted + stored.duplicates, bytes: 0, indexing: true))
+        try await store.finishBulkLoad()
+        finishTime = ContinuousClock.now - finishStarted
+        let files = await parsing.files
+        var report = IngestReport(
+            files: files,
+            inserted: stored.inserted,
+            duplicates: stored.duplicates,
+            seconds: (ContinuousClock.now - started).timeInterval
+        )
+        report.failed = stored.failed
+        report.failures = stored.failures
+        report.storeSeconds = storeTime.timeInterval
+        report.indexSeconds = finishTime.timeInterval
+        return report
+    }
+}
+
+/// The events of a request's inputs, parsed by a task of their own into a channel of batches, so that whatever
+/// consumes them (the store, the Sigma engine) works while the next batch is parsed; at most two batches are in
+/// flight. Each input's counts and rejection reasons are in ``files`` once the channel is finished.
+public struct ParsedBatches: Sendable {
+    /// The inputs, as ``IngestService/expandInputs(_:)`` expanded them.
+    public let inputs: [String]
+    private let batches = AsyncThrowingChannel<[SecurityEvent], any Error>()
+    private let parsing: Task<[IngestReport.File], Never>
+
+    /// Starts parsing.
+    /// - Throws: ``IngestError`` for a missing input, before anything is read.
+    public init(_ request: IngestService.Request, progress: @escaping @Sendable (IngestService.Progress) -> Void = { _ in }) throws {
+        let inputs = try IngestService.expandInputs(request.paths)
+        let batches = self.batches
+        self.inputs = inputs
+        parsing = Task {
             var files: [IngestReport.File] = []
             var events = 0
             var bytes = 0
@@ -117,7 +159,7 @@ public struct IngestService: Sendable {
                     do {
                         while let batch = try reader.nextBatch(maximumCount: request.batchSize) {
                             await batches.send(batch)
-                            progress(Progress(path: path, filesDone: index, files: inputs.count, events: events + reader.summary.events, bytes: bytes + reader.summary.bytes))
+                            progress(IngestService.Progress(path: path, filesDone: index, files: inputs.count, events: events + reader.summary.events, bytes: bytes + reader.summary.bytes))
                         }
                     } catch {
                         file.readError = "\(error)"
@@ -141,38 +183,23 @@ public struct IngestService: Sendable {
             batches.finish()
             return files
         }
-        var stored = AppendResult()
-        var storeTime = Duration.zero
-        var finishTime = Duration.zero
+    }
+
+    /// Each input's counts and first rejection reasons (waits for parsing to end).
+    public var files: [IngestReport.File] {
+        get async { await parsing.value }
+    }
+
+    /// Calls `body` with each batch, in input order; when `body` throws, parsing stops and the error is rethrown.
+    public func forEachBatch(_ body: ([SecurityEvent]) async throws -> Void) async throws {
         do {
-            try await store.beginBulkLoad()
-            for try await batch in batches {
-                let appendStarted = ContinuousClock.now
-                stored += try await store.append(batch)
-                storeTime += ContinuousClock.now - appendStarted
-            }
-            let finishStarted = ContinuousClock.now
-            progress(Progress(path: "", filesDone: inputs.count, files: inputs.count, events: stored.inserted + stored.duplicates, bytes: 0, indexing: true))
-            try await store.finishBulkLoad()
-            finishTime = ContinuousClock.now - finishStarted
+            for try await batch in batches { try await body(batch) }
         } catch {
             parsing.cancel()
             batches.fail(error)
             _ = await parsing.value
             throw error
         }
-        let files = await parsing.value
-        var report = IngestReport(
-            files: files,
-            inserted: stored.inserted,
-            duplicates: stored.duplicates,
-            seconds: (ContinuousClock.now - started).timeInterval
-        )
-        report.failed = stored.failed
-        report.failures = stored.failures
-        report.storeSeconds = storeTime.timeInterval
-        report.indexSeconds = finishTime.timeInterval
-        return report
     }
 }
 

@@ -108,43 +108,50 @@ struct Hunt: AsyncParsableCommand {
             // The embedded store keeps the detections for investigations to cite; a cluster is only read.
             let saving = eventStore as? SQLiteEventStore
             if saving == nil { Terminal.writeError("note: hunting a cluster; detections are reported, not saved in it\n") }
+            func handle(_ found: [Detection]) async throws {
+                try report(found)
+                try await saving?.saveDetections(found.map {
+                    SQLiteEventStore.StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
+                })
+            }
             do {
-                try await eventStore.forEachEvent(filter, pageSize: 2000) { page in
+                // The engine works on one page while the store reads the next.
+                var pending: Task<[Detection], Never>?
+                try await eventStore.forEachEvent(filter, pageSize: 4000) { page in
                     events += page.count
-                    let found = engine.detect(page)
-                    try report(found)
-                    try await saving?.saveDetections(found.map {
-                        SQLiteEventStore.StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
-                    })
+                    let detecting = Task.detached { engine.detect(page) }
+                    if let pending { try await handle(await pending.value) }
+                    pending = detecting
                 }
+                if let pending { try await handle(await pending.value) }
             } catch let error as EventStoreError {
                 throw CleanError("\(error)")
             }
         } else {
-            let inputs: [String]
+            // Parsing runs on a task of its own, so the next batch is parsed while the engine works on this one.
+            var request = IngestService.Request(paths: logs, format: format.flatMap(LogFormat.named), options: ParseContext.Options(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+            request.batchSize = 8192
+            let parsing: ParsedBatches
             do {
-                inputs = try IngestService.expandInputs(logs)
+                parsing = try ParsedBatches(request)
             } catch {
                 throw CleanError("\(error)")
             }
-            let options = ParseContext.Options(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970))
-            for input in inputs {
-                do {
-                    var reader = try EventFileReader(path: input, format: format.flatMap(LogFormat.named), options: options)
-                    while let batch = try reader.nextBatch() {
-                        events += batch.count
-                        try report(engine.detect(batch))
-                    }
-                    if reader.summary.rejected > 0 {
-                        Terminal.writeError("warning: \(input): \(reader.summary.rejected) records could not be parsed\(reader.summary.errors.first.map { " (first: \($0))" } ?? "")\n")
-                    }
-                } catch let error as InputError {
-                    Terminal.writeError("warning: \(error)\n")
-                }
+            try await parsing.forEachBatch { batch in
+                events += batch.count
+                try report(engine.detect(batch))
+            }
+            for file in await parsing.files where file.rejected > 0 {
+                let first = file.errors.first.map { error in " (first: \(error.line.map { "line \($0)" } ?? "")\(error.column.map { ", column \($0)" } ?? "")\(error.line == nil ? "" : ": ")\(error.reason))" } ?? ""
+                Terminal.writeError("warning: \(file.path): \(file.rejected) records could not be parsed\(first)\n")
             }
         }
         if !json && !rows.isEmpty {
             print(Table.render(["time", "level", "host", "rule", "ATT&CK"], rows, maximumWidth: 70))
+            let total = byLevel.values.reduce(0, +)
+            if total > rows.count {
+                Terminal.writeError("the table shows the first \(Terminal.grouped(rows.count)) of \(Terminal.grouped(total)) detections; --json prints them all\n")
+            }
         }
         let seconds = (ContinuousClock.now - started).components
         let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18

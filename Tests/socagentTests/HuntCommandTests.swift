@@ -80,6 +80,21 @@ import Testing
         #expect(filtered.stderr.contains("rules: 0 loaded (of 1, by --level/--status/--tags)"))
     }
 
+    @Test func keepsValidEventsAroundBadLinesAndMissingFiles() throws {
+        let (rules, events) = try fixtures()
+        let lines = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")
+        let damaged = try write("damaged.jsonl", [String(lines[0]), #"{"@timestamp": "2024-02-04T10:15:22Z", "host": "#, String(lines[1])].joined(separator: "\n") + "\n")
+        let result = try cli.run(["hunt", "--rules", rules, damaged, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == 1)  // the whoami event, before the bad line, still found
+        #expect(result.stderr.contains("warning: \(damaged): 1 records could not be parsed (first: line 2, column"), "\(result.stderr)")
+        #expect(result.stderr.contains("2 events, 1 detections"))
+
+        let missing = try cli.run(["hunt", "--rules", rules, cli.path("nowhere.jsonl")])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("nowhere.jsonl"))
+    }
+
     @Test func huntsTheStoreAndRejectsBadUsage() throws {
         let (rules, events) = try fixtures()
         let store = cli.path("hunt.db")

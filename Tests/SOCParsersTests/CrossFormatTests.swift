@@ -10,6 +10,24 @@ import Testing
         ECSField.userName, ECSField.userDomain, ECSField.hostName, ECSField.winlogLogonType, ECSField.winlogLogonFailureReason,
     ]
 
+    /// Event ids are only meaningful with their channel: a Kernel-PnP 400 is not a PowerShell engine start, a 4625
+    /// from another channel is not a failed logon, and a 4104 in the Application log is not a script block.
+    @Test func eventIDsAreReadWithTheirChannel() throws {
+        func event(_ channel: String, _ id: Int) -> String {
+            #"{"@timestamp":"2024-02-04T10:15:23Z","winlog":{"channel":"\#(channel)","event_id":\#(id),"record_id":\#(id),"event_data":{"TargetUserName":"bob","HostApplication":"powershell.exe -nop"}}}"#
+        }
+        let lines = [
+            event("Microsoft-Windows-Kernel-PnP/Configuration", 400), event("Windows PowerShell", 400),
+            event("Microsoft-Windows-Kernel-PnP/Configuration", 4625), event("Security", 4625),
+            event("Application", 4104), event("Microsoft-Windows-PowerShell/Operational", 4104),
+        ]
+        let (events, summary) = try Support.read(text: lines.joined(separator: "\n") + "\n", name: "channels.jsonl")
+        #expect(summary.rejected == 0)
+        #expect(events.map(\.action) == [
+            "event-400", "engine-state-changed", "event-4625", "logon-failed", "event-4104", "script-block-logged",
+        ])
+    }
+
     @Test func the4625FixtureAgreesAcrossSixFormats() throws {
         let inputs = [
             "evtx-json/input.jsonl", "ecs/input.ndjson", "winlogbeat-raw/input.ndjson", "nxlog/input.ndjson",

@@ -78,28 +78,37 @@ public enum WindowsEventNormalizer {
 
     private static func mapEvent(_ record: WindowsEventRecord, source: Source, into event: inout SecurityEvent) {
         let d = record.data
+        // Each event id carries its own `where`: in `case 1, 2 where c`, Swift applies `c` to the last id only.
+        let security = source.isSecurity
+        let securityOrBare = source.isSecurity || record.channel == nil
+        let powerShell = source.isPowerShell
         switch record.eventID {
-        case 4624, 4625, 4634, 4647, 4648 where source.isSecurity || record.channel == nil:
+        case 4624 where securityOrBare, 4625 where securityOrBare, 4634 where securityOrBare,
+            4647 where securityOrBare, 4648 where securityOrBare:
             mapLogon(record, into: &event)
-        case 4768, 4769, 4770, 4771, 4772, 4773, 4776, 4777 where source.isSecurity || record.channel == nil:
+        case 4768 where securityOrBare, 4769 where securityOrBare, 4770 where securityOrBare,
+            4771 where securityOrBare, 4772 where securityOrBare, 4773 where securityOrBare,
+            4776 where securityOrBare, 4777 where securityOrBare:
             mapCredentialValidation(record, into: &event)
-        case 4688 where source.isSecurity || record.channel == nil:
+        case 4688 where securityOrBare:
             categorize(&event, "process", "start", action: "created-process", outcome: "success")
             setProcess(&event, executable: d("NewProcessName"), pid: d("NewProcessId"), commandLine: d("CommandLine"))
             setParent(&event, executable: d("ParentProcessName"), pid: d("ProcessId"), commandLine: nil)
             setSubject(record, into: &event)
-        case 4689 where source.isSecurity:
+        case 4689 where security:
             categorize(&event, "process", "end", action: "exited-process", outcome: "success")
             setProcess(&event, executable: d("ProcessName"), pid: d("ProcessId"), commandLine: nil)
             setSubject(record, into: &event)
-        case 4720, 4722, 4723, 4724, 4725, 4726, 4738, 4740, 4741, 4742, 4743, 4767, 4781 where source.isSecurity:
+        case 4720 where security, 4722 where security, 4723 where security, 4724 where security, 4725 where security,
+            4726 where security, 4738 where security, 4740 where security, 4741 where security, 4742 where security,
+            4743 where security, 4767 where security, 4781 where security:
             let (type, action) = accountAction(record.eventID)
             categorize(&event, "iam", type, action: action, outcome: "success")
             setSubject(record, into: &event)
             event.set(ECSField.userTargetName, d("TargetUserName"))
             event.set(ECSField.userTargetDomain, d("TargetDomainName"))
         case 4727, 4728, 4729, 4730, 4731, 4732, 4733, 4734, 4735, 4737, 4754, 4755, 4756, 4757, 4758, 4764
-        where source.isSecurity:
+        where security:
             let added = [4728, 4732, 4756].contains(record.eventID)
             let removed = [4729, 4733, 4757].contains(record.eventID)
             categorize(
@@ -116,10 +125,10 @@ public enum WindowsEventNormalizer {
             } else {
                 event.set(ECSField.userTargetName, d("MemberSid"))
             }
-        case 4672 where source.isSecurity:
+        case 4672 where security:
             categorize(&event, "iam", "admin", action: "logged-in-special", outcome: "success")
             setSubject(record, into: &event)
-        case 4697 where source.isSecurity:
+        case 4697 where security:
             categorize(&event, "configuration", "creation", action: "service-installed", outcome: "success")
             setSubject(record, into: &event)
             event.set(ECSField.serviceName, d("ServiceName"))
@@ -129,21 +138,23 @@ public enum WindowsEventNormalizer {
             event.set(ECSField.serviceName, d("ServiceName"))
             event.set(ECSField.filePath, d("ImagePath"))
             event.set(ECSField.userName, d("AccountName"))
-        case 4698, 4699, 4700, 4701, 4702 where source.isSecurity:
+        case 4698 where security, 4699 where security, 4700 where security, 4701 where security, 4702 where security:
             let action = ["scheduled-task-created", "scheduled-task-deleted", "scheduled-task-enabled", "scheduled-task-disabled", "scheduled-task-updated"][record.eventID - 4698]
             categorize(&event, "configuration", record.eventID == 4699 ? "deletion" : record.eventID == 4698 ? "creation" : "change", action: action, outcome: "success")
             setSubject(record, into: &event)
-        case 1102 where source.isSecurity:
+        case 1102 where security:
             categorize(&event, "configuration", "deletion", action: "audit-log-cleared", outcome: "success")
             setSubject(record, into: &event)
         case 104 where source.isSystem:
             categorize(&event, "configuration", "deletion", action: "log-cleared", outcome: "success")
             event.set(ECSField.userName, d("SubjectUserName"))
             event.set(ECSField.userDomain, d("SubjectDomainName"))
-        case 4719, 4739, 4706, 4707, 4713, 4716, 4817, 4902, 4904, 4905, 4906, 4907, 4912 where source.isSecurity:
+        case 4719 where security, 4739 where security, 4706 where security, 4707 where security, 4713 where security,
+            4716 where security, 4817 where security, 4902 where security, 4904 where security, 4905 where security,
+            4906 where security, 4907 where security, 4912 where security:
             categorize(&event, "configuration", "change", action: "policy-changed", outcome: "success")
             setSubject(record, into: &event)
-        case 5140, 5145 where source.isSecurity:
+        case 5140 where security, 5145 where security:
             categorize(&event, "network", "access", action: record.eventID == 5140 ? "network-share-accessed" : "network-share-object-checked", outcome: "success")
             event.categoryAppend("file")
             setSubject(record, into: &event)
@@ -153,15 +164,16 @@ public enum WindowsEventNormalizer {
                 let target = d("RelativeTargetName").map { share + "\\" + $0 } ?? share
                 event.set(ECSField.filePath, target)
             }
-        case 5156, 5157, 5158 where source.isSecurity:
+        case 5156 where security, 5157 where security, 5158 where security:
             mapFilteringPlatform(record, into: &event)
-        case 4104, 4103, 4105, 4106 where source.isPowerShell:
+        case 4104 where powerShell, 4103 where powerShell, 4105 where powerShell, 4106 where powerShell:
             categorize(&event, "process", "info", action: record.eventID == 4104 ? "script-block-logged" : "pipeline-executed", outcome: nil)
             mapPowerShellHost(d("ContextInfo"), into: &event)
-        case 400, 403, 600, 800 where source.isPowerShell:
+        case 400 where powerShell, 403 where powerShell, 600 where powerShell, 800 where powerShell:
             categorize(&event, "process", record.eventID == 403 ? "end" : "start", action: record.eventID == 800 ? "pipeline-executed" : "engine-state-changed", outcome: nil)
             mapPowerShellHost(d("HostApplication") ?? d("Data") ?? record.message, into: &event)
-        case 4657, 4663, 4656, 4658, 4660, 4661, 4662, 4670 where source.isSecurity:
+        case 4657 where security, 4663 where security, 4656 where security, 4658 where security, 4660 where security,
+            4661 where security, 4662 where security, 4670 where security:
             categorize(&event, "file", "access", action: "object-accessed", outcome: record.eventID == 4656 && d("AccessMask") == nil ? nil : "success")
             setSubject(record, into: &event)
             event.set(ECSField.filePath, d("ObjectName"))

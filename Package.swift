@@ -153,7 +153,7 @@ let package = Package(
             name: "SOCAgentTests",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCThreatIntel", "SOCAgent", "SOCLLM", "SOCHTTP", "SOCReports",
-                "SOCTestSupport",
+                "SOCDetection", "SOCTestSupport",
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings

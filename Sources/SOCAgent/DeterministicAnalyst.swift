@@ -95,6 +95,12 @@ struct Investigation {
         for host in hosts {
             if let result = await call("query_suspicious_processes", ["host": .string(host), "limit": .number(50)]) { processes(result, host: host) }
             if let result = await call("query_network_connections", ["host": .string(host), "limit": .number(50)]) { connections(result, host: host) }
+            // What `socagent hunt` found there with the Sigma rules (a cluster keeps no detections: nothing to ask).
+            if context.store.keepsDetections,
+                let result = await call("query_sigma_detections", ["host": .string(host), "min_level": .string("medium"), "limit": .number(50)])
+            {
+                sigmaDetections(result, host: host)
+            }
         }
         correlateChain()
     }
@@ -261,6 +267,42 @@ struct Investigation {
                 detail: "\(events.count) connection\(events.count == 1 ? "" : "s") from \(host) to \(destinations.count) public destination\(destinations.count == 1 ? "" : "s")" + (afterLogon.isEmpty ? "." : ", \(afterLogon.count) after the suspicious logon."),
                 evidence: events.prefix(5).map { "\($0.timestamp ?? "?") \($0.processName ?? "?") → \($0.destinationIP ?? "?"):\($0.destinationPort.map(String.init) ?? "?")" },
                 attackTechniques: afterLogon.isEmpty ? [] : ["T1071"]))
+    }
+
+    /// Sigma detections on a host, one finding per level. A critical rule is HIGH (an incident by Sigma's definition,
+    /// not yet a confirmed breach), a high rule MEDIUM, a medium rule LOW; a high or critical rule for OS credential
+    /// dumping (T1003) is CRITICAL, credential theft in the rubric.
+    mutating func sigmaDetections(_ result: ToolResult, host: String) {
+        guard let found = result.data.decoded(as: [StoredDetection].self), !found.isEmpty else { return }
+        for level in ["critical", "high", "medium"] {
+            let group = found.filter { $0.level == level }
+            guard !group.isEmpty else { continue }
+            let techniques = Array(Set(group.flatMap(\.techniques))).sorted()
+            let dumpsCredentials = level != "medium" && techniques.contains { $0.hasPrefix("T1003") }
+            let severity: Severity = dumpsCredentials ? .critical : level == "critical" ? .high : level == "high" ? .medium : .low
+            let titles = group.map(\.title).uniqued()
+            findings.append(
+                Finding(
+                    title: "Sigma \(level): \(titles.prefix(3).joined(separator: ", "))\(titles.count > 3 ? " and \(titles.count - 3) more" : "") on \(host)",
+                    severity: severity,
+                    detail: "\(group.count) event\(group.count == 1 ? "" : "s") on \(host) matched \(titles.count) \(level)-level Sigma rule\(titles.count == 1 ? "" : "s")"
+                        + (dumpsCredentials ? " for OS credential dumping." : "."),
+                    evidence: group.prefix(5).map { detection in
+                        let fields = detection.fields.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key)=\($0.value.prefix(160))" }
+                        return "\(detection.timestamp ?? "?") \(detection.title) [\(detection.techniques.joined(separator: ","))] \(fields.joined(separator: " "))"
+                    },
+                    attackTechniques: techniques))
+            for title in titles.prefix(3) {
+                if let time = group.filter({ $0.title == title }).compactMap(\.timestamp).min() {
+                    timeline.append(TimelineEntry(timestamp: time, description: "Sigma \(level): \(title)", subject: host))
+                }
+            }
+            if dumpsCredentials {
+                recommendations.append("Isolate \(host) now; treat every credential used on it as stolen and reset them.")
+            } else if severity >= .medium {
+                recommendations.append("Review the \(level)-level Sigma detections on \(host) (`socagent hunt`) and the processes behind them.")
+            }
+        }
     }
 
     /// Failures → success → suspicious process (→ outbound connection) on the same host: an active breach.

@@ -24,7 +24,7 @@ public struct InvestigationBudget: Sendable {
     }
 }
 
-/// An investigation driven by a model (Claude or a local model) over the same ten read-only tools.
+/// An investigation driven by a model (Claude or a local model) over the same read-only tools.
 ///
 /// The deterministic analyst runs first: its severity is the floor, its findings and evidence stay in the report.
 /// The model sees the alert and every tool result fenced as untrusted data; it can call only the listed tools (an

@@ -4,7 +4,7 @@ import SOCParsers
 import SOCStore
 import SOCThreatIntel
 
-/// The ten tools of DESIGN.md §1, all read-only.
+/// The ten tools of DESIGN.md §1 and the Sigma detections `hunt` saved, all read-only.
 public enum AgentToolbox {
     /// Every tool, in the order they are offered to a model.
     public static let all: [any AgentTool] = [
@@ -12,10 +12,10 @@ public enum AgentToolbox {
         IntelTool(name: "lookup_cve", kind: .cve, field: "cve_id", what: "a CVE id (NVD CVSS and description, CISA KEV known exploitation)"),
         IntelTool(name: "check_file_hash", kind: .hash, field: "hash", what: "an MD5, SHA-1 or SHA-256 file hash (VirusTotal, local hash lists)"),
         FailedLoginsTool(), SuspiciousProcessesTool(), NetworkConnectionsTool(), BruteForceTool(), QueryEventsTool(),
-        ParseLogFileTool(), ReportTool(),
+        SigmaDetectionsTool(), ParseLogFileTool(), ReportTool(),
     ]
 
-    /// The tool named `name`, if it is one of the ten.
+    /// The tool named `name`, if it is one of them.
     public static func tool(named name: String) -> (any AgentTool)? { all.first { $0.name == name } }
 }
 
@@ -119,6 +119,43 @@ struct NetworkConnectionsTool: AgentTool {
         return ToolResult(
             summary: "\(results.count) connection\(results.count == 1 ? "" : "s") to \(destinations) destination\(destinations == 1 ? "" : "s")",
             data: .encoding(results), notable: !results.isEmpty)
+    }
+}
+
+/// `query_sigma_detections`
+struct SigmaDetectionsTool: AgentTool {
+    let name = "query_sigma_detections"
+    let description = "Sigma rule matches that `socagent hunt` saved in the store around the alert's time (rule title, level, ATT&CK techniques, the event's host and the fields that matched), newest first; optionally on one host and at or above a level."
+    static let levelProperty = Schema.string("Only detections at or above this Sigma level: informational, low, medium, high or critical.", pattern: "^(informational|low|medium|high|critical)$")
+    var inputSchema: JSONValue {
+        var properties = StoreFilterInput.properties.filter { $0.key != "source_ip" && $0.key != "user" }
+        properties["min_level"] = Self.levelProperty
+        return Schema.object(properties)
+    }
+
+    func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
+        let fields = try ToolInput(input, tool: name, allowed: ["hours", "host", "limit", "min_level"])
+        var filter = try StoreFilterInput.filter(fields, context: context, tool: name)
+        let limit = filter.limit
+        let minimum = try fields.string("min_level").map { level in
+            guard let rank = StoredDetection.levels.firstIndex(of: level) else {
+                throw ToolInputError(tool: name, reason: "'min_level' must be informational, low, medium, high or critical")
+            }
+            return rank
+        } ?? 0
+        guard context.store.keepsDetections else {
+            return ToolResult(summary: "this store does not keep Sigma detections (a cluster is only read)", data: .array([]))
+        }
+        filter.limit = 5_000
+        let results = Array(try await context.store.detections(filter).filter { $0.levelRank >= minimum }.prefix(limit))
+        var byLevel: [String: Int] = [:]
+        for detection in results { byLevel[detection.level, default: 0] += 1 }
+        let levels = StoredDetection.levels.reversed().compactMap { level in byLevel[level].map { "\($0) \(level)" } }
+        let titles = results.map(\.title).uniqued()
+        return ToolResult(
+            summary: "\(results.count) Sigma detection\(results.count == 1 ? "" : "s")" + (results.isEmpty ? "" : " (\(levels.joined(separator: ", ")))")
+                + (titles.isEmpty ? "" : ": " + titles.prefix(5).joined(separator: "; ")),
+            data: .encoding(results), notable: results.contains { $0.levelRank >= 3 })
     }
 }
 

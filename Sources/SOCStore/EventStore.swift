@@ -44,6 +44,63 @@ public protocol EventStore: Sendable {
     /// Events matching a Lucene query and the filter: the exact total and the newest `filter.limit` events.
     /// - Parameter now: What `now` means in date math.
     func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) async throws -> SearchResult
+
+    /// Whether the store keeps Sigma detections (``saveDetections(_:)``); a cluster is only read.
+    var keepsDetections: Bool { get }
+
+    /// Saves Sigma detections so investigations can cite them; the same rule on the same event replaces the
+    /// earlier detection.
+    /// - Throws: ``EventStoreError`` when the store cannot be written or does not keep detections.
+    func saveDetections(_ detections: [StoredDetection]) async throws
+
+    /// Saved Sigma detections in the filter's window (and on its host, case-insensitively), newest first, at most
+    /// `filter.limit`; none from a store that does not keep them.
+    func detections(_ filter: EventFilter) async throws -> [StoredDetection]
+}
+
+/// A Sigma detection as a store keeps it: which rule matched which event, and the fields it tested.
+public struct StoredDetection: Sendable, Codable, Hashable {
+    /// The rule id.
+    public var ruleID: String
+    /// The rule title.
+    public var title: String
+    /// The rule level (`informational` … `critical`).
+    public var level: String
+    /// ATT&CK technique ids.
+    public var techniques: [String]
+    /// The event's id (32 hex characters).
+    public var eventID: String
+    /// The event's time, ISO 8601.
+    public var timestamp: String?
+    /// The event's host.
+    public var host: String?
+    /// The matched fields and their values.
+    public var fields: [String: String]
+
+    /// Creates a detection.
+    public init(ruleID: String, title: String, level: String, techniques: [String], eventID: String, timestamp: String?, host: String?, fields: [String: String]) {
+        self.ruleID = ruleID
+        self.title = title
+        self.level = level
+        self.techniques = techniques
+        self.eventID = eventID
+        self.timestamp = timestamp
+        self.host = host
+        self.fields = fields
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ruleID = "rule_id"
+        case title, level, techniques
+        case eventID = "event_id"
+        case timestamp, host, fields
+    }
+
+    /// Sigma's levels from least to most severe.
+    public static let levels = ["informational", "low", "medium", "high", "critical"]
+
+    /// The level's rank in ``levels`` (medium for an unknown level).
+    public var levelRank: Int { Self.levels.firstIndex(of: level) ?? 2 }
 }
 
 extension EventStore {

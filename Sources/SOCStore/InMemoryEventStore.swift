@@ -3,6 +3,7 @@ public import SOCModel
 /// An ``EventStore`` that keeps events in memory, for tests and small cases.
 public actor InMemoryEventStore: EventStore {
     private var events: [EventIdentifier: SecurityEvent] = [:]
+    private var savedDetections: [String: StoredDetection] = [:]
 
     /// Creates a store holding `events`.
     public init(_ events: [SecurityEvent] = []) {
@@ -144,5 +145,23 @@ public actor InMemoryEventStore: EventStore {
         let evaluator = LuceneEvaluator(now: now)
         let matches = filtered(filter) { evaluator.matches(query, $0) }
         return SearchResult(total: matches.count, events: Array(matches.prefix(filter.limit)))
+    }
+
+    /// Memory keeps detections.
+    public nonisolated var keepsDetections: Bool { true }
+
+    /// Keeps detections, one per rule and event.
+    public func saveDetections(_ detections: [StoredDetection]) {
+        for detection in detections { savedDetections[detection.ruleID + "|" + detection.eventID] = detection }
+    }
+
+    /// Kept detections in the window and on the host, newest first.
+    public func detections(_ filter: EventFilter) -> [StoredDetection] {
+        let matching = savedDetections.values.filter { detection in
+            let time = detection.timestamp.flatMap { DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) }
+            return (filter.timeRange?.contains(time) ?? true)
+                && (filter.host.map { host in detection.host?.lowercased() == host.lowercased() } ?? true)
+        }
+        return Array(matching.sorted { ($0.timestamp ?? "", $1.ruleID) > ($1.timestamp ?? "", $0.ruleID) }.prefix(filter.limit))
     }
 }

@@ -339,6 +339,17 @@ public final class ElasticsearchEventStore: EventStore {
         return hits.compactMap(Self.event)
     }
 
+    /// A cluster is only read: hunting it reports detections without saving them.
+    public var keepsDetections: Bool { false }
+
+    /// Refuses: a cluster does not keep Sigma detections (hunt the embedded store to keep them).
+    public func saveDetections(_ detections: [StoredDetection]) async throws {
+        throw EventStoreError(.writeFailed, "a cluster does not keep Sigma detections; hunt the embedded store to keep them")
+    }
+
+    /// None: a cluster does not keep Sigma detections.
+    public func detections(_ filter: EventFilter) async throws -> [StoredDetection] { [] }
+
     /// Every event passing `filter` (oldest first), a page at a time under a point in time: what a hunt over a
     /// cluster reads. `filter.limit` does not apply.
     public func forEachEvent(_ filter: EventFilter, pageSize: Int = 2000, _ body: ([SecurityEvent]) async throws -> Void) async throws {

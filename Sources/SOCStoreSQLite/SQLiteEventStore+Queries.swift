@@ -202,37 +202,8 @@ extension SQLiteEventStore {
 }
 
 extension SQLiteEventStore {
-    /// A stored Sigma detection (see ``saveDetections(_:)``).
-    public struct StoredDetection: Sendable, Codable, Hashable {
-        /// The rule id.
-        public var ruleID: String
-        /// The rule title.
-        public var title: String
-        /// The rule level.
-        public var level: String
-        /// ATT&CK technique ids.
-        public var techniques: [String]
-        /// The event's id (32 hex characters).
-        public var eventID: String
-        /// The event's time.
-        public var timestamp: String?
-        /// The event's host.
-        public var host: String?
-        /// The matched fields and their values.
-        public var fields: [String: String]
-
-        /// Creates a detection.
-        public init(ruleID: String, title: String, level: String, techniques: [String], eventID: String, timestamp: String?, host: String?, fields: [String: String]) {
-            self.ruleID = ruleID
-            self.title = title
-            self.level = level
-            self.techniques = techniques
-            self.eventID = eventID
-            self.timestamp = timestamp
-            self.host = host
-            self.fields = fields
-        }
-    }
+    /// The embedded store keeps detections, in its `detections` table.
+    public var keepsDetections: Bool { true }
 
     /// Saves detections (a rule matching an event again replaces the earlier row).
     public func saveDetections(_ detections: [StoredDetection]) async throws {

@@ -106,12 +106,13 @@ struct Hunt: AsyncParsableCommand {
             let options = StoreOptions(store: store)
             let eventStore = try await options.open(mustExist: true)
             // The embedded store keeps the detections for investigations to cite; a cluster is only read.
-            let saving = eventStore as? SQLiteEventStore
-            if saving == nil { Terminal.writeError("note: hunting a cluster; detections are reported, not saved in it\n") }
+            let saving = eventStore.keepsDetections
+            if !saving { Terminal.writeError("note: hunting a cluster; detections are reported, not saved in it\n") }
             func handle(_ found: [Detection]) async throws {
                 try report(found)
-                try await saving?.saveDetections(found.map {
-                    SQLiteEventStore.StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
+                guard saving else { return }
+                try await eventStore.saveDetections(found.map {
+                    StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
                 })
             }
             do {

@@ -1,5 +1,6 @@
 import Foundation
 import SOCAgent
+import SOCDetection
 import SOCModel
 import SOCParsers
 import SOCStore
@@ -11,12 +12,20 @@ import Testing
 /// The deterministic analyst on ../shared/data: each sample gives the expected severity, findings and ATT&CK ids.
 @Suite(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
 struct DeterministicAnalystTests {
-    static func investigate(_ alert: String, samples: [String], year: Int? = nil) async throws -> IncidentReport {
+    /// Investigates `alert` over `samples`; with `sigmaRules` (folders under ../shared/data/sigma/rules) the samples
+    /// are hunted first and the detections saved, as `socagent hunt --store` does.
+    static func investigate(_ alert: String, samples: [String], year: Int? = nil, sigmaRules: [String] = []) async throws -> IncidentReport {
         let store = try SQLiteEventStore(path: ":memory:")
+        let data = try #require(SharedFiles.data)
+        let engine = sigmaRules.isEmpty ? nil : SigmaEngine(rules: try SigmaRuleSet.load(paths: sigmaRules.map { data + "/sigma/rules/" + $0 }).rules)
         for sample in samples {
-            var reader = try EventFileReader(
-                path: try #require(SharedFiles.data) + "/" + sample, options: .init(year: year, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!))
-            while let batch = try reader.nextBatch() { _ = try await store.append(batch) }
+            var reader = try EventFileReader(path: data + "/" + sample, options: .init(year: year, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!))
+            while let batch = try reader.nextBatch() {
+                _ = try await store.append(batch)
+                try await store.saveDetections((engine?.detect(batch) ?? []).map {
+                    StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
+                })
+            }
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-analyst-\(UUID().uuidString)")
         let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
@@ -46,6 +55,28 @@ struct DeterministicAnalystTests {
         #expect(spray.title == "Password spraying from 172.16.144.128")
         #expect(spray.attackTechniques == ["T1110", "T1110.003"])
         #expect(spray.detail == "294 failed attempts against 41 accounts from 172.16.144.128.")
+    }
+
+    /// Mimikatz opening LSASS (Sysmon 10) is no process start, so only the Sigma detection `hunt` saved shows it.
+    @Test func aSigmaCredentialDumpingDetectionIsCritical() async throws {
+        let alert = "Possible credential access: host=PC04.example.corp at 2019-03-17 19:37:11"
+        let sample = "evtx-attack-samples/jsonl/Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.jsonl"
+        let without = try await Self.investigate(alert, samples: [sample])
+        #expect(without.severity == .low)
+        #expect(without.toolCalls.first { $0.tool == "query_sigma_detections" }?.resultSummary == "0 Sigma detections")
+
+        let report = try await Self.investigate(alert, samples: [sample], sigmaRules: ["windows/process_access"])
+        #expect(report.severity == .critical)
+        let finding = try #require(report.findings.first)
+        #expect(finding.title == "Sigma high: HackTool - Generic Process Access on pc04.example.corp")
+        #expect(finding.attackTechniques == ["T1003.001"])
+        #expect(finding.evidence == [
+            #"2019-03-17T19:37:11.661930Z HackTool - Generic Process Access [T1003.001] SourceImage=C:\Users\IEUser\Desktop\mimikatz_trunk\Win32\mimikatz.exe"#
+        ])
+        #expect(report.severityReasons.first?.hasPrefix("CRITICAL: Sigma high: HackTool") == true)
+        #expect(report.toolCalls.first { $0.tool == "query_sigma_detections" }?.resultSummary == "1 Sigma detection (1 high): HackTool - Generic Process Access")
+        #expect(report.timeline.contains { $0.description == "Sigma high: HackTool - Generic Process Access" })
+        #expect(report.recommendations.first == "Isolate pc04.example.corp now; treat every credential used on it as stolen and reset them.")
     }
 
     @Test func anEncodedPowerShellLaunchIsHigh() async throws {

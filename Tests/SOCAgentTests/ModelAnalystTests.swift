@@ -192,7 +192,7 @@ struct OpenAICompatibleAnalystTests {
         let first = try #require(try JSONSerialization.jsonObject(with: Data(requests[0].body)) as? [String: Any])
         #expect((first["messages"] as? [[String: Any]])?.first?["role"] as? String == "system")
         #expect(first["tool_choice"] as? String == "auto")
-        #expect((first["tools"] as? [[String: Any]])?.count == 10)
+        #expect((first["tools"] as? [[String: Any]])?.count == 11)
         let second = try #require(try JSONSerialization.jsonObject(with: Data(requests[1].body)) as? [String: Any])
         #expect(second["tool_choice"] as? String == "none")  // the closing turn
         let messages = try #require(second["messages"] as? [[String: Any]])

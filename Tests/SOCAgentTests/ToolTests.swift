@@ -8,7 +8,7 @@ import SOCTestSupport
 import SOCThreatIntel
 import Testing
 
-/// The ten tools over a real store and offline intelligence.
+/// The tools over a real store and offline intelligence.
 @Suite(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
 struct ToolTests {
     static let data = SharedFiles.data ?? ""
@@ -29,14 +29,41 @@ struct ToolTests {
             store: store, intel: intel, anchor: Timestamp(year: 2025, month: 12, day: 10, hour: 8)!, readableRoots: [data + "/loghub"])
     }
 
+    /// Saved detections on two hosts, read back by window, host (any case) and level; a bad level is refused.
+    @Test func sigmaDetectionsAreFilteredByHostAndLevel() async throws {
+        var context = try await Self.context()
+        let store = try SQLiteEventStore(path: ":memory:")
+        func detection(_ rule: String, _ level: String, _ host: String, _ time: String) -> StoredDetection {
+            StoredDetection(
+                ruleID: rule, title: "Rule \(rule)", level: level, techniques: ["T1003.001"], eventID: String(repeating: rule, count: 32),
+                timestamp: time, host: host, fields: ["CommandLine": "procdump -ma lsass.exe"])
+        }
+        try await store.saveDetections([
+            detection("a", "high", "WS-1", "2025-12-10T07:00:00.000Z"), detection("b", "low", "WS-1", "2025-12-10T07:30:00.000Z"),
+            detection("c", "critical", "WS-2", "2025-12-10T09:00:00.000Z"), detection("d", "high", "WS-1", "2025-11-01T00:00:00.000Z"),
+        ])
+        context.store = store
+        let onHost = try await Self.run("query_sigma_detections", .object(["host": .string("ws-1")]), context)
+        #expect(onHost.summary == "2 Sigma detections (1 high, 1 low): Rule b; Rule a")  // newest first, the old one outside ±24 h
+        #expect(onHost.notable)
+        let serious = try await Self.run("query_sigma_detections", .object(["min_level": .string("high")]), context)
+        #expect(serious.summary == "2 Sigma detections (1 critical, 1 high): Rule c; Rule a")
+        let none = try await Self.run("query_sigma_detections", .object(["host": .string("WS-3")]), context)
+        #expect(none.summary == "0 Sigma detections" && !none.notable)
+        for input: JSONValue in [.object(["min_level": .string("severe")]), .object(["user": .string("bob")]), .object(["limit": .number(0)])] {
+            await #expect(throws: ToolInputError.self, "\(input)") { _ = try await Self.run("query_sigma_detections", input, context) }
+        }
+    }
+
     static func run(_ name: String, _ input: JSONValue, _ context: ToolContext) async throws -> ToolResult {
         try await #require(AgentToolbox.tool(named: name)).run(input, context: context)
     }
 
-    @Test func theTenToolsHaveStrictObjectSchemas() {
+    @Test func theToolsHaveStrictObjectSchemas() {
         #expect(AgentToolbox.all.map(\.name) == [
             "check_ip_reputation", "lookup_cve", "check_file_hash", "query_failed_logins", "query_suspicious_processes",
-            "query_network_connections", "detect_brute_force", "query_events", "parse_log_file", "generate_incident_report",
+            "query_network_connections", "detect_brute_force", "query_events", "query_sigma_detections", "parse_log_file",
+            "generate_incident_report",
         ])
         for tool in AgentToolbox.all {
             guard case .object(let schema) = tool.inputSchema else {

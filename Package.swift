@@ -47,7 +47,7 @@ let package = Package(
         // Core + one format library: Sigma rules and their field mappings are YAML.
         .target(
             name: "SOCDetection",
-            dependencies: ["SOCModel", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SOCModel", "SOCStore", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Resources")],
             // The engine's per-thread scratch state lives in classes; the runtime exclusivity checks on it cost about
             // a fifth of hunting time (measured with perf). Debug builds, and so the tests, keep the checks.

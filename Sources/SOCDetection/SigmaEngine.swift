@@ -1,5 +1,6 @@
 import Foundation
 public import SOCModel
+public import SOCStore
 
 /// Rules loaded from files, and why the others were not.
 public struct SigmaRuleSet: Sendable {
@@ -80,6 +81,11 @@ public struct Detection: Sendable, Codable, Hashable {
         case title, level, techniques, tactics, tags
         case eventID = "event_id"
         case timestamp, host, fields
+    }
+
+    /// The detection as an event store keeps it.
+    public var stored: StoredDetection {
+        StoredDetection(ruleID: ruleID, title: title, level: level, techniques: techniques, eventID: eventID, timestamp: timestamp, host: host, fields: fields)
     }
 }
 

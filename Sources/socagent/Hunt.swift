@@ -111,9 +111,7 @@ struct Hunt: AsyncParsableCommand {
             func handle(_ found: [Detection]) async throws {
                 try report(found)
                 guard saving else { return }
-                try await eventStore.saveDetections(found.map {
-                    StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
-                })
+                try await eventStore.saveDetections(found.map(\.stored))
             }
             do {
                 // The engine works on one page while the store reads the next.

@@ -22,9 +22,7 @@ struct DeterministicAnalystTests {
             var reader = try EventFileReader(path: data + "/" + sample, options: .init(year: year, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!))
             while let batch = try reader.nextBatch() {
                 _ = try await store.append(batch)
-                try await store.saveDetections((engine?.detect(batch) ?? []).map {
-                    StoredDetection(ruleID: $0.ruleID, title: $0.title, level: $0.level, techniques: $0.techniques, eventID: $0.eventID, timestamp: $0.timestamp, host: $0.host, fields: $0.fields)
-                })
+                try await store.saveDetections((engine?.detect(batch) ?? []).map(\.stored))
             }
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-analyst-\(UUID().uuidString)")

@@ -91,10 +91,40 @@ public enum ECSField {
     /// The input format the event was parsed from (socagent's own field, such as `evtx-json` or `syslog`).
     public static let sourceFormat = "socagent.format"
 
-    /// The ECS name for a Windows event data field, with dots in hostile or odd names made safe.
+    /// The ECS name for a Windows event data field, with dots in hostile or odd names made safe. The common names'
+    /// fields are built once and shared: an event's field names are then not allocated per event (parsing's hot path).
     public static func eventData(_ name: String) -> String {
-        winlogEventDataPrefix + component(name)
+        commonEventDataFields[name] ?? winlogEventDataPrefix + component(name)
     }
+
+    /// `winlog.event_data.<Name>` for the event data names Security, Sysmon and PowerShell events carry most.
+    private static let commonEventDataFields: [String: String] = Dictionary(
+        uniqueKeysWithValues: [
+        "ProcessId", "SubjectUserSid", "SubjectUserName", "SubjectDomainName", "SubjectLogonId", "Binary", "Data",
+        "RuleName", "UtcTime", "ProcessGuid", "Image", "IpAddress", "IpPort", "LogonGuid", "User", "CommandLine",
+        "ObjectType", "AccessMask", "AccessList", "Hashes", "FileVersion", "Description", "Product", "Company",
+        "ShareName", "ShareLocalPath", "CurrentDirectory", "LogonId", "TerminalSessionId", "IntegrityLevel",
+        "ParentProcessGuid", "ParentProcessId", "ParentImage", "ParentCommandLine", "AccessReason",
+        "RelativeTargetName", "ProcessName", "TargetUserName", "TargetDomainName", "Path", "MessageNumber",
+        "MessageTotal", "ScriptBlockText", "ScriptBlockId", "TargetLogonGuid", "TargetServerName", "TargetInfo",
+        "TargetUserSid", "TargetLogonId", "OriginalFileName", "EventType", "TargetObject", "Protocol", "SourcePort",
+        "EnabledPrivilegeList", "DisabledPrivilegeList", "Details", "SourceProcessId", "SourceImage",
+        "TargetProcessId", "TargetImage", "TargetFilename", "NewProcessId", "NewProcessName", "TokenElevationType",
+        "CreationUtcTime", "Application", "SourceAddress", "FilterRTID", "LayerName", "LayerRTID", "Initiated",
+        "SourceIsIpv6", "SourceIp", "SourceHostname", "SourcePortName", "DestinationIsIpv6", "DestinationIp",
+        "DestinationHostname", "DestinationPort", "DestinationPortName", "ImageLoaded", "Signed", "Signature",
+        "SignatureStatus", "SourceProcessGuid", "TargetProcessGuid", "NewThreadId", "StartAddress", "StartModule",
+        "StartFunction", "ProcessID", "Direction", "DestAddress", "DestPort", "RemoteUserID", "RemoteMachineID",
+        "param1", "param2", "PrivilegeList", "LogonType", "param3", "ObjectServer", "LogonProcessName",
+        "TransmittedServices", "AuthenticationPackageName", "WorkstationName", "LmPackageName", "KeyLength",
+        "ImpersonationLevel", "Status", "SourceProcessGUID", "SourceThreadId", "TargetProcessGUID", "GrantedAccess",
+        "CallTrace", "ExtraInfo", "ObjectName", "HandleId", "RestrictedAdminMode", "ParentProcessName",
+        "MandatoryLabel", "ElevatedToken", "VirtualAccount", "ServiceName", "ServiceFileName", "ImagePath",
+        "AccountName", "ClientAddress", "FailureReason", "SubStatus", "TicketOptions", "TicketEncryptionType",
+        "PreAuthType", "ServiceSid", "ContextInfo", "HostApplication", "Payload", "QueryName", "QueryResults",
+        "PipeName", "MemberName", "MemberSid", "PackageName", "Workstation",
+        ].map { ($0, winlogEventDataPrefix + $0) }
+    )
 
     /// A name made safe for use as one component of a dotted field name: dots become underscores, so a hostile
     /// name such as `a.b` cannot reach into another field's path.

@@ -9,14 +9,14 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 (a `%zone` is ignored); `nil` for anything else.
     public init?(_ text: some StringProtocol) {
+        if let value = IPAddressText.ipv4Value(text) {  // the common case, without slicing
+            self = IPAddress(ipv4: value)
+            return
+        }
         var text = Substring(text)
         if let percent = text.firstIndex(of: "%") { text = text[..<percent] }
-        if IPAddressText.isIPv4(text) {
-            let parts = text.split(separator: ".").compactMap { UInt64($0) }
-            guard parts.count == 4 else { return nil }
-            high = 0
-            low = 0xFFFF_0000_0000 | parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3]
-            isIPv4 = true
+        if let value = IPAddressText.ipv4Value(text) {
+            self = IPAddress(ipv4: value)
             return
         }
         guard IPAddressText.isIPv6(text) else { return nil }
@@ -56,6 +56,13 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         self.isIPv4 = high == 0 && low >> 32 == 0xFFFF
     }
 
+    /// The IPv4 address with this 32-bit value.
+    public init(ipv4 value: UInt32) {
+        high = 0
+        low = 0xFFFF_0000_0000 | UInt64(value)
+        isIPv4 = true
+    }
+
     /// Whether the first `bits` (0–128) of this address and `network` are equal.
     public func sharesPrefix(with network: IPAddress, bits: Int) -> Bool {
         guard bits >= 0, bits <= 128 else { return false }
@@ -82,7 +89,27 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Stores keep addresses in this form so an address matches whatever way it was written.
     public var description: String {
         if isIPv4 {
-            return [24, 16, 8, 0].map { String((low >> UInt64($0)) & 0xFF) }.joined(separator: ".")
+            return String(unsafeUninitializedCapacity: 15) { buffer in
+                var count = 0
+                for shift in [24, 16, 8, 0] as [UInt64] {
+                    let octet = Int((low >> shift) & 0xFF)
+                    if shift != 24 {
+                        buffer[count] = 0x2E
+                        count += 1
+                    }
+                    if octet >= 100 {
+                        buffer[count] = UInt8(0x30 + octet / 100)
+                        count += 1
+                    }
+                    if octet >= 10 {
+                        buffer[count] = UInt8(0x30 + octet / 10 % 10)
+                        count += 1
+                    }
+                    buffer[count] = UInt8(0x30 + octet % 10)
+                    count += 1
+                }
+                return count
+            }
         }
         var groups: [UInt64] = []
         for index in 0..<8 {

@@ -4,26 +4,37 @@ public enum IPAddressText {
     public static func isIP(_ text: some StringProtocol) -> Bool { isIPv4(text) || isIPv6(text) }
 
     /// Whether `text` is a dotted-quad IPv4 address (`192.0.2.1`).
-    public static func isIPv4(_ text: some StringProtocol) -> Bool {
+    public static func isIPv4(_ text: some StringProtocol) -> Bool { ipv4Value(text) != nil }
+
+    /// The 32-bit value of a dotted-quad IPv4 address (four decimal octets, no leading zeros), or `nil`.
+    public static func ipv4Value(_ text: some StringProtocol) -> UInt32? {
+        if let value = text.utf8.withContiguousStorageIfAvailable({ ipv4Value(bytes: $0) }) { return value }
+        return ipv4Value(bytes: text.utf8)
+    }
+
+    private static func ipv4Value(bytes: some Sequence<UInt8>) -> UInt32? {
         var octets = 0
         var digits = 0
-        var value = 0
-        for byte in text.utf8 {
+        var value: UInt32 = 0
+        var address: UInt32 = 0
+        for byte in bytes {
             if byte >= 0x30 && byte <= 0x39 {
-                if digits > 0 && value == 0 { return false }  // no leading zeros
-                value = value * 10 + Int(byte - 0x30)
+                if digits > 0 && value == 0 { return nil }  // no leading zeros
+                value = value * 10 + UInt32(byte - 0x30)
                 digits += 1
-                if digits > 3 || value > 255 { return false }
+                if digits > 3 || value > 255 { return nil }
             } else if byte == 0x2E {
-                guard digits > 0 else { return false }
+                guard digits > 0, octets < 3 else { return nil }
                 octets += 1
+                address = address << 8 | value
                 digits = 0
                 value = 0
             } else {
-                return false
+                return nil
             }
         }
-        return octets == 3 && digits > 0
+        guard octets == 3, digits > 0 else { return nil }
+        return address << 8 | value
     }
 
     /// Whether `text` is an IPv6 address, optionally with a `%zone`.

@@ -445,7 +445,7 @@ public enum WindowsEventNormalizer {
     /// Sets an IP field when the value is an address; `::ffff:` mapped IPv4 addresses are unwrapped.
     static func setIP(_ event: inout SecurityEvent, _ field: String, _ value: String?) {
         guard var value = value?.trimmingCharacters(in: " "), !SecurityEvent.isPlaceholder(value) else { return }
-        if value.lowercased().hasPrefix("::ffff:"), IPAddressText.isIPv4(value.dropFirst(7)) {
+        if value.utf8.first == UInt8(ascii: ":"), value.lowercased().hasPrefix("::ffff:"), IPAddressText.isIPv4(value.dropFirst(7)) {
             value = String(value.dropFirst(7))
         }
         if let address = IPAddress(value) {
@@ -459,22 +459,26 @@ public enum WindowsEventNormalizer {
 
     /// Fills `related.ip`, `related.user` and `related.hash` from the fields already set.
     static func addRelated(_ event: inout SecurityEvent) {
-        addRelated(&event, ECSField.relatedIP, from: [ECSField.sourceIP, ECSField.destinationIP])
-        addRelated(&event, ECSField.relatedUser, from: [ECSField.userName, "user.effective.name", ECSField.userTargetName])
-        addRelated(
-            &event,
-            ECSField.relatedHash,
-            from: [
-                ECSField.processHashMD5, ECSField.processHashSHA1, ECSField.processHashSHA256, ECSField.fileHashMD5,
-                ECSField.fileHashSHA1, ECSField.fileHashSHA256,
-            ]
-        )
+        for (related, fields) in relatedSources { addRelated(&event, related, from: fields) }
     }
 
-    private static func addRelated(_ event: inout SecurityEvent, _ related: String, from fields: [String]) {
+    /// Each `related.*` field and the fields it gathers, keyed once.
+    private static let relatedSources: [(String, [FieldKey])] = [
+        (ECSField.relatedIP, [ECSField.sourceIP, ECSField.destinationIP].map(FieldKey.init)),
+        (ECSField.relatedUser, [ECSField.userName, "user.effective.name", ECSField.userTargetName].map(FieldKey.init)),
+        (
+            ECSField.relatedHash,
+            [
+                ECSField.processHashMD5, ECSField.processHashSHA1, ECSField.processHashSHA256, ECSField.fileHashMD5,
+                ECSField.fileHashSHA1, ECSField.fileHashSHA256,
+            ].map(FieldKey.init)
+        ),
+    ]
+
+    private static func addRelated(_ event: inout SecurityEvent, _ related: String, from fields: [FieldKey]) {
         var values: [String] = []
         for field in fields {
-            if let value = event.string(field), !values.contains(value) { values.append(value) }
+            if let value = event.fields[field]?.stringValue, !values.contains(value) { values.append(value) }
         }
         guard !values.isEmpty else { return }
         if let existing = event[related]?.stringValues {
@@ -645,12 +649,15 @@ extension String {
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing characters from `set`.
+    /// The text without leading and trailing characters from `set` (ASCII characters).
     func trimmingCharacters(in set: String) -> String {
-        var start = startIndex
-        var end = endIndex
-        while start < end, set.contains(self[start]) { start = index(after: start) }
-        while end > start, set.contains(self[index(before: end)]) { end = index(before: end) }
-        return String(self[start..<end])
+        let text = String(self)
+        // Most values have nothing to trim: tell that from the first and last bytes.
+        guard let first = text.utf8.first, let last = text.utf8.last, set.utf8.contains(first) || set.utf8.contains(last) else { return text }
+        var start = text.startIndex
+        var end = text.endIndex
+        while start < end, set.contains(text[start]) { start = text.index(after: start) }
+        while end > start, set.contains(text[text.index(before: end)]) { end = text.index(before: end) }
+        return String(text[start..<end])
     }
 }

@@ -1,4 +1,4 @@
-public import SOCModel
+import SOCModel
 
 /// How a field is matched, following the ECS mapping Elasticsearch applies to Beats indices.
 public enum FieldSemantics: Sendable {

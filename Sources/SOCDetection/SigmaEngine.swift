@@ -25,18 +25,34 @@ public struct SigmaRuleSet: Sendable {
                 files.append(path)
             }
         }
-        var set = SigmaRuleSet(rules: [], diagnostics: [])
-        for file in files {
+        // Files are read and parsed on every core (each YAML parser is independent); results keep the file order.
+        let results = UnsafeMutableBufferPointer<Result<SigmaRule, SigmaDiagnostic>?>.allocate(capacity: files.count)
+        results.initialize(repeating: nil)
+        defer { results.deinitialize().deallocate() }
+        let slots = ResultSlots(buffer: results)
+        let paths = files
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            let file = paths[index]
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                set.diagnostics.append(SigmaDiagnostic(path: file, reason: "cannot read the file as UTF-8"))
-                continue
+                slots.buffer[index] = .failure(SigmaDiagnostic(path: file, reason: "cannot read the file as UTF-8"))
+                return
             }
-            switch SigmaRule.load(yaml: text, path: file, logSources: logSources) {
-            case .success(let rule): set.rules.append(rule)
-            case .failure(let diagnostic): set.diagnostics.append(diagnostic)
+            slots.buffer[index] = SigmaRule.load(yaml: text, path: file, logSources: logSources)  // each index written once
+        }
+        var set = SigmaRuleSet(rules: [], diagnostics: [])
+        for result in results {
+            switch result {
+            case .success(let rule)?: set.rules.append(rule)
+            case .failure(let diagnostic)?: set.diagnostics.append(diagnostic)
+            case nil: break
             }
         }
         return set
+    }
+
+    /// Per-file result slots; each concurrent iteration writes its own element only.
+    private struct ResultSlots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<Result<SigmaRule, SigmaDiagnostic>?>
     }
 
     /// Keeps the rules at or above `level`, with one of `statuses` and one of `tags` (each filter optional).

@@ -19,6 +19,7 @@ public final class ElasticsearchEventStore: EventStore {
     let dialect: ElasticsearchClient.Dialect
     private let bulkLoad = Mutex(false)
     private let templateInstalled = Mutex(false)
+    private let detectionsIndexCreated = Mutex(false)
 
     /// Connects: reads `GET /` to learn the dialect (and fail early on a bad URL or credentials).
     /// - Parameter transport: Replaces the HTTP transport (tests use a faulty stub).
@@ -339,16 +340,109 @@ public final class ElasticsearchEventStore: EventStore {
         return hits.compactMap(Self.event)
     }
 
-    /// A cluster is only read: hunting it reports detections without saving them.
-    public var keepsDetections: Bool { false }
+    // MARK: Sigma detections
 
-    /// Refuses: a cluster does not keep Sigma detections (hunt the embedded store to keep them).
+    /// The index Sigma detections are kept in, one document per rule and event.
+    static let detectionsIndex = "socagent-detections"
+
+    /// A cluster keeps detections in ``detectionsIndex``.
+    public var keepsDetections: Bool { true }
+
+    /// Indexes detections (`_id` rule and event, so the same rule on the same event replaces the earlier one); the
+    /// matched fields are kept as one JSON string, not mapped, so hostile field names cannot grow the mapping.
     public func saveDetections(_ detections: [StoredDetection]) async throws {
-        throw EventStoreError(.writeFailed, "a cluster does not keep Sigma detections; hunt the embedded store to keep them")
+        guard !detections.isEmpty else { return }
+        try await createDetectionsIndex()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var start = 0
+        while start < detections.count {
+            let slice = detections[start..<min(detections.count, start + max(1, client.configuration.bulkBatchSize))]
+            var body: [UInt8] = []
+            for detection in slice {
+                let action = ["index": ["_index": Self.detectionsIndex, "_id": detection.ruleID + ":" + detection.eventID]]
+                body += Array(try JSONSerialization.data(withJSONObject: action, options: [.sortedKeys]))
+                body.append(0x0A)
+                var document: [String: Any] = [
+                    "rule_id": detection.ruleID, "title": detection.title, "level": detection.level, "techniques": detection.techniques,
+                    "event_id": detection.eventID, "fields": String(decoding: try encoder.encode(detection.fields), as: UTF8.self),
+                ]
+                if let host = detection.host { document["host"] = ["name": host] }
+                if let time = detection.timestamp.flatMap({ DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) }) {
+                    document["@timestamp"] = time.iso8601
+                    document["socagent"] = ["timestamp_us": time.microsecondsSinceEpoch]
+                }
+                body += Array(try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]))
+                body.append(0x0A)
+            }
+            let response = try await client.send("POST", "/_bulk", ndjson: body)
+            let items = response.json["items"] as? [[String: Any]] ?? []
+            for item in items {
+                let outcome = (item["index"] ?? item.values.first) as? [String: Any] ?? [:]
+                let status = (outcome["status"] as? NSNumber)?.intValue ?? 0
+                guard status == 200 || status == 201 else {
+                    let error = outcome["error"] as? [String: Any]
+                    throw EventStoreError(.writeFailed, "Elasticsearch refused a detection (HTTP \(status)): \(error?["reason"] as? String ?? "no reason given")")
+                }
+            }
+            start += slice.count
+        }
+        _ = try await client.send("POST", "/\(Self.detectionsIndex)/_refresh")
     }
 
-    /// None: a cluster does not keep Sigma detections.
-    public func detections(_ filter: EventFilter) async throws -> [StoredDetection] { [] }
+    /// Saved detections in the filter's window and on its host (any case), newest first; none before any was saved.
+    public func detections(_ filter: EventFilter) async throws -> [StoredDetection] {
+        var clauses: [[String: Any]] = []
+        if let range = filter.timeRange, range.start != nil || range.end != nil {
+            var bounds: [String: Any] = [:]
+            if let start = range.start { bounds["gte"] = start.microsecondsSinceEpoch }
+            if let end = range.end { bounds["lt"] = end.microsecondsSinceEpoch }
+            clauses.append(["range": [Self.microsecondsField: bounds]])
+        }
+        if let host = filter.host { clauses.append(["term": [ECSField.hostName: ["value": host, "case_insensitive": true] as [String: Any]]]) }
+        let body: [String: Any] = [
+            "query": QueryDSL.bool(filter: clauses), "size": min(max(0, filter.limit), 10_000),
+            "sort": [[Self.microsecondsField: ["order": "desc", "unmapped_type": "long"]], ["rule_id": ["order": "asc", "unmapped_type": "keyword"]]],
+        ]
+        let response = try await client.send("POST", "/\(Self.detectionsIndex)/_search?\(Self.lenient)", json: body)
+        try Self.checkShards(response.json)
+        let hits = (response.json["hits"] as? [String: Any])?["hits"] as? [[String: Any]] ?? []
+        return hits.compactMap { hit in
+            guard let source = hit["_source"] as? [String: Any], let ruleID = source["rule_id"] as? String, let eventID = source["event_id"] as? String else {
+                return nil
+            }
+            let fields = (source["fields"] as? String).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+            let micros = ((source["socagent"] as? [String: Any])?["timestamp_us"] as? NSNumber)?.int64Value
+            return StoredDetection(
+                ruleID: ruleID, title: source["title"] as? String ?? "", level: source["level"] as? String ?? "medium",
+                techniques: source["techniques"] as? [String] ?? [], eventID: eventID,
+                timestamp: micros.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
+                host: (source["host"] as? [String: Any])?["name"] as? String, fields: fields)
+        }
+    }
+
+    /// Creates ``detectionsIndex`` with its mapping, once; an index that exists already is kept.
+    private func createDetectionsIndex() async throws {
+        guard !detectionsIndexCreated.withLock({ $0 }) else { return }
+        let keyword: [String: Any] = ["type": "keyword"]
+        let mapping: [String: Any] = [
+            "mappings": [
+                "properties": [
+                    "rule_id": keyword, "title": keyword, "level": keyword, "techniques": keyword, "event_id": keyword,
+                    "@timestamp": ["type": "date"], "socagent": ["properties": ["timestamp_us": ["type": "long"]]],
+                    "host": ["properties": ["name": keyword]], "fields": ["type": "keyword", "index": false, "doc_values": false],
+                ]
+            ]
+        ]
+        let response = try await client.send("PUT", "/\(Self.detectionsIndex)", json: mapping, accepting: [200, 201, 400])
+        if response.status == 400 {
+            let type = ((response.json["error"] as? [String: Any])?["type"] as? String) ?? ""
+            guard type.contains("already_exists") else {
+                throw ElasticsearchClient.error(400, response.json, path: "/\(Self.detectionsIndex)", body: "")
+            }
+        }
+        detectionsIndexCreated.withLock { $0 = true }
+    }
 
     /// Every event passing `filter` (oldest first), a page at a time under a point in time: what a hunt over a
     /// cluster reads. `filter.limit` does not apply.

@@ -25,7 +25,7 @@ struct Hunt: AsyncParsableCommand {
     @Argument(help: "Log files or directories to hunt (or use --store).")
     var logs: [String] = []
 
-    @Option(help: "The event store to hunt: a SQLite file (detections are saved in it) or a cluster URL (read only).")
+    @Option(help: "The event store to hunt: a SQLite file or a cluster URL; detections are saved in it (a cluster's in socagent-detections).")
     var store: String?
 
     @Option(help: "Only rules at or above this level: informational, low, medium, high, critical.")
@@ -105,9 +105,8 @@ struct Hunt: AsyncParsableCommand {
             filter.limit = .max
             let options = StoreOptions(store: store)
             let eventStore = try await options.open(mustExist: true)
-            // The embedded store keeps the detections for investigations to cite; a cluster is only read.
+            // The store keeps the detections for investigations to cite.
             let saving = eventStore.keepsDetections
-            if !saving { Terminal.writeError("note: hunting a cluster; detections are reported, not saved in it\n") }
             func handle(_ found: [Detection]) async throws {
                 try report(found)
                 guard saving else { return }

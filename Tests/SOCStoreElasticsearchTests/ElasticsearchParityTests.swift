@@ -25,6 +25,46 @@ struct ElasticsearchParityTests {
         "@timestamp:[2019-01-01 TO 2020-01-01}", "event.code:(4648 OR 4771) AND NOT user.name:*$",
     ]
 
+    /// Sigma detections saved in a cluster read back as from the embedded store: window (to the microsecond), host in
+    /// any case, newest first, at most the limit; saving again replaces; hostile field names stay data.
+    @Test func detectionsAreKeptAsTheEmbeddedStoreKeepsThem() async throws {
+        let cluster = try await TestCluster.fresh()
+        defer { Task { await TestCluster.remove(cluster.id) } }
+        let elastic = try await ElasticsearchEventStore(configuration: ElasticsearchConfiguration(url: cluster.url))
+        let sqlite = try SQLiteEventStore(path: ":memory:")
+        #expect(try await elastic.detections(EventFilter()).isEmpty)  // no index yet: none, not an error
+        func detection(_ rule: String, _ level: String, _ host: String?, _ time: String, _ fields: [String: String] = [:]) -> StoredDetection {
+            StoredDetection(
+                ruleID: rule, title: "Rule \(rule)", level: level, techniques: ["T1003.001", "T1059"], eventID: String(repeating: "ab", count: 16),
+                timestamp: time, host: host, fields: fields)
+        }
+        let detections = [
+            detection("r1", "high", "WS-1", "2024-02-04T10:15:23.000001Z", ["CommandLine": "procdump -ma lsass.exe"]),
+            detection("r2", "critical", "ws-1", "2024-02-04T10:15:23.000002Z", ["a.b": "dotted name", "x\"y": "quote", "": "empty"]),
+            detection("r3", "low", "WS-2", "2024-02-04T11:00:00Z"),
+            detection("r4", "medium", nil, "2024-02-05T00:00:00Z"),
+        ]
+        for store in [elastic, sqlite] as [any EventStore] {
+            try await store.saveDetections(detections)
+            try await store.saveDetections([detection("r1", "high", "WS-1", "2024-02-04T10:15:23.000001Z", ["CommandLine": "replaced"])])
+        }
+        let window = TimeRange(start: Timestamp(year: 2024, month: 2, day: 4, hour: 10, minute: 15, second: 23), end: Timestamp(year: 2024, month: 2, day: 4, hour: 11))
+        for (name, filter) in [
+            ("all", EventFilter(limit: 100)), ("host", EventFilter(host: "WS-1", limit: 100)), ("window", EventFilter(timeRange: window, limit: 100)),
+            ("limit", EventFilter(limit: 2)),
+        ] {
+            let fromCluster = try await elastic.detections(filter)
+            let fromFile = try await sqlite.detections(filter)
+            #expect(fromCluster == fromFile, "\(name)")
+            #expect(!fromCluster.isEmpty, "\(name)")
+        }
+        let all = try await elastic.detections(EventFilter(limit: 100))
+        #expect(all.map(\.ruleID) == ["r4", "r3", "r2", "r1"])
+        #expect(all.last?.fields == ["CommandLine": "replaced"])
+        #expect(all.first { $0.ruleID == "r2" }?.fields["a.b"] == "dotted name")
+        #expect(try await elastic.detections(EventFilter(host: "ws-1", limit: 100)).map(\.ruleID) == ["r2", "r1"])
+    }
+
     @Test func everyQueryAnswersAsTheEmbeddedStoreDoes() async throws {
         let cluster = try await TestCluster.fresh()
         defer { Task { await TestCluster.remove(cluster.id) } }

@@ -41,6 +41,18 @@ struct ClusterCommandTests {
         #expect(detections == hunted.file.stdout.split(separator: "\n").sorted())
         #expect(hunted.cluster.stderr.contains("795 events"))
 
+        // Hunting saved the detections in both stores; an investigation on the host cites them alike.
+        let alert = "Audit log cleared: host=DESKTOP-JR78RLP at 2019-04-30 19:30:00"
+        let analyzed = try await both(["analyze", "--offline", "--json", "--report-dir", cli.path("reports"), alert])
+        for run in [analyzed.cluster, analyzed.file] {
+            #expect(run.status == 0, "\(run.stderr)")
+            let calls = run.json?["tool_calls"] as? [[String: Any]] ?? []
+            let sigma = calls.first { $0["tool"] as? String == "query_sigma_detections" }
+            #expect(sigma?["result_summary"] as? String == "1 Sigma detection (1 high): Security Eventlog Cleared")
+            let findings = run.json?["findings"] as? [[String: Any]] ?? []
+            #expect(findings.contains { $0["title"] as? String == "Sigma high: Security Eventlog Cleared on desktop-jr78rlp" })
+        }
+
         // ELK_HOST names the cluster when no --store is given.
         let viaEnvironment = try await offThePool { try cli.run(["stats", "--json"], environment: ["ELK_HOST": cluster.url]) }
         #expect((try JSONSerialization.jsonObject(with: Data(viaEnvironment.stdout.utf8)) as? [String: Any])?["events"] as? Int == 795)

@@ -57,7 +57,7 @@ struct DeterministicAnalystTests {
 
     /// Mimikatz opening LSASS (Sysmon 10) is no process start, so only the Sigma detection `hunt` saved shows it.
     @Test func aSigmaCredentialDumpingDetectionIsCritical() async throws {
-        let alert = "Possible credential access: host=PC04.example.corp at 2019-03-17 19:37:11"
+        let alert = "Possible credential access on host PC04.example.corp at 2019-03-17 19:37:11"
         let sample = "evtx-attack-samples/jsonl/Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.jsonl"
         let without = try await Self.investigate(alert, samples: [sample])
         #expect(without.severity == .low)

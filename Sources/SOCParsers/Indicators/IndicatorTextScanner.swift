@@ -376,7 +376,8 @@ struct IndicatorTextScanner {
         return IPAddressText.isIP(host) ? nil : host
     }
 
-    private enum ContextKind { case user, host, loginUser }
+    /// `proseHost` is a host named in a sentence (`on host WS-01`): the next word, unless it is an ordinary word.
+    private enum ContextKind { case user, host, proseHost, loginUser }
 
     /// Phrases and keys that introduce an account or a machine name, matched without regard to case.
     private static let contexts: [(marker: [UInt8], kind: ContextKind)] = [
@@ -394,6 +395,7 @@ struct IndicatorTextScanner {
         ("hostname=", .host), ("hostname:", .host), ("computer:", .host), ("\"computer\":", .host),
         ("\"computername\":", .host), ("\"workstationname\":", .host), ("workstation name:", .host),
         ("\"hostname\":", .host), ("\"host.name\":", .host), ("\"computer_name\":", .host),
+        ("on host ", .proseHost), ("from host ", .proseHost), ("to host ", .proseHost),
     ].map { (Array($0.utf8), $1) }
 
     /// ``contexts`` by the lower-cased first byte of their marker, so one pass over the text tries only the markers
@@ -418,6 +420,8 @@ struct IndicatorTextScanner {
                 switch kind {
                 case .host:
                     if !IPAddressText.isIP(value) { addHost(value) }
+                case .proseHost:
+                    if !IPAddressText.isIP(value), !Self.proseWords.contains(value.lowercased()) { addHost(value) }
                 case .user:
                     addUser(value)
                 case .loginUser:
@@ -431,6 +435,12 @@ struct IndicatorTextScanner {
     }
 
     private static let fromMarker = Array(" from ".utf8)
+
+    /// Words that follow "on host" in prose without being a host's name.
+    private static let proseWords: Set<String> = [
+        "a", "an", "the", "that", "this", "which", "and", "or", "is", "was", "with", "for", "to", "from", "at", "in", "on",
+        "name", "named", "machine", "system", "unknown",
+    ]
 
     /// `CORP\jdoe`, `NT AUTHORITY\SYSTEM`, `DESKTOP-1\admin$`: a domain-qualified account.
     private mutating func scanDomainAccounts() {

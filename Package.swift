@@ -165,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "socagentTests",
-            dependencies: ["socagent", "SOCTestSupport"],
+            dependencies: ["socagent", "SOCAnalystKit", "SOCModel", "SOCParsers", "SOCTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -98,9 +98,14 @@ public struct IngestService: Sendable {
     /// - Throws: ``IngestError`` for a missing input; ``EventStoreError`` when the store cannot be written.
     public func run(_ request: Request, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> IngestReport {
         let started = ContinuousClock.now
-        let inputs = try Self.expandInputs(request.paths)  // a missing input fails before the store is touched
-        try await store.beginBulkLoad()
-        let parsing = try ParsedBatches(request, progress: progress)
+        let parsing = try ParsedBatches(request, progress: progress)  // a missing input fails before the store is touched
+        let inputs = parsing.inputs
+        do {
+            try await store.beginBulkLoad()
+        } catch {
+            await parsing.cancel()
+            throw error
+        }
         var stored = AppendResult()
         var storeTime = Duration.zero
         var finishTime = Duration.zero
@@ -157,7 +162,7 @@ public struct ParsedBatches: Sendable {
                         maximumRecordBytes: request.maximumRecordBytes
                     )
                     do {
-                        while let batch = try reader.nextBatch(maximumCount: request.batchSize) {
+                        while !Task.isCancelled, let batch = try reader.nextBatch(maximumCount: request.batchSize) {
                             await batches.send(batch)
                             progress(IngestService.Progress(path: path, filesDone: index, files: inputs.count, events: events + reader.summary.events, bytes: bytes + reader.summary.bytes))
                         }
@@ -190,16 +195,28 @@ public struct ParsedBatches: Sendable {
         get async { await parsing.value }
     }
 
-    /// Calls `body` with each batch, in input order; when `body` throws, parsing stops and the error is rethrown.
+    /// Calls `body` with each batch, in input order. When `body` throws or the calling task is cancelled, parsing
+    /// stops and the error (or `CancellationError`) is thrown.
     public func forEachBatch(_ body: ([SecurityEvent]) async throws -> Void) async throws {
         do {
-            for try await batch in batches { try await body(batch) }
+            try await withTaskCancellationHandler {
+                for try await batch in batches { try await body(batch) }
+                try Task.checkCancellation()  // a cancelled consumer's channel just ends: that is not success
+            } onCancel: {
+                parsing.cancel()
+                batches.finish()
+            }
         } catch {
-            parsing.cancel()
-            batches.fail(error)
-            _ = await parsing.value
+            await cancel()
             throw error
         }
+    }
+
+    /// Stops parsing (its task ends and the input is closed) without waiting for the batches.
+    public func cancel() async {
+        parsing.cancel()
+        batches.finish()
+        _ = await parsing.value
     }
 }
 

@@ -52,7 +52,9 @@ final class EventView {
     /// The value of a registered field slot: the first of its candidate fields the event has.
     private func value(slot: Int) -> FieldValue? {
         for key in registry.candidates[slot] {
-            if let value = event.fields[key] { return value }
+            guard let value = event.fields[key] else { continue }
+            if case .strings(let list) = value, list.isEmpty { break }  // present but empty: try the spaced name
+            return value
         }
         if hasSpacedNames, let name = registry.eventDataNames[slot], let spaced = spacelessEventData[name] { return event[spaced] }
         return nil

@@ -108,7 +108,7 @@ public struct Detection: Sendable, Codable, Hashable {
 /// Runs a rule set over events. Rules are compiled once (selections by index, fields by slot) and bucketed by the
 /// channel and event id of their log source, so an event meets only the rules that can match it. Within those
 /// buckets, a literal prefilter (one Aho–Corasick pass over each of the event's fields that some rule needs a literal
-/// in) skips the rules whose required literals the event lacks.
+/// in) skips the rules whose required literals the event lacks. An event's detections come in rule order.
 public final class SigmaEngine: @unchecked Sendable {
     // Immutable after init; detecting only reads it (each thread has its own ``Scratch``).
     private let registry: FieldRegistry
@@ -265,8 +265,10 @@ public final class SigmaEngine: @unchecked Sendable {
         var matchedRules: [Int32] = []
         /// The buckets of each (channel, event code, format) seen so far.
         var routes: [Route: [Int32]] = [:]
-        /// The automaton of each event field seen so far (an index in ``automatonList``, -1 for none).
+        /// The automaton of each event field seen so far (an index in ``automatonList``, -1 for none), for at most
+        /// ``maximumRememberedFields`` names.
         var fieldAutomata: [FieldKey: Int32] = [:]
+        static let maximumRememberedFields = 4_096
 
         init(engine: SigmaEngine) {
             slots = SlotCache(slots: engine.registry.candidates.count)
@@ -348,7 +350,8 @@ public final class SigmaEngine: @unchecked Sendable {
             let index = scratch.fieldAutomata[key] ?? {
                 var found = automata[key]
                 if found == nil, key.name.contains(" ") { found = automata[FieldKey(EventView.spaceless(key.name))] }
-                scratch.fieldAutomata[key] = found ?? -1
+                // Field names come from the logs: the memo stops growing rather than hold every name a log invents.
+                if scratch.fieldAutomata.count < Scratch.maximumRememberedFields { scratch.fieldAutomata[key] = found ?? -1 }
                 return found ?? -1
             }()
             guard index >= 0 else { return }

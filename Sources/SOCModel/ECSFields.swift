@@ -1,7 +1,7 @@
 /// The fields of one event: dotted ECS names to values, kept in insertion order.
 ///
-/// A small open-addressing hash table with a fixed, unseeded hash over the name's UTF-8, with each name's hash
-/// kept beside it. It is several times cheaper than `Dictionary<String, FieldValue>` for the few dozen fields an
+/// A small open-addressing hash table with a fast hash over the name's UTF-8 (seeded per process), with each name's
+/// hash kept beside it. It is several times cheaper than `Dictionary<String, FieldValue>` for the few dozen fields an
 /// event has (this is the ingest hot path), and iterates in insertion order, so documents render identically on
 /// every run.
 public struct ECSFields: Sequence, Sendable, Hashable, ExpressibleByDictionaryLiteral, CustomStringConvertible {
@@ -163,10 +163,11 @@ public struct ECSFields: Sequence, Sendable, Hashable, ExpressibleByDictionaryLi
         }
     }
 
-    /// A fast hash over 8-byte words (multiply and rotate), stable across runs and platforms.
+    /// A fast hash over 8-byte words (multiply and rotate), seeded once per process: field names come from log
+    /// content, and a fixed hash would let a crafted record fill one probe chain with colliding names.
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var state: UInt64 = seed ^ UInt64(bytes.count)
         guard let base = bytes.baseAddress else { return UInt32(truncatingIfNeeded: state) }
         let raw = UnsafeRawPointer(base)
         var offset = 0
@@ -187,6 +188,9 @@ public struct ECSFields: Sequence, Sendable, Hashable, ExpressibleByDictionaryLi
         state ^= state >> 32
         return UInt32(truncatingIfNeeded: state)
     }
+
+    /// This process's hash seed.
+    private static let seed = UInt64.random(in: .min ... .max) | 1
 }
 
 /// A field name with its hash computed once, for code that looks the same fields up in every event.

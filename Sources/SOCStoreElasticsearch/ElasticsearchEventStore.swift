@@ -360,7 +360,10 @@ public final class ElasticsearchEventStore: EventStore {
             let slice = detections[start..<min(detections.count, start + max(1, client.configuration.bulkBatchSize))]
             var body: [UInt8] = []
             for detection in slice {
-                let action = ["index": ["_index": Self.detectionsIndex, "_id": detection.ruleID + ":" + detection.eventID]]
+                // A rule without an id is named by its path, which may exceed the 512-byte limit of `_id`: then a hash.
+                var id = detection.ruleID + ":" + detection.eventID
+                if id.utf8.count > 512 { id = EventIdentifier(record: id).hex }
+                let action = ["index": ["_index": Self.detectionsIndex, "_id": id]]
                 body += Array(try JSONSerialization.data(withJSONObject: action, options: [.sortedKeys]))
                 body.append(0x0A)
                 var document: [String: Any] = [

@@ -105,12 +105,18 @@ struct Hunt: AsyncParsableCommand {
             filter.limit = .max
             let options = StoreOptions(store: store)
             let eventStore = try await options.open(mustExist: true)
-            // The store keeps the detections for investigations to cite.
-            let saving = eventStore.keepsDetections
+            // The store keeps the detections for investigations to cite. If it cannot (a read-only cluster
+            // account), the hunt goes on and says so once.
+            var saving = eventStore.keepsDetections
             func handle(_ found: [Detection]) async throws {
                 try report(found)
-                guard saving else { return }
-                try await eventStore.saveDetections(found.map(\.stored))
+                guard saving, !found.isEmpty else { return }
+                do {
+                    try await eventStore.saveDetections(found.map(\.stored))
+                } catch let error as EventStoreError {
+                    saving = false
+                    Terminal.writeError("warning: detections are reported but not saved: \(error)\n")
+                }
             }
             do {
                 // The engine works on one page while the store reads the next.

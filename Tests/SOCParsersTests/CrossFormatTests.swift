@@ -20,11 +20,13 @@ import Testing
             event("Microsoft-Windows-Kernel-PnP/Configuration", 400), event("Windows PowerShell", 400),
             event("Microsoft-Windows-Kernel-PnP/Configuration", 4625), event("Security", 4625),
             event("Application", 4104), event("Microsoft-Windows-PowerShell/Operational", 4104),
+            event("Application", 4728), event("Security", 4728),
         ]
         let (events, summary) = try Support.read(text: lines.joined(separator: "\n") + "\n", name: "channels.jsonl")
         #expect(summary.rejected == 0)
         #expect(events.map(\.action) == [
             "event-400", "engine-state-changed", "event-4625", "logon-failed", "event-4104", "script-block-logged",
+            "event-4728", "added-member-to-group",
         ])
     }
 

@@ -107,8 +107,10 @@ public enum WindowsEventNormalizer {
             setSubject(record, into: &event)
             event.set(ECSField.userTargetName, d("TargetUserName"))
             event.set(ECSField.userTargetDomain, d("TargetDomainName"))
-        case 4727, 4728, 4729, 4730, 4731, 4732, 4733, 4734, 4735, 4737, 4754, 4755, 4756, 4757, 4758, 4764
-        where security:
+        case 4727 where security, 4728 where security, 4729 where security, 4730 where security, 4731 where security,
+            4732 where security, 4733 where security, 4734 where security, 4735 where security, 4737 where security,
+            4754 where security, 4755 where security, 4756 where security, 4757 where security, 4758 where security,
+            4764 where security:
             let added = [4728, 4732, 4756].contains(record.eventID)
             let removed = [4729, 4733, 4757].contains(record.eventID)
             categorize(

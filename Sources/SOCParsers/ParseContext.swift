@@ -20,11 +20,30 @@ public struct ParseContext: Sendable {
     /// The path of the input, recorded as `log.file.path`, or `nil` for standard input.
     public var path: String?
     private var occurrences: [EventIdentifier: Int] = [:]
+    /// In a parallel parse, the records identifiers were asked for (address and length), in order; the identifiers
+    /// handed out are placeholders (their index here) until ``resolve(_:)`` numbers them in record order, while the
+    /// records' bytes are still held by the reader.
+    private(set) var deferredRecords: [DeferredRecord]?
+
+    /// A record's bytes by address (plain numbers, so the context stays `Sendable`) and its first identifier,
+    /// hashed by the worker.
+    struct DeferredRecord: Sendable {
+        let address: UInt
+        let count: Int
+        let first: EventIdentifier
+    }
 
     /// Creates a context for one input.
     public init(options: Options, path: String?) {
         self.options = options
         self.path = path
+    }
+
+    /// A context for one worker of a parallel parse: same options and path, identifiers deferred.
+    func deferringIdentifiers() -> ParseContext {
+        var context = ParseContext(options: options, path: path)
+        context.deferredRecords = []
+        return context
     }
 
     /// The stable identifier for a record: its hash, told apart from identical earlier records in the same input.
@@ -33,10 +52,25 @@ public struct ParseContext: Sendable {
     /// repeats a line keeps every copy while re-ingesting the same file still gives the same identifiers.
     public mutating func identifier(for record: UnsafeRawBufferPointer) -> EventIdentifier {
         let first = EventIdentifier(record: record)
+        if deferredRecords != nil {
+            deferredRecords?.append(DeferredRecord(address: UInt(bitPattern: record.baseAddress), count: record.count, first: first))
+            return EventIdentifier(high: 0, low: UInt64((deferredRecords?.count ?? 1) - 1))
+        }
+        return numbered(first, record: record)
+    }
+
+    /// `first`, or for a record seen before in the window, its identifier with the occurrence number.
+    private mutating func numbered(_ first: EventIdentifier, record: UnsafeRawBufferPointer) -> EventIdentifier {
         if occurrences.count >= 65_536 { occurrences.removeAll(keepingCapacity: true) }
         let seen = occurrences[first, default: 0]
         occurrences[first] = seen + 1
         return seen == 0 ? first : EventIdentifier(record: record, occurrence: seen)
+    }
+
+    /// The identifiers of records a worker context deferred, numbered in order as ``identifier(for:)`` numbers them.
+    /// The records' bytes must still be alive.
+    mutating func resolve(_ records: [DeferredRecord]) -> [EventIdentifier] {
+        records.map { numbered($0.first, record: UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: $0.address), count: $0.count)) }
     }
 
     /// The year for a year-less month and day: the reference year, or the one before when the date would be in the future.
@@ -87,6 +121,10 @@ public struct ParseError: Error, Sendable, CustomStringConvertible {
 public protocol LogParser {
     /// The format this parser reads.
     var format: LogFormat { get }
+    /// Whether each record is parsed on its own, with no state carried from one record to the next (a CSV header is
+    /// such state): then records may be parsed on several threads at once.
+    var parsesRecordsIndependently: Bool { get }
+
     /// Parses one record and appends zero or more events (a Log Analytics response holds many rows).
     /// - Parameters:
     ///   - record: The record's bytes, valid only during the call.
@@ -100,4 +138,9 @@ public protocol LogParser {
         context: inout ParseContext,
         into events: inout [SecurityEvent]
     ) throws(ParseError)
+}
+
+extension LogParser {
+    /// Records are parsed in order, one after another, unless a parser says they are independent.
+    public var parsesRecordsIndependently: Bool { false }
 }

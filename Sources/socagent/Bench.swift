@@ -45,6 +45,7 @@ struct Bench: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Only parse (no store), to separate parsing from storage costs.") var parseOnly = false
         @Flag(help: "Parse everything into memory first, then time the store alone (small inputs only).") var storeOnly = false
+        @Option(help: "Threads parsing each batch with --parse-only (default: all cores but one).") var parsingThreads: Int?
 
         func run() async throws {
             let data = input ?? (directory as NSString).appendingPathComponent("socagent-bench-\(shape)-\(events).jsonl")
@@ -55,6 +56,7 @@ struct Bench: AsyncParsableCommand {
             if parseOnly {
                 let started = ContinuousClock.now
                 var reader = try EventFileReader(path: data, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+                if let parsingThreads { reader.parsingThreads = max(1, parsingThreads) }
                 while try reader.nextBatch() != nil {}
                 let seconds = (ContinuousClock.now - started).timeInterval
                 print("parsed \(Terminal.grouped(reader.summary.events)) events (\(reader.summary.bytes / 1_000_000) MB) in \(String(format: "%.2f", seconds)) s: \(Terminal.grouped(Int(Double(reader.summary.events) / seconds))) events/s, peak RSS \(Terminal.peakResidentBytes / 1_000_000) MB")

@@ -1,3 +1,5 @@
+import Foundation
+import SOCModel
 import SOCParsers
 import Testing
 
@@ -75,6 +77,57 @@ import Testing
         var reader = RecordReader(source: try GzipSource(MemorySource(truncated), name: "x.gz"), framing: .lines)
         #expect(throws: InputError.self) {
             while try reader.next() != nil {}
+        }
+    }
+}
+
+/// Parsing a batch on several threads gives exactly what parsing it in order gives: the same events in the same
+/// order, the same identifiers (repeated records numbered in file order), the same diagnostics.
+@Suite struct ParallelParsingTests {
+    static func readAll(_ path: String, threads: Int) throws -> (events: [SecurityEvent], summary: EventFileReader.Summary) {
+        var reader = try EventFileReader(path: path, options: Support.options)
+        reader.parsingThreads = threads
+        var events: [SecurityEvent] = []
+        while let batch = try reader.nextBatch(maximumCount: 700) { events += batch }
+        return (events, reader.summary)
+    }
+
+    @Test func matchesParsingInOrder() throws {
+        // Repeated records (inside a batch and across batches), bad lines, blank lines and an oversized line.
+        var lines: [String] = []
+        for index in 0..<3_000 {
+            switch index % 10 {
+            case 3: lines.append(#"{"@timestamp":"2024-02-04T10:15:23Z","message":"same record"}"#)
+            case 7: lines.append(#"{"@timestamp": "2024-02-04T10:15:2"#)  // cut short
+            case 9: lines.append("")
+            default: lines.append(#"{"@timestamp":"2024-02-04T10:15:23Z","event":{"code":"4625"},"source":{"ip":"10.0.0.\#(index % 200)"},"user":{"name":"u\#(index)"}}"#)
+            }
+        }
+        lines.insert(String(repeating: "x", count: 5 << 20), at: 1_500)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-parallel-\(UUID().uuidString).jsonl").path
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let inOrder = try Self.readAll(path, threads: 1)
+        let parallel = try Self.readAll(path, threads: 2)
+        #expect(parallel.events == inOrder.events)
+        #expect(parallel.events.map(\.id) == inOrder.events.map(\.id))
+        #expect(Set(inOrder.events.map(\.id)).count == inOrder.events.count)  // the repeated record kept apart
+        #expect(parallel.summary.events == inOrder.summary.events && parallel.summary.events == 2_400)
+        #expect(parallel.summary.rejected == inOrder.summary.rejected && inOrder.summary.rejected == 301)
+        #expect(parallel.summary.errors == inOrder.summary.errors)
+        #expect(parallel.summary.bytes == inOrder.summary.bytes)
+    }
+
+    @Test(.enabled(if: Support.sharedData != nil, "needs ../shared/data"))
+    func matchesParsingInOrderOnRealLogs() throws {
+        for sample in [
+            "loghub/OpenSSH_2k_first500.log", "loghub/Linux_2k_first500.log",
+            "otrf-security-datasets/jsonl_gz/credential_access/empire_mimikatz_extract_keys.jsonl.gz",
+        ] {
+            let inOrder = try Self.readAll(Support.data(sample), threads: 1)
+            let parallel = try Self.readAll(Support.data(sample), threads: 2)
+            #expect(parallel.events == inOrder.events, "\(sample)")
+            #expect(parallel.summary.errors == inOrder.summary.errors, "\(sample)")
+            #expect(inOrder.events.count > 400, "\(sample)")
         }
     }
 }

@@ -1,4 +1,5 @@
 public import SOCModel
+import Foundation
 
 /// Reads one input (a file, `-` for standard input, gzip or not) into events, batch by batch, with bounded memory.
 ///
@@ -36,6 +37,12 @@ public struct EventFileReader {
     public private(set) var summary: Summary
     private var reader: RecordReader<InputSource>?
     private var parser: (any LogParser)?
+    /// The format read, for the parsers of parallel workers.
+    private var format: LogFormat?
+    /// How many threads parse a batch of independent records (1: in order, on the caller's thread). By default one
+    /// core is left to whoever consumes the events (the store's writer, the Sigma engine): on two cores that is one
+    /// parsing thread, which measured best for ingest (a second parsing thread slowed the SQLite writer by 1–7 %).
+    public var parsingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
     private var context: ParseContext
     private let source: InputSource
 
@@ -86,6 +93,7 @@ public struct EventFileReader {
         if chosen.framing != reader.framing { reader.reframe(as: chosen.framing) }
         self.reader = reader
         self.parser = EventFileReader.makeParser(chosen)
+        self.format = chosen
     }
 
     /// The parser for a format.
@@ -109,6 +117,25 @@ public struct EventFileReader {
         defer {
             self.reader = reader
             self.parser = parser
+        }
+        if parsingThreads > 1, parser.parsesRecordsIndependently, let format {
+            let events: [SecurityEvent]
+            do {
+                events = try parallelBatch(&reader, format: format, maximumCount: maximumCount, maximumBytes: maximumBytes)
+            } catch {
+                source.close()
+                self.reader = nil
+                reader = RecordReader(source: .memory(MemorySource([])), framing: .lines)
+                throw error
+            }
+            summary.events += events.count
+            guard !events.isEmpty else {
+                source.close()
+                self.reader = nil
+                reader = RecordReader(source: .memory(MemorySource([])), framing: .lines)
+                return nil
+            }
+            return events
         }
         var events: [SecurityEvent] = []
         events.reserveCapacity(min(maximumCount, 1024))
@@ -143,6 +170,101 @@ public struct EventFileReader {
             return nil
         }
         return events
+    }
+
+    /// Frames up to `maximumCount` records (copied into one buffer), parses them on ``parsingThreads`` threads, each
+    /// with its own parser and a context that defers identifiers, then numbers the identifiers in record order: the
+    /// events, their order, identifiers and diagnostics are those parsing in order gives. Empty only at the end of
+    /// the input.
+    private mutating func parallelBatch(
+        _ reader: inout RecordReader<InputSource>, format: LogFormat, maximumCount: Int, maximumBytes: Int
+    ) throws(InputError) -> [SecurityEvent] {
+        var ended = false
+        while !ended {
+            var chunk: [UInt8] = []
+            var records: [(start: Int, count: Int, line: Int)] = []
+            var rejects: [ParseDiagnostic] = []
+            var bytes = 0
+            while records.count < maximumCount, bytes < maximumBytes {
+                guard let item = try reader.next() else {
+                    ended = true
+                    break
+                }
+                switch item {
+                case .record(let record, let line):
+                    records.append((chunk.count, record.count, line))
+                    chunk.append(contentsOf: record)
+                    bytes += record.count + 1
+                case .rejected(let line, let reason):
+                    rejects.append(ParseDiagnostic(line: line, column: nil, reason: reason))
+                }
+            }
+            summary.bytes += bytes
+            let workers = max(1, min(parsingThreads, records.count / 128))
+            let template = context.deferringIdentifiers()
+            var results = [ParsedRange](repeating: ParsedRange(), count: workers)
+            chunk.withUnsafeBytes { buffer in
+                let shared = SharedRecords(buffer: buffer, records: records)
+                results.withUnsafeMutableBufferPointer { output in
+                    let slots = ParsedRangeSlots(buffer: output)
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        let range = (shared.records.count * worker / workers)..<(shared.records.count * (worker + 1) / workers)
+                        slots.buffer[worker] = Self.parse(shared, range, format: format, context: template)  // own slot only
+                    }
+                }
+                // Identifiers in record order, while the records' bytes are alive.
+                for index in results.indices {
+                    let identifiers = context.resolve(results[index].deferred)
+                    for event in results[index].events.indices {
+                        results[index].events[event].id = identifiers[Int(results[index].events[event].id.low)]
+                    }
+                }
+            }
+            for diagnostic in (rejects + results.flatMap(\.rejects)).sorted(by: { $0.line < $1.line }) {
+                reject(line: diagnostic.line, column: diagnostic.column, reason: diagnostic.reason)
+            }
+            let events = results.flatMap(\.events)
+            if !events.isEmpty { return events }
+        }
+        return []
+    }
+
+    /// One worker's share of a parallel batch.
+    private struct ParsedRange {
+        var events: [SecurityEvent] = []
+        var rejects: [ParseDiagnostic] = []
+        var deferred: [ParseContext.DeferredRecord] = []
+    }
+
+    /// Parses `range` of the records with a parser of its own.
+    private static func parse(_ shared: SharedRecords, _ range: Range<Int>, format: LogFormat, context template: ParseContext) -> ParsedRange {
+        var parser = makeParser(format)
+        var context = template
+        var result = ParsedRange()
+        for index in range {
+            let record = shared.records[index]
+            do {
+                try parser.parse(
+                    UnsafeRawBufferPointer(rebasing: shared.buffer[record.start..<(record.start + record.count)]), line: record.line,
+                    context: &context, into: &result.events)
+            } catch {
+                result.rejects.append(ParseDiagnostic(line: record.line + error.lineOffset, column: error.column, reason: error.reason))
+            }
+        }
+        result.deferred = context.deferredRecords ?? []
+        return result
+    }
+
+    /// The batch's bytes and record boundaries, read by every worker.
+    private struct SharedRecords: @unchecked Sendable {
+        // Read only while the workers run; the buffer outlives them.
+        let buffer: UnsafeRawBufferPointer
+        let records: [(start: Int, count: Int, line: Int)]
+    }
+
+    /// Per-worker result slots; each worker writes its own element only.
+    private struct ParsedRangeSlots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<ParsedRange>
     }
 
     private mutating func reject(line: Int, column: Int?, reason: String) {

@@ -8,6 +8,8 @@ public import SOCModel
 public struct JSONEventParser: LogParser {
     /// The format of the input as a whole.
     public let format: LogFormat
+    /// Each record is read on its own.
+    public var parsesRecordsIndependently: Bool { true }
     private var scanner = JSONScanner()
 
     /// Creates a parser for one JSON format.

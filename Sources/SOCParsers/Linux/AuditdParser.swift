@@ -8,6 +8,8 @@ public import SOCModel
 public struct AuditdParser: LogParser {
     /// `auditd`.
     public let format = LogFormat.auditd
+    /// Each record is read on its own.
+    public var parsesRecordsIndependently: Bool { true }
 
     /// Creates a parser.
     public init() {}

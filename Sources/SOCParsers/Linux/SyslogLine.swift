@@ -160,6 +160,8 @@ private struct Fields {
 public struct SyslogParser: LogParser {
     /// `syslog`.
     public let format = LogFormat.syslog
+    /// Each record is read on its own.
+    public var parsesRecordsIndependently: Bool { true }
 
     /// Creates a parser.
     public init() {}

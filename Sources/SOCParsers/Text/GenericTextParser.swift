@@ -7,6 +7,8 @@ public import SOCModel
 public struct GenericTextParser: LogParser {
     /// `text`.
     public let format = LogFormat.text
+    /// Each record is read on its own.
+    public var parsesRecordsIndependently: Bool { true }
 
     /// Creates a parser.
     public init() {}

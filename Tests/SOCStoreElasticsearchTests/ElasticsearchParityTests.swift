@@ -63,6 +63,14 @@ struct ElasticsearchParityTests {
         #expect(all.last?.fields == ["CommandLine": "replaced"])
         #expect(all.first { $0.ruleID == "r2" }?.fields["a.b"] == "dotted name")
         #expect(try await elastic.detections(EventFilter(host: "ws-1", limit: 100)).map(\.ruleID) == ["r2", "r1"])
+
+        // Index patterns that would take in the detections index (`*`) still read only events.
+        var event = SecurityEvent(id: EventIdentifier(record: "one event"), timestamp: Timestamp(year: 2024, month: 2, day: 4), original: "one event")
+        event[ECSField.eventCode] = .string("4625")
+        _ = try await elastic.append([event])
+        let everything = try await ElasticsearchEventStore(configuration: ElasticsearchConfiguration(url: cluster.url, indexPatterns: ["*"]))
+        #expect(try await everything.count() == 1)
+        #expect(try await everything.search(try LuceneParser.parse("*"), filter: EventFilter(limit: 10), now: Timestamp(year: 2026, month: 1, day: 1)!).total == 1)
     }
 
     @Test func everyQueryAnswersAsTheEmbeddedStoreDoes() async throws {

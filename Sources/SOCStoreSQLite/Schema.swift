@@ -142,6 +142,10 @@ extension SQLiteEventStore {
             try db.execute(sql: "DROP INDEX IF EXISTS events_host_category_ts")
             if let index = Schema.secondaryIndexes.first(where: { $0.name == "events_host_category_ts" }) { try db.execute(sql: index.createSQL) }
         }
+        migrator.registerMigration("v5") { db in
+            // Investigations ask for one host's detections: 840 ms over 301,793 detections by the time index alone.
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS detections_host_ts ON detections(host_name COLLATE NOCASE, ts)")
+        }
         return migrator
     }
 }

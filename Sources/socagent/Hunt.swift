@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SOCAnalystKit
 import SOCDetection
+import SOCHTTP
 import SOCModel
 import SOCParsers
 import SOCStore
@@ -84,6 +85,7 @@ struct Hunt: AsyncParsableCommand {
         let engine = SigmaEngine(rules: set.rules)
         var byLevel: [String: Int] = [:]
         var byTactic: [String: Int] = [:]
+        var byRule: [String: (level: String, count: Int)] = [:]
         var events = 0
         var rows: [[String]] = []
         let started = ContinuousClock.now
@@ -93,6 +95,7 @@ struct Hunt: AsyncParsableCommand {
             for detection in detections {
                 byLevel[detection.level, default: 0] += 1
                 for tactic in detection.tactics { byTactic[tactic, default: 0] += 1 }
+                byRule[detection.title, default: (detection.level, 0)].count += 1
                 if json {
                     print(String(decoding: try encoder.encode(detection), as: UTF8.self))
                 } else if rows.count < 10_000 {
@@ -157,13 +160,18 @@ struct Hunt: AsyncParsableCommand {
                 Terminal.writeError("the table shows the first \(Terminal.grouped(rows.count)) of \(Terminal.grouped(total)) detections; --json prints them all\n")
             }
         }
-        let seconds = (ContinuousClock.now - started).components
-        let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18
+        let elapsed = (ContinuousClock.now - started).timeInterval
         let levels = ["critical", "high", "medium", "low", "informational"].compactMap { level in byLevel[level].map { "\(level) \($0)" } }
         Terminal.writeError("\(Terminal.grouped(events)) events, \(Terminal.grouped(byLevel.values.reduce(0, +))) detections (\(levels.isEmpty ? "none" : levels.joined(separator: ", "))) in \(String(format: "%.2f", elapsed)) s\n")
         if !byTactic.isEmpty {
             let tactics = byTactic.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
             Terminal.writeError("by ATT&CK tactic: \(tactics.joined(separator: ", "))\n")
+        }
+        // The rules that fired most, most severe first among equals: where triage starts.
+        let rank = ["critical": 4, "high": 3, "medium": 2, "low": 1]
+        let top = byRule.sorted { ($0.value.count, rank[$0.value.level] ?? 0, $1.key) > ($1.value.count, rank[$1.value.level] ?? 0, $0.key) }.prefix(10)
+        if !top.isEmpty {
+            Terminal.writeError("top rules: \(top.map { "\($0.key) (\($0.value.level)) \(Terminal.grouped($0.value.count))" }.joined(separator: "; "))\n")
         }
     }
 }

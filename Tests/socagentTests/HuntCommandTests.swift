@@ -68,6 +68,7 @@ import Testing
         #expect(result.stderr.contains("the 'expand' modifier needs placeholder values"))
         #expect(result.stderr.contains("3 events, 1 detections (medium 1)"))
         #expect(result.stderr.contains("by ATT&CK tactic: discovery 1"))
+        #expect(result.stderr.contains("top rules: Whoami From Cmd (medium) 1"))
 
         let byTags = try cli.run(["hunt", "--rules", rules, events, "--tags", "attack.t1059,attack.t1033", "--status", "stable", "test"])
         #expect(byTags.status == 0)

@@ -96,6 +96,20 @@ public struct StoredDetection: Sendable, Codable, Hashable {
         case timestamp, host, fields
     }
 
+    /// ``fields`` as one JSON object, keys sorted: how stores keep them.
+    public var fieldsJSON: String {
+        var writer = JSONWriter(capacity: 64 + fields.count * 64)
+        writer.byte(UInt8(ascii: "{"))
+        for (index, name) in fields.keys.sorted().enumerated() {
+            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            writer.string(name)
+            writer.byte(UInt8(ascii: ":"))
+            writer.string(fields[name] ?? "")
+        }
+        writer.byte(UInt8(ascii: "}"))
+        return writer.text
+    }
+
     /// Sigma's levels from least to most severe.
     public static let levels = ["informational", "low", "medium", "high", "critical"]
 

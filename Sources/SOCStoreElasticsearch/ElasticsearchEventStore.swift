@@ -378,8 +378,6 @@ public final class ElasticsearchEventStore: EventStore {
     public func saveDetections(_ detections: [StoredDetection]) async throws {
         guard !detections.isEmpty else { return }
         try await createDetectionsIndex()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         var start = 0
         while start < detections.count {
             let slice = detections[start..<min(detections.count, start + max(1, client.configuration.bulkBatchSize))]
@@ -393,7 +391,7 @@ public final class ElasticsearchEventStore: EventStore {
                 body.append(0x0A)
                 var document: [String: Any] = [
                     "rule_id": detection.ruleID, "title": detection.title, "level": detection.level, "techniques": detection.techniques,
-                    "event_id": detection.eventID, "fields": String(decoding: try encoder.encode(detection.fields), as: UTF8.self),
+                    "event_id": detection.eventID, "fields": detection.fieldsJSON,
                 ]
                 if let host = detection.host { document["host"] = ["name": host] }
                 if let time = detection.timestamp.flatMap({ DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) }) {

@@ -213,10 +213,8 @@ extension SQLiteEventStore {
                 let statement = try db.cachedStatement(
                     sql: "INSERT OR REPLACE INTO detections(rule_id, event_id, title, level, techniques, ts, host_name, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 )
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = .sortedKeys
                 for detection in detections {
-                    let fields = String(decoding: try encoder.encode(detection.fields), as: UTF8.self)
+                    let fields = detection.fieldsJSON
                     let id = EventIdentifier(hex: detection.eventID).map { Data($0.bytes) } ?? Data()
                     let ts = detection.timestamp.flatMap { DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) }?.microsecondsSinceEpoch
                     try statement.execute(arguments: [

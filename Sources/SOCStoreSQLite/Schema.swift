@@ -143,8 +143,24 @@ extension SQLiteEventStore {
             if let index = Schema.secondaryIndexes.first(where: { $0.name == "events_host_category_ts" }) { try db.execute(sql: index.createSQL) }
         }
         migrator.registerMigration("v5") { db in
-            // Investigations ask for one host's detections: 840 ms over 301,793 detections by the time index alone.
-            try db.execute(sql: "CREATE INDEX IF NOT EXISTS detections_host_ts ON detections(host_name COLLATE NOCASE, ts)")
+            // Investigations ask for one host's detections (840 ms over 301,793 detections by the time index alone,
+            // 3 ms with a host index). Rows also move to a rowid table with a unique (rule, event) index: hunting
+            // appends detections in time order, which a table clustered on (rule, event) took as random inserts
+            // (300,000 saves with the three indexes: 6.8 s, against 10.0 s clustered).
+            try db.execute(
+                sql: """
+                    CREATE TABLE detections_v5(
+                        rule_id TEXT NOT NULL, event_id BLOB NOT NULL, title TEXT NOT NULL, level TEXT NOT NULL,
+                        techniques TEXT NOT NULL, ts INTEGER, host_name TEXT, fields TEXT NOT NULL
+                    );
+                    INSERT INTO detections_v5 SELECT rule_id, event_id, title, level, techniques, ts, host_name, fields FROM detections;
+                    DROP TABLE detections;
+                    ALTER TABLE detections_v5 RENAME TO detections;
+                    CREATE UNIQUE INDEX detections_rule_event ON detections(rule_id, event_id);
+                    CREATE INDEX detections_ts ON detections(ts);
+                    CREATE INDEX detections_host_ts ON detections(host_name COLLATE NOCASE, ts);
+                    """
+            )
         }
         return migrator
     }

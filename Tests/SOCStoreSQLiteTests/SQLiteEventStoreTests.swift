@@ -163,3 +163,29 @@ import Testing
         #expect(plan.contains { $0.contains("detections_host_ts") }, "\(plan)")
     }
 }
+
+/// A store written before migration v5 keeps its detections when opened: the table is rebuilt, rows and all.
+@Suite struct DetectionsMigrationTests {
+    @Test func detectionsSurviveTheRebuild() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-v4-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteEventStore.migrator.migrate(queue, upTo: "v4")
+        try await queue.write { db in
+            try db.execute(
+                sql: "INSERT INTO detections(rule_id, event_id, title, level, techniques, ts, host_name, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: ["r1", Data(EventIdentifier(record: "e1").bytes), "Rule one", "high", "T1003.001", 1_706_998_400_000_000, "WS-1", #"{"Image":"x.exe"}"#])
+        }
+        try queue.close()
+        let store = try SQLiteEventStore(path: path)
+        let kept = try await store.detections(EventFilter(host: "ws-1", limit: 10))
+        #expect(kept.map(\.ruleID) == ["r1"])
+        #expect(kept.first?.fields == ["Image": "x.exe"])
+        #expect(kept.first?.eventID == EventIdentifier(record: "e1").hex)
+        // Saving the same rule on the same event again replaces it.
+        try await store.saveDetections([StoredDetection(
+            ruleID: "r1", title: "Rule one", level: "critical", techniques: [], eventID: EventIdentifier(record: "e1").hex,
+            timestamp: "2024-02-03T22:13:20Z", host: "WS-1", fields: [:])])
+        #expect(try await store.detections(EventFilter(limit: 10)).map(\.level) == ["critical"])
+    }
+}

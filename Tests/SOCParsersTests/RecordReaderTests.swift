@@ -117,6 +117,75 @@ import Testing
         #expect(parallel.summary.bytes == inOrder.summary.bytes)
     }
 
+    static func temporary(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("socagent-\(UUID().uuidString)-\(name)").path
+    }
+
+    /// Many values on one line (a JSON array), some refused: diagnostics of the same line keep record order.
+    @Test func matchesParsingInOrderForJSONValuesOnOneLine() throws {
+        var values: [String] = []
+        for index in 0..<900 {
+            switch index % 9 {
+            case 4, 7: values.append(#"{"Event":{"System":{}}}"#)
+            default: values.append(#"{"Event":{"System":{"EventID":4625,"Channel":"Security","Computer":"WS-\#(index % 30)","EventRecordID":\#(index)},"EventData":{"TargetUserName":"u\#(index % 4)"}}}"#)
+            }
+        }
+        let path = Self.temporary("values.json")
+        try ("[" + values.joined(separator: ", ") + "]\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let inOrder = try Self.readAll(path, threads: 1)
+        let parallel = try Self.readAll(path, threads: 2)
+        #expect(inOrder.summary.format == "evtx-json")
+        #expect(parallel.events == inOrder.events)
+        #expect(parallel.summary.errors == inOrder.summary.errors)
+        #expect(inOrder.summary.rejected == 200 && inOrder.events.count == 700, "\(inOrder.summary.rejected) \(inOrder.events.count) \(inOrder.summary.errors.prefix(3))")
+    }
+
+    /// A gzip stream cut short: the events framed before the cut are returned and counted, then the read error.
+    @Test func aReadFailureKeepsWhatWasFramed() throws {
+        let plain = Self.temporary("cut.jsonl")
+        let lines = (0..<20_000).map { #"{"@timestamp":"2024-02-04T10:15:23Z","event":{"code":"4625"},"user":{"name":"user-\#($0)-with-a-longer-name"}}"# }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: plain, atomically: true, encoding: .utf8)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gzip.arguments = ["gzip", "-k", plain]
+        try gzip.run()
+        gzip.waitUntilExit()
+        var compressed = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
+        compressed = compressed.prefix(compressed.count * 3 / 5)
+        try compressed.write(to: URL(fileURLWithPath: plain + ".gz"))
+        for threads in [1, 2] {
+            var reader = try EventFileReader(path: plain + ".gz", options: Support.options)
+            reader.parsingThreads = threads
+            var events = 0
+            var failure: InputError?
+            do {
+                while let batch = try reader.nextBatch(maximumCount: 50_000) { events += batch.count }
+            } catch {
+                failure = error
+            }
+            #expect(failure != nil, "threads \(threads)")
+            #expect(events > 1_000 && events < 20_000, "threads \(threads): \(events)")
+            #expect(reader.summary.events == events, "threads \(threads)")
+            #expect(try reader.nextBatch() == nil)  // and the input is closed
+        }
+    }
+
+    /// Over 8 MiB of records that give no event before the first good one: reading goes on to it.
+    @Test func aLongStretchOfRefusedRecordsDoesNotEndTheInput() throws {
+        let path = Self.temporary("junk-first.jsonl")
+        let junk = String(repeating: "not a JSON record, only text to be refused\n", count: 240_000)  // about 10 MiB
+        let good = #"{"@timestamp":"2024-02-04T10:15:23Z","event":{"code":"4625"},"user":{"name":"admin"}}"#
+        try (junk + good + "\n" + good.replacingOccurrences(of: "admin", with: "root") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        for threads in [1, 2] {
+            var reader = try EventFileReader(path: path, format: .ecs, options: Support.options)
+            reader.parsingThreads = threads
+            var events: [SecurityEvent] = []
+            while let batch = try reader.nextBatch() { events += batch }
+            #expect(events.map { $0.string(ECSField.userName) } == ["admin", "root"], "threads \(threads)")
+            #expect(reader.summary.rejected == 240_000, "threads \(threads)")
+        }
+    }
+
     @Test(.enabled(if: Support.sharedData != nil, "needs ../shared/data"))
     func matchesParsingInOrderOnRealLogs() throws {
         for sample in [

@@ -39,6 +39,8 @@ public struct EventFileReader {
     private var parser: (any LogParser)?
     /// The format read, for the parsers of parallel workers.
     private var format: LogFormat?
+    /// A read failure met while framing, thrown by the next ``nextBatch(maximumCount:maximumBytes:)``.
+    private var pendingError: InputError?
     /// How many threads parse a batch of independent records (1: in order, on the caller's thread). By default one
     /// core is left to whoever consumes the events (the store's writer, the Sigma engine): on two cores that is one
     /// parsing thread, which measured best for ingest (a second parsing thread slowed the SQLite writer by 1–7 %).
@@ -110,129 +112,147 @@ public struct EventFileReader {
 
     /// Parses up to about `maximumCount` events or `maximumBytes` of records, whichever comes first; `nil` when the
     /// input is finished. The byte bound keeps memory flat when records are large (PowerShell script blocks).
-    /// - Throws: ``InputError`` when reading fails (a truncated gzip stream, an I/O error); events returned before
-    ///   stay valid.
+    /// - Throws: ``InputError`` when reading fails (a truncated gzip stream, an I/O error): the events framed before
+    ///   the failure are returned first, counted and with their diagnostics, and the error comes from the next call.
     public mutating func nextBatch(maximumCount: Int = 4096, maximumBytes: Int = 8 << 20) throws(InputError) -> [SecurityEvent]? {
-        guard var reader, var parser else { return nil }
-        defer {
-            self.reader = reader
-            self.parser = parser
+        if let error = pendingError {
+            pendingError = nil
+            throw error
         }
-        if parsingThreads > 1, parser.parsesRecordsIndependently, let format {
-            let events: [SecurityEvent]
-            do {
-                events = try parallelBatch(&reader, format: format, maximumCount: maximumCount, maximumBytes: maximumBytes)
-            } catch {
-                source.close()
-                self.reader = nil
-                reader = RecordReader(source: .memory(MemorySource([])), framing: .lines)
+        guard var reader, var parser, maximumCount > 0, maximumBytes > 0 else { return nil }
+        var events: [SecurityEvent] = []
+        var ended = false
+        // A stretch of records that gives no event (all rejected) does not end the input: read on.
+        while events.isEmpty, !ended {
+            if parsingThreads > 1, parser.parsesRecordsIndependently, let format {
+                events = parallelChunk(&reader, format: format, maximumCount: maximumCount, maximumBytes: maximumBytes, ended: &ended)
+            } else {
+                events = serialChunk(&reader, &parser, maximumCount: maximumCount, maximumBytes: maximumBytes, ended: &ended)
+            }
+        }
+        self.parser = parser
+        summary.events += events.count
+        if ended {
+            source.close()
+            self.reader = nil
+        } else {
+            self.reader = reader
+        }
+        if events.isEmpty {
+            if let error = pendingError {
+                pendingError = nil
                 throw error
             }
-            summary.events += events.count
-            guard !events.isEmpty else {
-                source.close()
-                self.reader = nil
-                reader = RecordReader(source: .memory(MemorySource([])), framing: .lines)
-                return nil
-            }
-            return events
+            return nil
         }
+        return events
+    }
+
+    /// Frames and parses records in order until the bounds; a read failure ends the input (kept for the next call).
+    private mutating func serialChunk(
+        _ reader: inout RecordReader<InputSource>, _ parser: inout any LogParser, maximumCount: Int, maximumBytes: Int, ended: inout Bool
+    ) -> [SecurityEvent] {
         var events: [SecurityEvent] = []
         events.reserveCapacity(min(maximumCount, 1024))
         var batchBytes = 0
-        do {
-            while events.count < maximumCount, batchBytes < maximumBytes, let item = try reader.next() {
-                switch item {
-                case .record(let bytes, let line):
-                    summary.bytes += bytes.count + 1
-                    batchBytes += bytes.count + 1
-                    do {
-                        try parser.parse(bytes, line: line, context: &context, into: &events)
-                    } catch {
-                        reject(line: line + error.lineOffset, column: error.column, reason: error.reason)
-                    }
-                case .rejected(let line, let reason):
-                    reject(line: line, column: nil, reason: reason)
-                }
+        while events.count < maximumCount, batchBytes < maximumBytes {
+            let item: RecordReader<InputSource>.Item?
+            do {
+                item = try reader.next()
+            } catch {
+                pendingError = error
+                ended = true
+                break
             }
-        } catch {
-            source.close()
-            self.reader = nil
-            reader = RecordReader(source: .memory(MemorySource([])), framing: .lines)
-            summary.events += events.count
-            throw error
-        }
-        summary.events += events.count
-        if events.isEmpty {
-            source.close()
-            self.reader = nil
-            reader = RecordReader(source: .memory(MemorySource([])), framing: .lines)
-            return nil
+            guard let item else {
+                ended = true
+                break
+            }
+            switch item {
+            case .record(let bytes, let line):
+                summary.bytes += bytes.count + 1
+                batchBytes += bytes.count + 1
+                do {
+                    try parser.parse(bytes, line: line, context: &context, into: &events)
+                } catch {
+                    reject(line: line + error.lineOffset, column: error.column, reason: error.reason)
+                }
+            case .rejected(let line, let reason):
+                reject(line: line, column: nil, reason: reason)
+            }
         }
         return events
     }
 
     /// Frames up to `maximumCount` records (copied into one buffer), parses them on ``parsingThreads`` threads, each
     /// with its own parser and a context that defers identifiers, then numbers the identifiers in record order: the
-    /// events, their order, identifiers and diagnostics are those parsing in order gives. Empty only at the end of
-    /// the input.
-    private mutating func parallelBatch(
-        _ reader: inout RecordReader<InputSource>, format: LogFormat, maximumCount: Int, maximumBytes: Int
-    ) throws(InputError) -> [SecurityEvent] {
-        var ended = false
-        while !ended {
-            var chunk: [UInt8] = []
-            var records: [(start: Int, count: Int, line: Int)] = []
-            var rejects: [ParseDiagnostic] = []
-            var bytes = 0
-            while records.count < maximumCount, bytes < maximumBytes {
-                guard let item = try reader.next() else {
-                    ended = true
-                    break
-                }
-                switch item {
-                case .record(let record, let line):
-                    records.append((chunk.count, record.count, line))
-                    chunk.append(contentsOf: record)
-                    bytes += record.count + 1
-                case .rejected(let line, let reason):
-                    rejects.append(ParseDiagnostic(line: line, column: nil, reason: reason))
-                }
+    /// events, their order, identifiers and diagnostics are those ``serialChunk`` gives.
+    private mutating func parallelChunk(
+        _ reader: inout RecordReader<InputSource>, format: LogFormat, maximumCount: Int, maximumBytes: Int, ended: inout Bool
+    ) -> [SecurityEvent] {
+        var chunk: [UInt8] = []
+        var records: [(start: Int, count: Int, line: Int)] = []
+        // Reader rejections, placed before the record that followed them.
+        var rejects: [(record: Int, diagnostic: ParseDiagnostic)] = []
+        var bytes = 0
+        while records.count < maximumCount, bytes < maximumBytes {
+            let item: RecordReader<InputSource>.Item?
+            do {
+                item = try reader.next()
+            } catch {
+                pendingError = error
+                ended = true
+                break
             }
-            summary.bytes += bytes
-            let workers = max(1, min(parsingThreads, records.count / 128))
-            let template = context.deferringIdentifiers()
-            var results = [ParsedRange](repeating: ParsedRange(), count: workers)
-            chunk.withUnsafeBytes { buffer in
-                let shared = SharedRecords(buffer: buffer, records: records)
-                results.withUnsafeMutableBufferPointer { output in
-                    let slots = ParsedRangeSlots(buffer: output)
-                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                        let range = (shared.records.count * worker / workers)..<(shared.records.count * (worker + 1) / workers)
-                        slots.buffer[worker] = Self.parse(shared, range, format: format, context: template)  // own slot only
-                    }
-                }
-                // Identifiers in record order, while the records' bytes are alive.
-                for index in results.indices {
-                    let identifiers = context.resolve(results[index].deferred)
-                    for event in results[index].events.indices {
-                        results[index].events[event].id = identifiers[Int(results[index].events[event].id.low)]
-                    }
-                }
+            guard let item else {
+                ended = true
+                break
             }
-            for diagnostic in (rejects + results.flatMap(\.rejects)).sorted(by: { $0.line < $1.line }) {
-                reject(line: diagnostic.line, column: diagnostic.column, reason: diagnostic.reason)
+            switch item {
+            case .record(let record, let line):
+                records.append((chunk.count, record.count, line))
+                chunk.append(contentsOf: record)
+                bytes += record.count + 1
+            case .rejected(let line, let reason):
+                rejects.append((records.count, ParseDiagnostic(line: line, column: nil, reason: reason)))
             }
-            let events = results.flatMap(\.events)
-            if !events.isEmpty { return events }
         }
-        return []
+        summary.bytes += bytes
+        let workers = max(1, min(parsingThreads, records.count / 128))
+        let template = context.deferringIdentifiers()
+        var results = [ParsedRange](repeating: ParsedRange(), count: workers)
+        chunk.withUnsafeBytes { buffer in
+            let shared = SharedRecords(buffer: buffer, records: records)
+            results.withUnsafeMutableBufferPointer { output in
+                let slots = ParsedRangeSlots(buffer: output)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let range = (shared.records.count * worker / workers)..<(shared.records.count * (worker + 1) / workers)
+                    slots.buffer[worker] = Self.parse(shared, range, format: format, context: template)  // own slot only
+                }
+            }
+            // Identifiers in record order, while the records' bytes are alive.
+            for index in results.indices {
+                let identifiers = context.resolve(results[index].deferred)
+                for event in results[index].events.indices {
+                    results[index].events[event].id = identifiers[Int(results[index].events[event].id.low)]
+                }
+            }
+        }
+        // Diagnostics in the order reading them in order gives: by record, a reader's rejection before the record
+        // that followed it.
+        let diagnostics = rejects.map { (order: $0.record * 2, diagnostic: $0.diagnostic) }
+            + results.flatMap(\.rejects).map { (order: $0.record * 2 + 1, diagnostic: $0.diagnostic) }
+        for (_, diagnostic) in diagnostics.sorted(by: { $0.order < $1.order }) {
+            reject(line: diagnostic.line, column: diagnostic.column, reason: diagnostic.reason)
+        }
+        return results.flatMap(\.events)
     }
 
     /// One worker's share of a parallel batch.
     private struct ParsedRange {
         var events: [SecurityEvent] = []
-        var rejects: [ParseDiagnostic] = []
+        /// Parse errors with the index of their record in the chunk.
+        var rejects: [(record: Int, diagnostic: ParseDiagnostic)] = []
         var deferred: [ParseContext.DeferredRecord] = []
     }
 
@@ -248,7 +268,7 @@ public struct EventFileReader {
                     UnsafeRawBufferPointer(rebasing: shared.buffer[record.start..<(record.start + record.count)]), line: record.line,
                     context: &context, into: &result.events)
             } catch {
-                result.rejects.append(ParseDiagnostic(line: record.line + error.lineOffset, column: error.column, reason: error.reason))
+                result.rejects.append((index, ParseDiagnostic(line: record.line + error.lineOffset, column: error.column, reason: error.reason)))
             }
         }
         result.deferred = context.deferredRecords ?? []

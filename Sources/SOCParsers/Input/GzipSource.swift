@@ -6,6 +6,8 @@ public struct GzipSource<Base: ByteSource>: ByteSource {
     private let name: String
     private let state: InflateState
     private var inputEnd = false
+    /// The compressed input ended inside a member: the next read reports it.
+    private var truncated = false
 
     /// Wraps `base`, which yields compressed bytes.
     /// - Parameter name: The path, used in error messages.
@@ -16,8 +18,9 @@ public struct GzipSource<Base: ByteSource>: ByteSource {
         self.state = state
     }
 
-    /// Decompresses the next chunk.
+    /// Decompresses the next chunk. A stream cut short gives what it decompressed before the cut, then the error.
     public mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        if truncated { throw InputError("\(name): the gzip stream ends early (truncated file)") }
         guard let output = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return 0 }
         state.stream.next_out = output
         state.stream.avail_out = UInt32(buffer.count)
@@ -28,7 +31,8 @@ public struct GzipSource<Base: ByteSource>: ByteSource {
                 if count == 0 {
                     inputEnd = true
                     if !state.finishedMember {
-                        throw InputError("\(name): the gzip stream ends early (truncated file)")
+                        truncated = true
+                        if state.stream.avail_out == UInt32(buffer.count) { throw InputError("\(name): the gzip stream ends early (truncated file)") }
                     }
                     break
                 }

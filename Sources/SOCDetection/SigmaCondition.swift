@@ -1,3 +1,5 @@
+import SOCModel
+
 /// A rule's `condition`: selections combined with `and`, `or`, `not`, parentheses, and `1 of`/`all of` a name
 /// pattern or `them`.
 indirect enum SigmaCondition: Sendable {
@@ -107,24 +109,7 @@ indirect enum SigmaCondition: Sendable {
         /// Selections matching `them` or a name pattern with `*`.
         func matching(_ pattern: String) -> [String] {
             if pattern == "them" { return selections.filter { !$0.hasPrefix("_") }.sorted() }
-            guard pattern.contains("*") else { return selections.contains(pattern) ? [pattern] : [] }
-            let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-            return selections.filter { name in
-                var rest = Substring(name)
-                for (offset, part) in parts.enumerated() {
-                    if offset == 0 {
-                        guard rest.hasPrefix(part) else { return false }
-                        rest = rest.dropFirst(part.count)
-                    } else if offset == parts.count - 1 {
-                        return part.isEmpty || rest.hasSuffix(part)
-                    } else if let range = rest.firstRange(of: part) {
-                        rest = rest[range.upperBound...]
-                    } else {
-                        return false
-                    }
-                }
-                return rest.isEmpty
-            }.sorted()
+            return selections.filter { Wildcard.matches(pattern, $0) }.sorted()
         }
     }
 }

@@ -32,29 +32,10 @@ public final class ElasticsearchEventStore: EventStore {
     /// (`*`, `socagent-*`), it is excluded, so detections are never read back as events.
     private var patterns: String {
         let patterns = client.configuration.indexPatterns
-        let coversDetections = patterns.contains { Self.glob($0, matches: Self.detectionsIndex) }
+        let coversDetections = patterns.contains { Wildcard.matches($0, Self.detectionsIndex) }
         return (patterns + (coversDetections ? ["-" + Self.detectionsIndex] : [])).joined(separator: ",")
     }
 
-    /// Whether an index pattern (`*` wildcards) matches `name`.
-    static func glob(_ pattern: String, matches name: String) -> Bool {
-        let parts = pattern.split(separator: "*", omittingEmptySubsequences: false)
-        guard parts.count > 1 else { return pattern == name }
-        var rest = Substring(name)
-        for (index, part) in parts.enumerated() {
-            if index == 0 {
-                guard rest.hasPrefix(part) else { return false }
-                rest = rest.dropFirst(part.count)
-            } else if index == parts.count - 1 {
-                return rest.hasSuffix(part)
-            } else if let range = rest.range(of: part) {
-                rest = rest[range.upperBound...]
-            } else {
-                return false
-            }
-        }
-        return true
-    }
 
     /// Search options that make a pattern with no index yet an empty answer rather than a 404.
     private static let lenient = "ignore_unavailable=true&allow_no_indices=true"

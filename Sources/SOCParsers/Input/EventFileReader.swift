@@ -148,6 +148,17 @@ public struct EventFileReader {
         return events
     }
 
+    /// The next framed item; `nil` at the end of the input, or on a read failure, which is kept for the next call.
+    private mutating func nextItem(_ reader: inout RecordReader<InputSource>, ended: inout Bool) -> RecordReader<InputSource>.Item? {
+        do {
+            if let item = try reader.next() { return item }
+        } catch {
+            pendingError = error
+        }
+        ended = true
+        return nil
+    }
+
     /// Frames and parses records in order until the bounds; a read failure ends the input (kept for the next call).
     private mutating func serialChunk(
         _ reader: inout RecordReader<InputSource>, _ parser: inout any LogParser, maximumCount: Int, maximumBytes: Int, ended: inout Bool
@@ -155,19 +166,7 @@ public struct EventFileReader {
         var events: [SecurityEvent] = []
         events.reserveCapacity(min(maximumCount, 1024))
         var batchBytes = 0
-        while events.count < maximumCount, batchBytes < maximumBytes {
-            let item: RecordReader<InputSource>.Item?
-            do {
-                item = try reader.next()
-            } catch {
-                pendingError = error
-                ended = true
-                break
-            }
-            guard let item else {
-                ended = true
-                break
-            }
+        while events.count < maximumCount, batchBytes < maximumBytes, let item = nextItem(&reader, ended: &ended) {
             switch item {
             case .record(let bytes, let line):
                 summary.bytes += bytes.count + 1
@@ -195,19 +194,7 @@ public struct EventFileReader {
         // Reader rejections, placed before the record that followed them.
         var rejects: [(record: Int, diagnostic: ParseDiagnostic)] = []
         var bytes = 0
-        while records.count < maximumCount, bytes < maximumBytes {
-            let item: RecordReader<InputSource>.Item?
-            do {
-                item = try reader.next()
-            } catch {
-                pendingError = error
-                ended = true
-                break
-            }
-            guard let item else {
-                ended = true
-                break
-            }
+        while records.count < maximumCount, bytes < maximumBytes, let item = nextItem(&reader, ended: &ended) {
             switch item {
             case .record(let record, let line):
                 records.append((chunk.count, record.count, line))

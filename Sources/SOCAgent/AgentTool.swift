@@ -18,6 +18,27 @@ public protocol AgentTool: Sendable {
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult
 }
 
+extension AgentTool {
+    /// Runs the tool and the record reports keep of it: the input, the one-line summary (or the error), how long it
+    /// took. The deterministic playbook and the model loop both call tools this way.
+    func runRecorded(_ input: JSONValue, context: ToolContext) async -> (result: Result<ToolResult, any Error>, record: ToolCallRecord) {
+        let started = ContinuousClock.now
+        let result: Result<ToolResult, any Error>
+        do {
+            result = .success(try await run(input, context: context))
+        } catch {
+            result = .failure(error)
+        }
+        let milliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
+        let summary: String
+        switch result {
+        case .success(let answer): summary = answer.summary
+        case .failure(let error): summary = "error: \(error)"
+        }
+        return (result, ToolCallRecord(tool: name, input: input, resultSummary: summary, durationMilliseconds: milliseconds))
+    }
+}
+
 /// What every tool may use: the event store, threat intelligence, and the investigation's time anchor.
 public struct ToolContext: Sendable {
     /// The event store (SQLite or a cluster).

@@ -108,21 +108,9 @@ struct Investigation {
     /// Runs a tool and records the call; a failing tool is recorded with its error and the playbook goes on.
     mutating func call(_ name: String, _ input: [String: JSONValue]) async -> ToolResult? {
         guard let tool = AgentToolbox.tool(named: name) else { return nil }
-        let started = ContinuousClock.now
-        let result: ToolResult?
-        let summary: String
-        do {
-            let answer = try await tool.run(.object(input), context: context)
-            result = answer
-            summary = answer.summary
-        } catch {
-            result = nil
-            summary = "error: \(error)"
-        }
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-        calls.append(ToolCallRecord(tool: name, input: .object(input), resultSummary: summary, durationMilliseconds: milliseconds))
-        return result
+        let (result, record) = await tool.runRecorded(.object(input), context: context)
+        calls.append(record)
+        return try? result.get()
     }
 
     // MARK: Reading the tools' answers
@@ -339,11 +327,9 @@ struct Investigation {
         }
         var recommendations = self.recommendations.uniqued()
         if recommendations.isEmpty { recommendations = ["No action needed beyond closing the alert; keep monitoring the indicators."] }
-        var merged = indicators
-        merged.timestamps = merged.timestamps.uniqued()
         return IncidentReport(
             createdAt: Timestamp(secondsSinceEpoch: createdAt.timeIntervalSince1970).iso8601, severity: severity, severityReasons: reasons, summary: summary,
-            alert: alert.text, indicators: merged, findings: ordered, attackTechniques: techniques,
+            alert: alert.text, indicators: indicators, findings: ordered, attackTechniques: techniques,
             timeline: timeline.sorted { $0.timestamp < $1.timestamp }.uniqued(), recommendations: recommendations, toolCalls: calls,
             analyst: AnalystInfo(mode: "offline"))
     }
@@ -403,9 +389,6 @@ extension Array where Element: Hashable {
     }
 }
 
-extension Array where Element == String {
-    mutating func appendOnce(_ value: String) { if !contains(value) { append(value) } }
-}
 
 extension String {
     var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }

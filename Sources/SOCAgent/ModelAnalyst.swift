@@ -98,12 +98,10 @@ public struct ModelAnalyst: Sendable {
                     report.toolCalls.append(ToolCallRecord(tool: String(use.name.prefix(60)), input: use.input, resultSummary: "refused: not a tool", durationMilliseconds: 0))
                     continue
                 }
-                let callStarted = ContinuousClock.now
-                do {
-                    let result = try await tool.run(use.input, context: context)
-                    let elapsed = ContinuousClock.now - callStarted
-                    report.toolCalls.append(
-                        ToolCallRecord(tool: tool.name, input: use.input, resultSummary: result.summary, durationMilliseconds: Int(elapsed.components.seconds * 1000)))
+                let (outcome, record) = await tool.runRecorded(use.input, context: context)
+                report.toolCalls.append(record)
+                switch outcome {
+                case .success(let result):
                     if tool.name == "generate_incident_report", case .object(let fields) = result.data,
                         case .string(let severityText)? = fields["severity"], let severity = Severity(rawValue: severityText),
                         case .string(let summary)? = fields["summary"]
@@ -115,8 +113,7 @@ public struct ModelAnalyst: Sendable {
                         proposal = (severity, summary, recommendations)
                     }
                     results.append(.toolResult(id: use.id, content: Self.fence(Self.bounded(result, bytes: budget.resultBytes), source: "tool:\(tool.name)"), isError: false))
-                } catch {
-                    report.toolCalls.append(ToolCallRecord(tool: tool.name, input: use.input, resultSummary: "error: \(error)", durationMilliseconds: 0))
+                case .failure(let error):
                     results.append(.toolResult(id: use.id, content: "error: \(error)", isError: true))
                 }
             }

@@ -135,8 +135,7 @@ struct SigmaDetectionsTool: AgentTool {
 
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
         let fields = try ToolInput(input, tool: name, allowed: ["hours", "host", "limit", "min_level"])
-        var filter = try StoreFilterInput.filter(fields, context: context, tool: name)
-        let limit = filter.limit
+        let filter = try StoreFilterInput.filter(fields, context: context, tool: name)
         let minimum = try fields.string("min_level").map { level in
             guard let rank = StoredDetection.levels.firstIndex(of: level) else {
                 throw ToolInputError(tool: name, reason: "'min_level' must be informational, low, medium, high or critical")
@@ -144,10 +143,9 @@ struct SigmaDetectionsTool: AgentTool {
             return rank
         } ?? 0
         guard context.store.keepsDetections else {
-            return ToolResult(summary: "this store does not keep Sigma detections (a cluster is only read)", data: .array([]))
+            return ToolResult(summary: "this store does not keep Sigma detections", data: .array([]))
         }
-        filter.limit = 5_000
-        let results = Array(try await context.store.detections(filter).filter { $0.levelRank >= minimum }.prefix(limit))
+        let results = try await context.store.detections(filter, minimumRank: minimum)
         var byLevel: [String: Int] = [:]
         for detection in results { byLevel[detection.level, default: 0] += 1 }
         let levels = StoredDetection.levels.reversed().compactMap { level in byLevel[level].map { "\($0) \(level)" } }
@@ -242,7 +240,7 @@ struct ParseLogFileTool: AgentTool {
             for event in batch where events < Self.maximumEvents {
                 events += 1
                 if let code = event.code { codes[code, default: 0] += 1 }
-                indicators.formUnion(IndicatorExtractor.extract(from: event))
+                indicators.formUnion(IndicatorExtractor.extract(from: event), limit: 50)
             }
             if events >= Self.maximumEvents { break }
         }

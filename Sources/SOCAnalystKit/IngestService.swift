@@ -233,13 +233,19 @@ public struct IngestReport: Sendable, Codable {
     /// One input's counts and first rejection reasons.
     public struct File: Sendable, Codable {
         /// A rejected record's position and reason.
-        public struct Error: Sendable, Codable, Equatable {
+        public struct Error: Sendable, Codable, Equatable, CustomStringConvertible {
             /// The 1-based line, when the problem has one.
             public var line: Int?
             /// The 1-based column, when known.
             public var column: Int?
             /// Why.
             public var reason: String
+
+            /// `line 3, column 17: reason`, or the reason alone when it has no position.
+            public var description: String {
+                let position = [line.map { "line \($0)" }, column.map { "column \($0)" }].compactMap { $0 }.joined(separator: ", ")
+                return position.isEmpty ? reason : position + ": " + reason
+            }
         }
         /// The input's path.
         public var path: String

@@ -11,6 +11,16 @@ public enum IntelConfiguration {
     /// The service and its database.
     /// - Parameters:
     ///   - databasePath: The intel database; ``IntelDatabase/defaultPath(environment:)`` when `nil`.
+    /// The sources that answer from the intel database alone: the imported KEV catalog, NVD records and blocklists.
+    public static func localSources(_ database: IntelDatabase) -> [any ThreatIntelProvider] {
+        [KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database)]
+    }
+
+    /// Intelligence that contacts nothing: ``localSources(_:)`` and cached answers.
+    public static func offlineService(_ database: IntelDatabase) -> ThreatIntelService {
+        ThreatIntelService(database: database, providers: localSources(database), offline: true)
+    }
+
     ///   - offline: Local sources and cached answers only.
     public static func makeService(
         environment: [String: String] = Environment.current, databasePath: String? = nil, offline: Bool = false,
@@ -20,9 +30,7 @@ public enum IntelConfiguration {
         let base = transport ?? AsyncHTTPTransport()
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         func integer(_ name: String, _ fallback: Int) -> Int { value(name).flatMap(Int.init) ?? fallback }
-        var providers: [any ThreatIntelProvider] = [
-            KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database),
-        ]
+        var providers = localSources(database)
         var unavailable: [ThreatIntelService.UnavailableSource] = []
         let retrying = RetryingTransport(base, policy: RetryPolicy())
         if let key = value("ABUSEIPDB_API_KEY") {

@@ -33,6 +33,7 @@ final class EventView {
     private static let formatKey = FieldKey(ECSField.sourceFormat)
     private static let processNameKey = FieldKey(ECSField.processName)
     private static let appNameKey = FieldKey(ECSField.logSyslogAppName)
+    static let messageKey = FieldKey(ECSField.message)
 
     /// A field name as Sigma writes it: some providers name event data with spaces ("Threat Name"), Sigma without.
     static func spaceless(_ name: String) -> String { name.filter { $0 != " " } }
@@ -82,7 +83,7 @@ final class EventView {
     var lowerFullText: SlotCache.Values {
         if let cached = cache.fullText { return cached }
         let start = cache.beginValues()
-        cache.append((event.string(ECSField.message) ?? "") + "\n" + event.original, lowered: true)
+        cache.append((event.fields[Self.messageKey]?.stringValue ?? "") + "\n" + event.original, lowered: true)
         let values = cache.endValues(from: start)
         cache.fullText = values
         return values

@@ -57,11 +57,10 @@ public struct SigmaRuleSet: Sendable {
 
     /// Keeps the rules at or above `level`, with one of `statuses` and one of `tags` (each filter optional).
     public func filtered(minimumLevel: String?, statuses: Set<String>?, tags: Set<String>?) -> SigmaRuleSet {
-        let order = ["informational": 0, "low": 1, "medium": 2, "high": 3, "critical": 4]
-        let floor = minimumLevel.flatMap { order[$0.lowercased()] } ?? 0
+        let floor = minimumLevel.flatMap { StoredDetection.levels.firstIndex(of: $0.lowercased()) } ?? 0
         return SigmaRuleSet(
             rules: rules.filter { rule in
-                (order[rule.level] ?? 2) >= floor && (statuses.map { $0.contains(rule.status) } ?? true)
+                StoredDetection.rank(ofLevel: rule.level) >= floor && (statuses.map { $0.contains(rule.status) } ?? true)
                     && (tags.map { wanted in rule.tags.contains { wanted.contains($0.lowercased()) } } ?? true)
             },
             diagnostics: diagnostics
@@ -359,7 +358,7 @@ public final class SigmaEngine: @unchecked Sendable {
             value.forEachString { automaton.scan($0, into: &scratch.hits) }
         }
         if let fullTextAutomaton {
-            if let message = event.string(ECSField.message) { fullTextAutomaton.scan(message, into: &scratch.hits) }
+            if let message = event.fields[EventView.messageKey]?.stringValue { fullTextAutomaton.scan(message, into: &scratch.hits) }
             fullTextAutomaton.scan(event.original, into: &scratch.hits)
         }
     }

@@ -55,10 +55,11 @@ public struct IndicatorSet: Codable, Equatable, Sendable {
         return limited
     }
 
-    /// Adds the indicators of `other` that are not here yet, keeping the order.
-    public mutating func formUnion(_ other: IndicatorSet) {
+    /// Adds the indicators of `other` that are not here yet, keeping the order; a kind already holding `limit` values
+    /// takes no more (callers that keep only the first few need not grow the lists).
+    public mutating func formUnion(_ other: IndicatorSet, limit: Int = .max) {
         func merge(_ list: inout [String], _ more: [String]) {
-            for value in more where !list.contains(value) { list.append(value) }
+            for value in more where list.count < limit { list.appendOnce(value) }
         }
         merge(&ips, other.ips)
         merge(&domains, other.domains)
@@ -120,5 +121,12 @@ extension IPAddress {
     public var scope: IPScope {
         for (network, scope) in Self.scopeTable where network.matches(self) { return scope }
         return .public
+    }
+}
+
+extension Array where Element == String {
+    /// Appends `value` unless the array already holds it (indicator lists are short and keep their order).
+    public mutating func appendOnce(_ value: String) {
+        if !contains(value) { append(value) }
     }
 }

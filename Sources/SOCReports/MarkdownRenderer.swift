@@ -110,7 +110,7 @@ public enum MarkdownRenderer {
         let longest = flat.longestRun(of: "`")
         let fence = String(repeating: "`", count: longest + 1)
         let pad = flat.hasPrefix("`") || flat.hasSuffix("`") ? " " : ""
-        return fence + pad + flat.replacingOccurrences(of: "|", with: "\\|") + pad + fence
+        return fence + pad + flat.replacing("|", with: "\\|") + pad + fence
     }
 
     /// A table cell: plain text without pipes breaking the row.
@@ -136,9 +136,5 @@ extension String {
 
     fileprivate func replacingNewlines() -> String {
         String(map { $0 == "\n" || $0 == "\r" ? " " : $0 })
-    }
-
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

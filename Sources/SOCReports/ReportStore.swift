@@ -35,13 +35,13 @@ public struct ReportStore: Sendable {
     public func write(_ report: IncidentReport) throws -> (report: IncidentReport, path: String) {
         try createDirectory()
         let base = Self.baseID(createdAt: report.createdAt)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         for attempt in 1...10_000 {
             var numbered = report
             numbered.incidentID = attempt == 1 ? base : "\(base)-\(attempt)"
             let path = directory + "/" + numbered.incidentID + ".json"
             if FileManager.default.fileExists(atPath: path) { continue }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let data = try encoder.encode(numbered) + Data("\n".utf8)
             let temporary = directory + "/.\(numbered.incidentID).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
             try Self.writeFlushed(data, to: temporary)

@@ -53,9 +53,17 @@ public protocol EventStore: Sendable {
     /// - Throws: ``EventStoreError`` when the store cannot be written or does not keep detections.
     func saveDetections(_ detections: [StoredDetection]) async throws
 
-    /// Saved Sigma detections in the filter's window (and on its host, case-insensitively), newest first, at most
-    /// `filter.limit`; none from a store that does not keep them.
-    func detections(_ filter: EventFilter) async throws -> [StoredDetection]
+    /// Saved Sigma detections in the filter's window (and on its host, case-insensitively) at or above a level
+    /// (``StoredDetection/rank(ofLevel:)``; 0 for all), newest first, at most `filter.limit`; none from a store that
+    /// does not keep them.
+    func detections(_ filter: EventFilter, minimumRank: Int) async throws -> [StoredDetection]
+}
+
+extension EventStore {
+    /// Saved Sigma detections of every level (see ``detections(_:minimumRank:)``).
+    public func detections(_ filter: EventFilter) async throws -> [StoredDetection] {
+        try await detections(filter, minimumRank: 0)
+    }
 }
 
 /// A Sigma detection as a store keeps it: which rule matched which event, and the fields it tested.
@@ -114,7 +122,16 @@ public struct StoredDetection: Sendable, Codable, Hashable {
     public static let levels = ["informational", "low", "medium", "high", "critical"]
 
     /// The level's rank in ``levels`` (medium for an unknown level).
-    public var levelRank: Int { Self.levels.firstIndex(of: level) ?? 2 }
+    public var levelRank: Int { Self.rank(ofLevel: level) }
+
+    /// The levels of ``rank(ofLevel:)`` `rank` or above; an unknown level ranks as medium.
+    public static func levels(atOrAbove rank: Int) -> [String] { Array(levels.dropFirst(max(0, rank))) }
+
+    /// A Sigma level's rank in ``levels`` (medium for an unknown level).
+    public static func rank(ofLevel level: String) -> Int { levels.firstIndex(of: level) ?? 2 }
+
+    /// When the detected event happened, read from ``timestamp``.
+    public var instant: Timestamp? { timestamp.flatMap { DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) } }
 }
 
 extension EventStore {

@@ -156,11 +156,10 @@ public actor InMemoryEventStore: EventStore {
     }
 
     /// Kept detections in the window and on the host, newest first.
-    public func detections(_ filter: EventFilter) -> [StoredDetection] {
+    public func detections(_ filter: EventFilter, minimumRank: Int) -> [StoredDetection] {
         let matching = savedDetections.values.filter { detection in
-            let time = detection.timestamp.flatMap { DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) }
-            return (filter.timeRange?.contains(time) ?? true)
-                && (filter.host.map { host in detection.host?.lowercased() == host.lowercased() } ?? true)
+            detection.levelRank >= minimumRank && (filter.timeRange?.contains(detection.instant) ?? true)
+                && filter.matches(host: detection.host)
         }
         return Array(matching.sorted { ($0.timestamp ?? "", $1.ruleID) > ($1.timestamp ?? "", $0.ruleID) }.prefix(filter.limit))
     }

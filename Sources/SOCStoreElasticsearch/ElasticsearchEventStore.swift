@@ -375,7 +375,7 @@ public final class ElasticsearchEventStore: EventStore {
                     "event_id": detection.eventID, "fields": detection.fieldsJSON,
                 ]
                 if let host = detection.host { document["host"] = ["name": host] }
-                if let time = detection.timestamp.flatMap({ DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) }) {
+                if let time = detection.instant {
                     document["@timestamp"] = time.iso8601
                     document["socagent"] = ["timestamp_us": time.microsecondsSinceEpoch]
                 }
@@ -398,15 +398,21 @@ public final class ElasticsearchEventStore: EventStore {
     }
 
     /// Saved detections in the filter's window and on its host (any case), newest first; none before any was saved.
-    public func detections(_ filter: EventFilter) async throws -> [StoredDetection] {
+    public func detections(_ filter: EventFilter, minimumRank: Int) async throws -> [StoredDetection] {
         var clauses: [[String: Any]] = []
+        if minimumRank > 0 {
+            // As StoredDetection.rank(ofLevel:) ranks levels: an unknown one is medium.
+            var accepted: [[String: Any]] = [QueryDSL.terms("level", StoredDetection.levels(atOrAbove: minimumRank))]
+            if minimumRank <= 2 { accepted.append(QueryDSL.bool(filter: [], mustNot: [QueryDSL.terms("level", StoredDetection.levels)])) }
+            clauses.append(["bool": ["should": accepted, "minimum_should_match": 1] as [String: Any]])
+        }
         if let range = filter.timeRange, range.start != nil || range.end != nil {
             var bounds: [String: Any] = [:]
             if let start = range.start { bounds["gte"] = start.microsecondsSinceEpoch }
             if let end = range.end { bounds["lt"] = end.microsecondsSinceEpoch }
             clauses.append(["range": [Self.microsecondsField: bounds]])
         }
-        if let host = filter.host { clauses.append(["term": [ECSField.hostName: ["value": host, "case_insensitive": true] as [String: Any]]]) }
+        if let host = filter.host { clauses.append(QueryDSL.hostClause(host)) }
         let body: [String: Any] = [
             "query": QueryDSL.bool(filter: clauses), "size": min(max(0, filter.limit), 10_000),
             "sort": [[Self.microsecondsField: ["order": "desc", "unmapped_type": "long"]], ["rule_id": ["order": "asc", "unmapped_type": "keyword"]]],
@@ -563,7 +569,7 @@ public final class ElasticsearchEventStore: EventStore {
             }
         }
         var event = SecurityEvent(id: identifier, original: "")
-        event.timestamp = StoredDocument.read(String(decoding: data, as: UTF8.self), into: &event)
+        event.timestamp = StoredDocument.read(utf8: Array(data), into: &event).flatMap { TimestampParser.parse($0) }
         event.original = event.string(ECSField.eventOriginal) ?? ""
         event[ECSField.eventOriginal] = nil
         event[idField] = nil

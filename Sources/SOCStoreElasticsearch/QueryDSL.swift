@@ -46,8 +46,13 @@ enum QueryDSL {
         }
         if let matcher = filter.sourceIP { clauses.append(term(ECSField.sourceIP, matcher.isSingleAddress ? matcher.network.description : matcher.description)) }
         if let user = filter.user { clauses.append(term(ECSField.userName, user)) }
-        if let host = filter.host { clauses.append(["term": [ECSField.hostName: ["value": host, "case_insensitive": true] as [String: Any]]]) }
+        if let host = filter.host { clauses.append(hostClause(host)) }
         return clauses
+    }
+
+    /// `host.name` equal to `host`, compared without case.
+    static func hostClause(_ host: String) -> [String: Any] {
+        ["term": [ECSField.hostName: ["value": host, "case_insensitive": true] as [String: Any]]]
     }
 
     /// A Windows event id, wherever the Beats version that shipped the document put it: `event.code` (ECS,

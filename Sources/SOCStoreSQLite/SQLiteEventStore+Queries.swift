@@ -216,7 +216,7 @@ extension SQLiteEventStore {
                 for detection in detections {
                     let fields = detection.fieldsJSON
                     let id = EventIdentifier(hex: detection.eventID).map { Data($0.bytes) } ?? Data()
-                    let ts = detection.timestamp.flatMap { DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) }?.microsecondsSinceEpoch
+                    let ts = detection.instant?.microsecondsSinceEpoch
                     try statement.execute(arguments: [
                         detection.ruleID, id, detection.title, detection.level, detection.techniques.joined(separator: ","), ts, detection.host, fields,
                     ])
@@ -228,9 +228,15 @@ extension SQLiteEventStore {
     }
 
     /// Stored detections in the window, newest first.
-    public func detections(_ filter: EventFilter) async throws -> [StoredDetection] {
+    public func detections(_ filter: EventFilter, minimumRank: Int) async throws -> [StoredDetection] {
         var conditions = ["1"]
         var arguments: [DatabaseValue] = []
+        if minimumRank > 0 {
+            // As StoredDetection.rank(ofLevel:) ranks levels: an unknown one is medium.
+            let known = StoredDetection.levels.map { "'\($0)'" }.joined(separator: ", ")
+            let accepted = StoredDetection.levels(atOrAbove: minimumRank).map { "'\($0)'" }.joined(separator: ", ")
+            conditions.append("(level IN (\(accepted))" + (minimumRank <= 2 ? " OR level NOT IN (\(known)))" : ")"))
+        }
         if let start = filter.timeRange?.start {
             conditions.append("ts >= ?")
             arguments.append(start.microsecondsSinceEpoch.databaseValue)

@@ -115,6 +115,11 @@ public struct IntelImporter {
         guard let text = String(data: data, encoding: .utf8) else {
             return FileResult(path: path, format: "skipped", imported: 0, rejected: ["\(path): not UTF-8 text"], note: "not text")
         }
+        if text.hasPrefix("cveID,") || text.hasPrefix("\u{FEFF}cveID,") {
+            return FileResult(
+                path: path, format: "skipped", imported: 0, rejected: [],
+                note: "the KEV catalog as CSV: import its JSON twin, known_exploited_vulnerabilities.json")
+        }
         var networks: [IPMatcher] = []
         var hashes: [String] = []
         var rejected: [String] = []
@@ -132,11 +137,6 @@ public struct IntelImporter {
             } else {
                 rejected.append("\(path):\(number + 1):1: not an IP address, CIDR block or hash: \(value.prefix(60))")
             }
-        }
-        if text.hasPrefix("cveID,") || text.hasPrefix("\u{FEFF}cveID,") {
-            return FileResult(
-                path: path, format: "skipped", imported: 0, rejected: [],
-                note: "the KEV catalog as CSV: import its JSON twin, known_exploited_vulnerabilities.json")
         }
         // A text file where most lines are not indicators (a licence, a README) is not a blocklist.
         guard entries > 0, networks.count + hashes.count > entries / 2 else {

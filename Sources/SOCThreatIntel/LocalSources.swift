@@ -68,7 +68,7 @@ public struct BlocklistSource: ThreatIntelProvider {
         case .ip:
             guard let address = IPAddress(indicator.value) else { break }
             for (list, network) in try database.blocklistNetworks() where network.matches(address) {
-                if !lists.contains(list) { lists.append("\(list) (\(network))") }
+                lists.append("\(list) (\(network))")
             }
         case .hash:
             lists = try database.blocklistsNaming(hash: indicator.value)

@@ -40,11 +40,12 @@ public struct VirusTotalProvider: ThreatIntelProvider {
             url: "\(baseURL)/api/v3/\(collection)/\(urlEncoded(indicator.value))",
             headers: [("x-apikey", apiKey), ("Accept", "application/json"), ("User-Agent", "socagent")], timeout: timeout)
         let response = try await send(request, with: transport)
-        let error = (try? JSON.object(response.body))?.object("error")
+        let body = Result { try JSON.object(response.body) }  // parsed once, for the error and for the answer
+        let error = (try? body.get())?.object("error")
         let detail = JSON.excerpt([error?.string("code"), error?.string("message")].compactMap { $0 }.joined(separator: ": "))
         switch response.status {
         case 200:
-            let attributes = try JSON.object(response.body).object("data")?.object("attributes") ?? [:]
+            let attributes = try body.get().object("data")?.object("attributes") ?? [:]
             return Self.answer(attributes, kind: indicator.kind)
         case 404:
             return ProviderAnswer(verdict: .unknown, summary: "never seen by VirusTotal", found: false)

@@ -30,14 +30,12 @@ struct Analyze: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "The reports folder (default: $SOCAGENT_REPORT_DIR or ./reports).")
-    var reportDir: String?
+    @OptionGroup var reports: ReportDirectoryOption
 
     @Flag(help: "No model and no Internet intelligence: the deterministic analyst with imported KEV/NVD, blocklists and cached answers.")
     var offline = false
 
-    @Option(help: "The intel database (default: $SOCAGENT_CACHE_DIR/intel.db or ~/.cache/socagent/intel.db).")
-    var intelDB: String?
+    @OptionGroup var intelOptions: IntelOptions
 
     @Flag(help: "Print the report's JSON on standard output.")
     var json = false
@@ -49,12 +47,7 @@ struct Analyze: AsyncParsableCommand {
     func run() async throws {
         let input = try readAlert()
         let store = try await storeOptions.open(mustExist: true)
-        let intel: (service: ThreatIntelService, database: IntelDatabase)
-        do {
-            intel = try IntelConfiguration.makeService(databasePath: intelDB, offline: offline)
-        } catch {
-            throw CleanError("cannot open the intel database: \(error)")
-        }
+        let intel = try intelOptions.makeService(offline: offline)
         let roots = [FileManager.default.currentDirectoryPath] + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
         let report: IncidentReport
         if !offline, let provider = AnalystConfiguration.makeProvider() {
@@ -64,7 +57,7 @@ struct Analyze: AsyncParsableCommand {
         } else {
             report = await DeterministicAnalyst().investigate(input, store: store, intel: intel.service, readableRoots: roots)
         }
-        try ReportOutput.writeAndShow(report, reportDirectory: reportDir, json: json)
+        try ReportOutput.writeAndShow(report, to: reports.store, json: json)
     }
 
     /// The alert: the text given, or the first event of the file (its text is the record as written).

@@ -188,9 +188,7 @@ extension Bench {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-bench-\(UUID().uuidString)")
             let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
             defer { try? FileManager.default.removeItem(at: directory) }
-            let intel = ThreatIntelService(
-                database: database, providers: [KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database)],
-                offline: true)
+            let intel = IntelConfiguration.offlineService(database)
             var times: [Double] = []
             var severity = ""
             var calls = 0

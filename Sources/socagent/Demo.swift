@@ -20,8 +20,7 @@ struct Demo: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The reports folder (default: $SOCAGENT_REPORT_DIR or ./reports).")
-    var reportDir: String?
+    @OptionGroup var reports: ReportDirectoryOption
 
     @Flag(help: "Print the report's JSON instead of Markdown.")
     var json = false
@@ -38,11 +37,8 @@ struct Demo: AsyncParsableCommand {
         Terminal.writeError("demo: \(Terminal.grouped(ingested.inserted)) of \(Terminal.grouped(count)) generated events stored; investigating \"\(AttackScenario.seedEvent)\"\n")
         // Offline intelligence in the temporary folder: nothing is sent anywhere.
         let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
-        let intel = ThreatIntelService(
-            database: database,
-            providers: [KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database)],
-            offline: true)
+        let intel = IntelConfiguration.offlineService(database)
         let report = await DeterministicAnalyst().investigate(Alert(text: AttackScenario.seedEvent), store: store, intel: intel)
-        try ReportOutput.writeAndShow(report, reportDirectory: reportDir, json: json)
+        try ReportOutput.writeAndShow(report, to: reports.store, json: json)
     }
 }

@@ -15,8 +15,8 @@ struct Hunt: AsyncParsableCommand {
         discussion: """
             Rules: SigmaHQ YAML files or directories. Log files are parsed as `ingest` parses them (any format); with \
             --store the stored events are hunted (in the window, --all by default) and the detections are saved in the \
-            store for investigations to cite. A summary of rules loaded, rules skipped (with reasons) and detections by \
-            level goes to standard error; detections go to standard output (a table, or JSON lines with --json).
+            store (a cluster's in the socagent-detections index) for investigations to cite. A summary of rules \
+            loaded, rules skipped (with reasons) and detections by level goes to standard error; detections go to standard output (a table, or JSON lines with --json).
             """
     )
 
@@ -26,8 +26,8 @@ struct Hunt: AsyncParsableCommand {
     @Argument(help: "Log files or directories to hunt (or use --store).")
     var logs: [String] = []
 
-    @Option(help: "The event store to hunt: a SQLite file or a cluster URL; detections are saved in it (a cluster's in socagent-detections).")
-    var store: String?
+    /// The store to hunt (`--store`, with a cluster's `--ca-file`/`--insecure`); only used when `--store` is given.
+    @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "Only rules at or above this level: informational, low, medium, high, critical.")
     var level: String?
@@ -56,8 +56,8 @@ struct Hunt: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if logs.isEmpty == (store == nil) { throw ValidationError("give log files to hunt, or --store, but not both") }
-        if let level, !["informational", "low", "medium", "high", "critical"].contains(level.lowercased()) {
+        if logs.isEmpty == (storeOptions.store == nil) { throw ValidationError("give log files to hunt, or --store, but not both") }
+        if let level, !StoredDetection.levels.contains(level.lowercased()) {
             throw ValidationError("--level must be informational, low, medium, high or critical")
         }
         if let format, LogFormat.named(format) == nil { throw ValidationError("unknown format '\(format)'") }
@@ -103,11 +103,10 @@ struct Hunt: AsyncParsableCommand {
                 }
             }
         }
-        if let store {
+        if storeOptions.store != nil {
             var filter = EventFilter(timeRange: window.all || window.since != nil || window.until != nil || window.hours != nil ? window.timeRange : nil)
             filter.limit = .max
-            let options = StoreOptions(store: store)
-            let eventStore = try await options.open(mustExist: true)
+            let eventStore = try await storeOptions.open(mustExist: true)
             // The store keeps the detections for investigations to cite. If it cannot (a read-only cluster
             // account), the hunt goes on and says so once.
             var saving = eventStore.keepsDetections
@@ -149,7 +148,7 @@ struct Hunt: AsyncParsableCommand {
                 try report(engine.detect(batch))
             }
             for file in await parsing.files where file.rejected > 0 {
-                let first = file.errors.first.map { error in " (first: \(error.line.map { "line \($0)" } ?? "")\(error.column.map { ", column \($0)" } ?? "")\(error.line == nil ? "" : ": ")\(error.reason))" } ?? ""
+                let first = file.errors.first.map { " (first: \($0))" } ?? ""
                 Terminal.writeError("warning: \(file.path): \(file.rejected) records could not be parsed\(first)\n")
             }
         }
@@ -161,15 +160,15 @@ struct Hunt: AsyncParsableCommand {
             }
         }
         let elapsed = (ContinuousClock.now - started).timeInterval
-        let levels = ["critical", "high", "medium", "low", "informational"].compactMap { level in byLevel[level].map { "\(level) \($0)" } }
+        let levels = StoredDetection.levels.reversed().compactMap { level in byLevel[level].map { "\(level) \($0)" } }
         Terminal.writeError("\(Terminal.grouped(events)) events, \(Terminal.grouped(byLevel.values.reduce(0, +))) detections (\(levels.isEmpty ? "none" : levels.joined(separator: ", "))) in \(String(format: "%.2f", elapsed)) s\n")
         if !byTactic.isEmpty {
             let tactics = byTactic.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
             Terminal.writeError("by ATT&CK tactic: \(tactics.joined(separator: ", "))\n")
         }
         // The rules that fired most, most severe first among equals: where triage starts.
-        let rank = ["critical": 4, "high": 3, "medium": 2, "low": 1]
-        let top = byRule.sorted { ($0.value.count, rank[$0.value.level] ?? 0, $1.key) > ($1.value.count, rank[$1.value.level] ?? 0, $0.key) }.prefix(10)
+        let rank = StoredDetection.rank(ofLevel:)
+        let top = byRule.sorted { ($0.value.count, rank($0.value.level), $1.key) > ($1.value.count, rank($1.value.level), $0.key) }.prefix(10)
         if !top.isEmpty {
             Terminal.writeError("top rules: \(top.map { "\($0.key) (\($0.value.level)) \(Terminal.grouped($0.value.count))" }.joined(separator: "; "))\n")
         }

@@ -96,10 +96,7 @@ struct Ingest: AsyncParsableCommand {
         for file in report.files {
             let name = file.path.count > width ? "…" + file.path.suffix(width - 1) : file.path.padding(toLength: width, withPad: " ", startingAt: 0)
             print("  \(name)  \(file.format.padding(toLength: 12, withPad: " ", startingAt: 0)) \(Terminal.grouped(file.events)) events, \(Terminal.grouped(file.rejected)) rejected")
-            for error in file.errors {
-                let position = [error.line.map { "line \($0)" }, error.column.map { "column \($0)" }].compactMap { $0 }.joined(separator: ", ")
-                Terminal.writeError("warning: \(file.path)\(position.isEmpty ? "" : ": " + position): \(error.reason)\n")
-            }
+            for error in file.errors { Terminal.writeError("warning: \(file.path): \(error)\n") }
             if file.rejected > file.errors.count {
                 Terminal.writeError("warning: \(file.path): \(file.rejected - file.errors.count) more rejected records not listed\n")
             }

@@ -70,6 +70,25 @@ struct ReportShow: AsyncParsableCommand {
         } catch {
             throw CleanError("\(error)")
         }
+        try ReportOutput.show(report, json: json)
+    }
+}
+
+/// Writes a new report and shows it: Markdown for people, or its JSON; the path goes to standard error.
+enum ReportOutput {
+    static func writeAndShow(_ report: IncidentReport, to store: ReportStore, json: Bool) throws {
+        let written: (report: IncidentReport, path: String)
+        do {
+            written = try store.write(report)
+        } catch {
+            throw CleanError("\(error)")
+        }
+        try show(written.report, json: json)
+        Terminal.writeError("report written: \(written.path)\n")
+    }
+
+    /// Prints a report: its JSON, or Markdown with log content shown as data.
+    static func show(_ report: IncidentReport, json: Bool) throws {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -77,25 +96,5 @@ struct ReportShow: AsyncParsableCommand {
         } else {
             print(MarkdownRenderer.render(report), terminator: "")
         }
-    }
-}
-
-/// Writes a new report and shows it: Markdown for people, or its JSON; the path goes to standard error.
-enum ReportOutput {
-    static func writeAndShow(_ report: IncidentReport, reportDirectory: String?, json: Bool) throws {
-        let written: (report: IncidentReport, path: String)
-        do {
-            written = try ReportStore(directory: ReportStore.resolve(flag: reportDirectory)).write(report)
-        } catch {
-            throw CleanError("\(error)")
-        }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(written.report), as: UTF8.self))
-        } else {
-            print(MarkdownRenderer.render(written.report), terminator: "")
-        }
-        Terminal.writeError("report written: \(written.path)\n")
     }
 }

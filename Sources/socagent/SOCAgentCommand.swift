@@ -33,15 +33,6 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "For a cluster: do not verify its TLS certificate (unsafe; prints a warning).")
     var insecure = false
 
-    init() {}
-
-    /// Options made in code (by `hunt --store`), not parsed: every property must be given a value.
-    init(store: String?, caFile: String? = nil, insecure: Bool = false) {
-        self.store = store
-        self.caFile = caFile
-        self.insecure = insecure
-    }
-
     var resolvedStore: String { StoreLocation.resolve(flag: store) }
 
     /// Opens the store (a SQLite file or a cluster).

@@ -57,6 +57,9 @@ struct ElasticsearchParityTests {
             let fromFile = try await sqlite.detections(filter)
             #expect(fromCluster == fromFile, "\(name)")
             #expect(!fromCluster.isEmpty, "\(name)")
+            for rank in 1...4 {
+                #expect(try await elastic.detections(filter, minimumRank: rank) == (try await sqlite.detections(filter, minimumRank: rank)), "\(name), rank \(rank)")
+            }
         }
         let all = try await elastic.detections(EventFilter(limit: 100))
         #expect(all.map(\.ruleID) == ["r4", "r3", "r2", "r1"])

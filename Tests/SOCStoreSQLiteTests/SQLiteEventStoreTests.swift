@@ -149,6 +149,9 @@ import Testing
         try await store.saveDetections(Array(detections.prefix(10)))  // saved again: replaced, not added
         let all = try await store.detections(EventFilter(limit: 5_000))
         #expect(all.count == 2_000)
+        // The level is filtered in the query, so a limit counts only detections at that level.
+        let serious = try await store.detections(EventFilter(limit: 1_000), minimumRank: StoredDetection.rank(ofLevel: "high"))
+        #expect(serious.count == 1_000 && serious.allSatisfy { $0.level == "high" })
         let onHost = try await store.detections(EventFilter(host: "ws-7", limit: 100))
         #expect(onHost.count == 40 && onHost.allSatisfy { $0.host == "WS-7" })
         #expect(onHost.map(\.timestamp) == onHost.map(\.timestamp).sorted(by: { ($0 ?? "") > ($1 ?? "") }))

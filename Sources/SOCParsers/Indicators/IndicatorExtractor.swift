@@ -23,31 +23,31 @@ public enum IndicatorExtractor {
         func values(_ fields: [String]) -> [String] { fields.flatMap { event.fields[$0]?.stringValues ?? [] } }
         for ip in values([ECSField.sourceIP, ECSField.destinationIP, ECSField.hostIP, ECSField.relatedIP])
         where IPAddress(ip) != nil {
-            appendOnce(ip.lowercased(), to: &found.ips)
+            found.ips.appendOnce(ip.lowercased())
         }
         for domain in values([ECSField.dnsQuestionName, ECSField.destinationDomain, ECSField.sourceDomain])
         where Domains.isDomain(Array(domain.utf8)) {
-            appendOnce(domain.lowercased(), to: &found.domains)
+            found.domains.appendOnce(domain.lowercased())
         }
         for url in values([ECSField.urlOriginal]) { found.formUnion(extract(url)) }
         for hash in values([
             ECSField.relatedHash, ECSField.processHashMD5, ECSField.processHashSHA1, ECSField.processHashSHA256,
             ECSField.fileHashMD5, ECSField.fileHashSHA1, ECSField.fileHashSHA256,
         ]) where HashKind(hexLength: hash.utf8.count) != nil && hash.allSatisfy(\.isHexDigit) {
-            appendOnce(hash.lowercased(), to: &found.hashes)
+            found.hashes.appendOnce(hash.lowercased())
         }
         for user in values([ECSField.userName, ECSField.userTargetName, ECSField.relatedUser])
         where !SecurityEvent.isPlaceholder(user) {
-            appendOnce(user, to: &found.users)
+            found.users.appendOnce(user)
         }
         for host in values([ECSField.hostName, ECSField.winlogComputerName, ECSField.relatedHosts])
         where !SecurityEvent.isPlaceholder(host) {
-            appendOnce(host.lowercased(), to: &found.hosts)
+            found.hosts.appendOnce(host.lowercased())
         }
-        if let timestamp = event.timestamp { appendOnce(compactISO8601(timestamp), to: &found.timestamps) }
+        if let timestamp = event.timestamp { found.timestamps.appendOnce(compactISO8601(timestamp)) }
         for path in values([ECSField.processExecutable, ECSField.processParentExecutable, ECSField.filePath])
         where path.hasPrefix("/") || path.hasPrefix("\\\\") || (path.utf8.count > 2 && path.utf8.dropFirst().first == 0x3A) {
-            appendOnce(path, to: &found.paths)
+            found.paths.appendOnce(path)
         }
         for text in values([ECSField.message, ECSField.processCommandLine, ECSField.processParentCommandLine]) {
             var more = extract(text)
@@ -102,9 +102,6 @@ public enum IndicatorExtractor {
         return timestamp.microsecondsSinceEpoch % 1_000_000 == 0 ? String(text.dropLast(5)) + "Z" : text
     }
 
-    static func appendOnce(_ value: String, to list: inout [String]) {
-        if !list.contains(value) { list.append(value) }
-    }
 
     static func matchesFolded(_ bytes: [UInt8], at index: Int, _ pattern: [UInt8]) -> Bool {
         guard index + pattern.count <= bytes.count else { return false }

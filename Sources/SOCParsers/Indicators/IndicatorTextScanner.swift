@@ -52,11 +52,11 @@ struct IndicatorTextScanner {
             end = trimTrailingPunctuation(start: separator + 3, end: end)
             guard let host = urlHost(from: separator + 3, to: end) else { continue }
             if let ip = IPAddress(host), IPAddressText.isIP(host) {
-                IndicatorExtractor.appendOnce(ip.isIPv4 ? host : host.lowercased(), to: &found.ips)
+                found.ips.appendOnce(ip.isIPv4 ? host : host.lowercased())
             } else if Domains.isDomain(Array(host.utf8), strictCase: false) {
-                IndicatorExtractor.appendOnce(host.lowercased(), to: &found.domains)
+                found.domains.appendOnce(host.lowercased())
             }
-            IndicatorExtractor.appendOnce(String(decoding: bytes[start..<end], as: UTF8.self), to: &found.urls)
+            found.urls.appendOnce(String(decoding: bytes[start..<end], as: UTF8.self))
             blank(start..<end)
             index = end
         }
@@ -103,8 +103,8 @@ struct IndicatorTextScanner {
             guard !local.isEmpty, !domain.isEmpty else { continue }
             if Domains.isDomain(domain, strictCase: false) {
                 let address = String(decoding: original[localStart..<domainEnd], as: UTF8.self).lowercased()
-                IndicatorExtractor.appendOnce(address, to: &found.emails)
-                IndicatorExtractor.appendOnce(String(decoding: domain, as: UTF8.self).lowercased(), to: &found.domains)
+                found.emails.appendOnce(address)
+                found.domains.appendOnce(String(decoding: domain, as: UTF8.self).lowercased())
                 emailSpans.append(localStart..<domainEnd)
             } else if local.contains(where: { $0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A }), !followsClockTime(localStart),
                 domain[0] | 0x20 >= 0x61 && domain[0] | 0x20 <= 0x7A || IPAddressText.isIP(String(decoding: domain, as: UTF8.self)),
@@ -114,7 +114,7 @@ struct IndicatorTextScanner {
                 addUser(String(decoding: local, as: UTF8.self))
                 let host = String(decoding: domain, as: UTF8.self)
                 if IPAddressText.isIPv4(host) {
-                    IndicatorExtractor.appendOnce(host, to: &found.ips)
+                    found.ips.appendOnce(host)
                 } else {
                     addHost(host)
                 }
@@ -153,46 +153,48 @@ struct IndicatorTextScanner {
         }
     }
 
+    private static let cveMarker = Array("cve-".utf8)
+
     private mutating func cve(at index: Int) -> Int? {
-        guard IndicatorExtractor.matchesFolded(bytes, at: index, Array("cve-".utf8)) else { return nil }
+        guard IndicatorExtractor.matchesFolded(bytes, at: index, Self.cveMarker) else { return nil }
         var cursor = index + 4
         let yearStart = cursor
-        while cursor < bytes.count, Self.isDigit(bytes[cursor]) { cursor += 1 }
+        while cursor < bytes.count, isDigit(bytes[cursor]) { cursor += 1 }
         guard cursor - yearStart == 4, cursor < bytes.count, bytes[cursor] == 0x2D else { return nil }
         cursor += 1
         let numberStart = cursor
-        while cursor < bytes.count, Self.isDigit(bytes[cursor]) { cursor += 1 }
+        while cursor < bytes.count, isDigit(bytes[cursor]) { cursor += 1 }
         guard cursor - numberStart >= 4, !followsWord(cursor) else { return nil }
-        IndicatorExtractor.appendOnce(String(decoding: bytes[index..<cursor], as: UTF8.self).uppercased(), to: &found.cves)
+        found.cves.appendOnce(String(decoding: bytes[index..<cursor], as: UTF8.self).uppercased())
         return cursor
     }
 
     private mutating func timestamp(at index: Int) -> Int? {
         let match = bytes.withUnsafeBytes { buffer in
             let rest = UnsafeRawBufferPointer(rebasing: buffer[index...])
-            return Self.isDigit(bytes[index])
+            return isDigit(bytes[index])
                 ? TimestampParser.prefix(rest, year: nil, allowEpoch: false) : TimestampParser.weekdayPrefix(rest)
         }
         guard let match, bytes[index..<(index + match.length)].contains(0x3A), !followsWord(index + match.length)
         else { return nil }
-        IndicatorExtractor.appendOnce(IndicatorExtractor.compactISO8601(match.timestamp), to: &found.timestamps)
+        found.timestamps.appendOnce(IndicatorExtractor.compactISO8601(match.timestamp))
         return index + match.length
     }
 
     private mutating func ipv4(at index: Int) -> Int? {
-        guard Self.isDigit(bytes[index]) else { return nil }
+        guard isDigit(bytes[index]) else { return nil }
         var end = index
-        while end < bytes.count, Self.isDigit(bytes[end]) || bytes[end] == 0x2E { end += 1 }
+        while end < bytes.count, isDigit(bytes[end]) || bytes[end] == 0x2E { end += 1 }
         var addressEnd = end
         while addressEnd > index, bytes[addressEnd - 1] == 0x2E { addressEnd -= 1 }
         let address = String(decoding: bytes[index..<addressEnd], as: UTF8.self)
         guard IPAddressText.isIPv4(address), !followsWord(addressEnd), !followsWord(end), !afterVersionWord(index)
         else { return nil }
         if let prefixEnd = cidrPrefix(after: addressEnd, maximum: 32) {
-            IndicatorExtractor.appendOnce(String(decoding: bytes[index..<prefixEnd], as: UTF8.self), to: &found.ips)
+            found.ips.appendOnce(String(decoding: bytes[index..<prefixEnd], as: UTF8.self))
             return prefixEnd
         }
-        IndicatorExtractor.appendOnce(address, to: &found.ips)
+        found.ips.appendOnce(address)
         return addressEnd
     }
 
@@ -203,7 +205,7 @@ struct IndicatorTextScanner {
         guard index >= ipv6RunEnd else { return nil }
         var end = index
         var colons = 0
-        while end < bytes.count, Self.isHexDigit(bytes[end]) || bytes[end] == 0x3A || bytes[end] == 0x2E {
+        while end < bytes.count, isHexDigit(bytes[end]) || bytes[end] == 0x3A || bytes[end] == 0x2E {
             if bytes[end] == 0x3A { colons += 1 }
             end += 1
         }
@@ -219,10 +221,10 @@ struct IndicatorTextScanner {
         let groups = text.split(separator: ":", omittingEmptySubsequences: false)
         if !text.contains("::"), groups.allSatisfy({ $0.utf8.count == 2 }) { return nil }
         if let prefixEnd = cidrPrefix(after: end, maximum: 128) {
-            IndicatorExtractor.appendOnce(String(decoding: bytes[index..<prefixEnd], as: UTF8.self).lowercased(), to: &found.ips)
+            found.ips.appendOnce(String(decoding: bytes[index..<prefixEnd], as: UTF8.self).lowercased())
             return prefixEnd
         }
-        IndicatorExtractor.appendOnce(text.lowercased(), to: &found.ips)
+        found.ips.appendOnce(text.lowercased())
         return end
     }
 
@@ -230,7 +232,7 @@ struct IndicatorTextScanner {
         guard end + 1 < bytes.count, bytes[end] == 0x2F else { return nil }
         var cursor = end + 1
         var value = 0
-        while cursor < bytes.count, Self.isDigit(bytes[cursor]), cursor - end <= 3 {
+        while cursor < bytes.count, isDigit(bytes[cursor]), cursor - end <= 3 {
             value = value * 10 + Int(bytes[cursor] - 0x30)
             cursor += 1
         }
@@ -240,12 +242,12 @@ struct IndicatorTextScanner {
 
     private mutating func hash(at index: Int) -> Int? {
         var end = index
-        while end < bytes.count, Self.isHexDigit(bytes[end]) { end += 1 }
+        while end < bytes.count, isHexDigit(bytes[end]) { end += 1 }
         let run = bytes[index..<end]
-        guard HashKind(hexLength: run.count) != nil, !followsWord(end), run.contains(where: Self.isDigit),
-            run.contains(where: { !Self.isDigit($0) }), !Self.isHexEncodedText(run)
+        guard HashKind(hexLength: run.count) != nil, !followsWord(end), run.contains(where: isDigit),
+            run.contains(where: { !isDigit($0) }), !Self.isHexEncodedText(run)
         else { return nil }
-        IndicatorExtractor.appendOnce(String(decoding: run, as: UTF8.self).lowercased(), to: &found.hashes)
+        found.hashes.appendOnce(String(decoding: run, as: UTF8.self).lowercased())
         return end
     }
 
@@ -256,9 +258,10 @@ struct IndicatorTextScanner {
         let runEnd = end
         while end > index, [0x2E, 0x2D, 0x5F].contains(bytes[end - 1]) { end -= 1 }
         if runEnd < bytes.count, bytes[runEnd] == 0x28 || bytes[runEnd] == 0x5C { return nil }  // `os.system(`, `a.b\`
+        guard bytes[index..<end].contains(0x2E) else { return nil }  // a domain has a dot: most words end here
         let name = Array(bytes[index..<end])
         guard Domains.isDomain(name) else { return nil }
-        IndicatorExtractor.appendOnce(String(decoding: name, as: UTF8.self).lowercased(), to: &found.domains)
+        found.domains.appendOnce(String(decoding: name, as: UTF8.self).lowercased())
         return runEnd
     }
 
@@ -285,7 +288,7 @@ struct IndicatorTextScanner {
             cursor += escaped && bytes[cursor] == 0x5C && cursor + 1 < pathEnd && bytes[cursor + 1] == 0x5C ? 2 : 1
         }
         guard path.count > 3 else { return end }
-        IndicatorExtractor.appendOnce(String(decoding: path, as: UTF8.self), to: &found.paths)
+        found.paths.appendOnce(String(decoding: path, as: UTF8.self))
         return end
     }
 
@@ -306,7 +309,7 @@ struct IndicatorTextScanner {
         guard let first = segments.first else { return end }
         let firstSegment = String(decoding: first, as: UTF8.self)
         guard segments.count >= 2 || Self.unixRoots.contains(firstSegment), firstSegment != "subscriptions" else { return end }
-        IndicatorExtractor.appendOnce(String(decoding: path, as: UTF8.self), to: &found.paths)
+        found.paths.appendOnce(String(decoding: path, as: UTF8.self))
         return end
     }
 
@@ -321,7 +324,7 @@ struct IndicatorTextScanner {
         if original.first == 0x3C, let close = original.prefix(6).firstIndex(of: 0x3E) {
             start = close + 1
             // RFC 5424: `<34>1 2024-02-04T22:14:15.003Z host app - - …`
-            if start + 1 < original.count, Self.isDigit(original[start]), original[start + 1] == 0x20 {
+            if start + 1 < original.count, isDigit(original[start]), original[start + 1] == 0x20 {
                 start += 2
                 isRFC5424 = true
             }
@@ -538,7 +541,7 @@ struct IndicatorTextScanner {
             !["unknown", "(unknown)", "null", "none", "n/a", "from", "user", "invalid", "illegal"].contains(lowered),
             name.first != "(", name.first != "$", !name.contains("="), !Self.isHexEncodedText(Array(name.utf8)[...])
         else { return }
-        IndicatorExtractor.appendOnce(name, to: &found.users)
+        found.users.appendOnce(name)
     }
 
     private mutating func addHost(_ name: String) {
@@ -546,8 +549,8 @@ struct IndicatorTextScanner {
         guard !host.isEmpty, !SecurityEvent.isPlaceholder(host), host != "localhost", host != "unknown",
             host.utf8.allSatisfy(Self.isHostByte), host.first != "."
         else { return }
-        IndicatorExtractor.appendOnce(host, to: &found.hosts)
-        if Domains.isDomain(Array(host.utf8)) { IndicatorExtractor.appendOnce(host, to: &found.domains) }
+        found.hosts.appendOnce(host)
+        if Domains.isDomain(Array(host.utf8)) { found.domains.appendOnce(host) }
     }
 
     // MARK: Helpers
@@ -584,7 +587,7 @@ struct IndicatorTextScanner {
     private func followsClockTime(_ index: Int) -> Bool {
         guard index >= 9, original[index - 1] == 0x20 else { return false }
         let clock = original[(index - 9)..<(index - 1)]
-        return clock.enumerated().allSatisfy { offset, byte in offset == 2 || offset == 5 ? byte == 0x3A : Self.isDigit(byte) }
+        return clock.enumerated().allSatisfy { offset, byte in offset == 2 || offset == 5 ? byte == 0x3A : isDigit(byte) }
     }
 
     /// `version 1.2.3.4`, `build 10.0.0.1`: a dotted version, not an address.
@@ -630,8 +633,6 @@ struct IndicatorTextScanner {
         return end
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-
     /// auditd writes `cmd=`, `acct=` and `proctitle=` values as hex when they contain blanks: hex whose bytes are all
     /// printable ASCII is text, not a hash or a name.
     private static func isHexEncodedText(_ run: ArraySlice<UInt8>) -> Bool {
@@ -645,7 +646,6 @@ struct IndicatorTextScanner {
         }
         return true
     }
-    private static func isHexDigit(_ byte: UInt8) -> Bool { isDigit(byte) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66) }
     private static func isWordByte(_ byte: UInt8) -> Bool {
         IndicatorExtractor.isAlphanumeric(byte) || byte == 0x2E || byte == 0x5F || byte == 0x2D || byte >= 0x80
     }

@@ -6,13 +6,19 @@ public import SOCModel
 /// Strings, numbers and arrays of strings become ``FieldValue``s; nested objects become dotted keys; `@timestamp` is
 /// returned rather than stored as a field.
 public enum StoredDocument {
-    /// Adds the fields of the JSON object `document` to `event`; returns the document's `@timestamp`, if it has one.
-    /// A document that is not a JSON object adds nothing.
+    /// Adds the fields of the JSON object `document` to `event`; returns the text of the document's `@timestamp`, if
+    /// it has one (left to callers that need it to parse). A document that is not a JSON object adds nothing.
     @discardableResult
-    public static func read(_ document: String, into event: inout SecurityEvent) -> Timestamp? {
-        var timestamp: Timestamp?
+    public static func read(_ document: String, into event: inout SecurityEvent) -> String? {
+        read(utf8: Array(document.utf8), into: &event)
+    }
+
+    /// ``read(_:into:)`` for the document's UTF-8 bytes.
+    @discardableResult
+    public static func read(utf8 document: [UInt8], into event: inout SecurityEvent) -> String? {
+        var timestamp: String?
         var scanner = JSONScanner()
-        _ = try? Array(document.utf8).withUnsafeBytes { bytes in
+        _ = try? document.withUnsafeBytes { bytes in
             try scanner.withRoot(of: bytes) { root in
                 guard root.isObject else { return }
                 add(root, prefix: "", to: &event, timestamp: &timestamp)
@@ -21,11 +27,11 @@ public enum StoredDocument {
         return timestamp
     }
 
-    private static func add(_ object: JSONNode, prefix: String, to event: inout SecurityEvent, timestamp: inout Timestamp?) {
+    private static func add(_ object: JSONNode, prefix: String, to event: inout SecurityEvent, timestamp: inout String?) {
         object.forEachMember { key, value in
             let name = prefix.isEmpty ? key : prefix + "." + key
             if name == ECSField.timestamp {
-                timestamp = value.text.flatMap { TimestampParser.parse($0) }
+                timestamp = value.text
                 return
             }
             switch value.kind {

@@ -81,7 +81,12 @@ public enum TimestampParser {
     }
 
     private static func isWeekday(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool {
-        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].contains(String(decoding: [a | 0x20, b | 0x20, c | 0x20], as: UTF8.self))
+        switch (a | 0x20, b | 0x20, c | 0x20) {
+        case (0x6D, 0x6F, 0x6E), (0x74, 0x75, 0x65), (0x77, 0x65, 0x64), (0x74, 0x68, 0x75), (0x66, 0x72, 0x69), (0x73, 0x61, 0x74),
+            (0x73, 0x75, 0x6E):
+            return true  // mon tue wed thu fri sat sun
+        default: return false
+        }
     }
 
     /// The month number (1–12) of an English month abbreviation, case-insensitively.

@@ -57,7 +57,13 @@ public struct EventFilter: Hashable, Sendable {
         if let timeRange, !timeRange.contains(event.timestamp) { return false }
         if let sourceIP, !(event.string(ECSField.sourceIP).map { sourceIP.matches($0) } ?? false) { return false }
         if let user, event.string(ECSField.userName) != user { return false }
-        if let host, event.string(ECSField.hostName)?.lowercased() != host.lowercased() { return false }
+        if !matches(host: event.string(ECSField.hostName)) { return false }
         return true
+    }
+
+    /// Whether `name` is the filter's host (compared without case); any name passes a filter without one.
+    public func matches(host name: String?) -> Bool {
+        guard let host else { return true }
+        return name?.lowercased() == host.lowercased()
     }
 }

@@ -30,12 +30,14 @@ extension AgentTool {
             result = .failure(error)
         }
         let milliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
-        let summary: String
         switch result {
-        case .success(let answer): summary = answer.summary
-        case .failure(let error): summary = "error: \(error)"
+        case .success(let answer):
+            return (result, ToolCallRecord(tool: name, input: input, resultSummary: answer.summary, durationMilliseconds: milliseconds))
+        case .failure(let error):
+            let record = ToolCallRecord(
+                tool: name, input: input, resultSummary: "error: \(error)", durationMilliseconds: milliseconds, error: "\(error)")
+            return (result, record)
         }
-        return (result, ToolCallRecord(tool: name, input: input, resultSummary: summary, durationMilliseconds: milliseconds))
     }
 }
 
@@ -69,18 +71,84 @@ public struct ToolContext: Sendable {
     }
 }
 
-/// A tool's answer: a one-line summary (what reports and the model's context keep) and bounded structured data.
+/// A tool's answer: a one-line summary (what reports and the model's context keep) and the typed output.
+///
+/// The deterministic analyst reads ``output`` as it is; JSON (``data``) is made only for a model.
 public struct ToolResult: Sendable {
     public var summary: String
-    public var data: JSONValue
+    /// What the tool found, typed.
+    public var output: ToolOutput
     /// Whether the tool found something worth a finding (a malicious verdict, a brute-force source, a flagged process).
     public var notable: Bool
 
-    public init(summary: String, data: JSONValue, notable: Bool = false) {
+    public init(summary: String, output: ToolOutput, notable: Bool = false) {
         self.summary = summary
-        self.data = data
+        self.output = output
         self.notable = notable
     }
+
+    /// The output as JSON, for a model.
+    public var data: JSONValue { output.json }
+}
+
+/// What each tool returns.
+public enum ToolOutput: Sendable {
+    /// `check_ip_reputation`, `lookup_cve`, `check_file_hash`: the intelligence verdict.
+    case intelligence(IntelReport)
+    /// `query_failed_logins`: the failed logins, newest first.
+    case failedLogins([EventSummary])
+    /// `query_suspicious_processes`: the flagged processes, newest first.
+    case processes([ProcessFinding])
+    /// `query_network_connections`: the connections, newest first.
+    case connections([EventSummary])
+    /// `detect_brute_force`: the sources, most failures first.
+    case bruteForce([BruteForceSource])
+    /// `query_events`: the exact total and the newest matching events.
+    case events(total: Int, events: [EventSummary])
+    /// `query_sigma_detections`: the detections, newest first (`nil` when the store keeps none).
+    case detections([StoredDetection]?)
+    /// `parse_log_file`: what the file holds.
+    case logFile(LogFileSummary)
+    /// `generate_incident_report`: the model's conclusion.
+    case reportProposal(ReportProposal)
+
+    /// The output as JSON, the shape a model reads.
+    public var json: JSONValue {
+        switch self {
+        case .intelligence(let report): .encoding(report)
+        case .failedLogins(let events), .connections(let events): .encoding(events)
+        case .processes(let processes): .encoding(processes)
+        case .bruteForce(let sources): .encoding(sources)
+        case .events(let total, let events): .object(["total": .number(Double(total)), "events": .encoding(events)])
+        case .detections(let detections): .encoding(detections ?? [])
+        case .logFile(let summary): .encoding(summary)
+        case .reportProposal(let proposal): .encoding(proposal)
+        }
+    }
+}
+
+/// What `parse_log_file` found in a file.
+public struct LogFileSummary: Sendable, Encodable {
+    /// The format read.
+    public var format: String
+    /// Events read (at most ``ParseLogFileTool/maximumEvents``).
+    public var events: Int
+    /// Records that could not be parsed.
+    public var rejected: Int
+    /// The first errors, `line N: reason`.
+    public var errors: [String]
+    /// Indicators in the events read (at most 50 of each kind).
+    public var indicators: IndicatorSet
+}
+
+/// A model's conclusion, handed in with `generate_incident_report`.
+public struct ReportProposal: Sendable, Encodable, Equatable {
+    /// The severity it proposes (the floor may hold it higher).
+    public var severity: Severity
+    /// Its summary.
+    public var summary: String
+    /// Its recommendations.
+    public var recommendations: [String]
 }
 
 /// A tool input that does not fit the tool's schema.

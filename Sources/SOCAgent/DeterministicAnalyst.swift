@@ -19,10 +19,19 @@ public struct Alert: Sendable {
 
 /// The analyst that needs no model: a playbook that runs the same tools a model would, for the indicators found,
 /// correlates what they return (same address, user, host; failures → success → suspicious process → outbound
-/// connection), applies the severity rubric of DESIGN.md §1 with its reasons, maps ATT&CK and writes the
-/// recommendations. Its severity is also the floor under a model's.
+/// connection), applies the severity rubric (``RubricRule``, and each process rule's own severity) with its reasons,
+/// maps ATT&CK and writes the recommendations. Its severity is also the floor under a model's.
+///
+/// Every decision reads typed values — tool outputs, rule identifiers, finding kinds and entities — never the words of
+/// a title or reason: ``phrasing`` may reword every sentence a report shows without changing a severity.
 public struct DeterministicAnalyst: Sendable {
-    public init() {}
+    /// Rewrites each human-readable sentence the analyst writes (titles, details, reasons, recommendations, timeline
+    /// descriptions); the identity by default.
+    public var phrasing: @Sendable (String) -> String
+
+    public init(phrasing: @escaping @Sendable (String) -> String = { $0 }) {
+        self.phrasing = phrasing
+    }
 
     /// Investigates `alert` and returns the report (not yet written; see `ReportStore`).
     public func investigate(
@@ -35,7 +44,8 @@ public struct DeterministicAnalyst: Sendable {
             ?? indicators.timestamps.lazy.compactMap { TimestampParser.parse($0) }.first
             ?? Timestamp(secondsSinceEpoch: now.timeIntervalSince1970)
         var investigation = Investigation(
-            context: ToolContext(store: store, intel: intel, anchor: anchor, readableRoots: readableRoots), indicators: indicators)
+            context: ToolContext(store: store, intel: intel, anchor: anchor, readableRoots: readableRoots), indicators: indicators,
+            phrase: phrasing)
         await investigation.run()
         return investigation.report(alert: alert, createdAt: now)
     }
@@ -45,6 +55,7 @@ public struct DeterministicAnalyst: Sendable {
 struct Investigation {
     let context: ToolContext
     var indicators: IndicatorSet
+    let phrase: @Sendable (String) -> String
     var calls: [ToolCallRecord] = []
     var findings: [Finding] = []
     var timeline: [TimelineEntry] = []
@@ -54,9 +65,10 @@ struct Investigation {
     var compromisedUsers: [String] = []
     var logonTimes: [String: String] = [:]
 
-    init(context: ToolContext, indicators: IndicatorSet) {
+    init(context: ToolContext, indicators: IndicatorSet, phrase: @escaping @Sendable (String) -> String) {
         self.context = context
         self.indicators = indicators
+        self.phrase = phrase
     }
 
     // MARK: The playbook
@@ -64,110 +76,149 @@ struct Investigation {
     mutating func run() async {
         let publicIPs = indicators.ips.filter { IPAddress($0)?.scope == .public }.prefix(5)
         for ip in publicIPs {
-            if let result = await call("check_ip_reputation", ["ip": .string(ip)]) { reputation(ip, result) }
+            if case .intelligence(let report)? = await call("check_ip_reputation", ["ip": .string(ip)]) { reputation(ip, report) }
         }
         for cve in indicators.cves.prefix(5) {
-            if let result = await call("lookup_cve", ["cve_id": .string(cve)]) { vulnerability(cve, result) }
+            if let result = await result("lookup_cve", ["cve_id": .string(cve)]), case .intelligence(let report) = result.output {
+                vulnerability(cve, report, summary: result.summary)
+            }
         }
         for hash in indicators.hashes.prefix(5) {
-            if let result = await call("check_file_hash", ["hash": .string(hash)]) { fileHash(hash, result) }
+            if case .intelligence(let report)? = await call("check_file_hash", ["hash": .string(hash)]) { fileHash(hash, report) }
         }
         // Brute force: from the alert's addresses, else anywhere around the alert's time.
         let sources = indicators.ips.filter { IPAddress($0) != nil }.prefix(5)
         if sources.isEmpty {
-            if let result = await call("detect_brute_force", ["min_failures": .number(5), "limit": .number(5)]) { await bruteForce(result) }
+            if case .bruteForce(let found)? = await call("detect_brute_force", ["min_failures": .number(5), "limit": .number(5)]) {
+                await bruteForce(found)
+            }
         } else {
             for ip in sources {
-                if let result = await call("detect_brute_force", ["source_ip": .string(ip), "min_failures": .number(1)]) {
-                    await bruteForce(result)
+                if case .bruteForce(let found)? = await call("detect_brute_force", ["source_ip": .string(ip), "min_failures": .number(1)]) {
+                    await bruteForce(found)
                 }
             }
         }
         for user in indicators.users.prefix(3) where !compromisedUsers.contains(user) {
-            if let result = await call("query_failed_logins", ["user": .string(user), "limit": .number(50)]) { failedLogins(user, result) }
+            if case .failedLogins(let events)? = await call("query_failed_logins", ["user": .string(user), "limit": .number(50)]) {
+                failedLogins(user, events)
+            }
         }
         // What happened on the hosts involved: suspicious processes, then outbound connections.
         let hosts = Array((compromisedHosts + indicators.hosts).uniqued().prefix(3))
         if hosts.isEmpty {
             let scope: [String: JSONValue] = indicators.users.first.map { ["user": .string($0), "limit": .number(50)] } ?? ["limit": .number(50)]
-            if let result = await call("query_suspicious_processes", scope) { processes(result, host: nil) }
+            if case .processes(let found)? = await call("query_suspicious_processes", scope) { processes(found, host: nil) }
         }
         for host in hosts {
-            if let result = await call("query_suspicious_processes", ["host": .string(host), "limit": .number(50)]) { processes(result, host: host) }
-            if let result = await call("query_network_connections", ["host": .string(host), "limit": .number(50)]) { connections(result, host: host) }
+            if case .processes(let found)? = await call("query_suspicious_processes", ["host": .string(host), "limit": .number(50)]) {
+                processes(found, host: host)
+            }
+            if case .connections(let events)? = await call("query_network_connections", ["host": .string(host), "limit": .number(50)]) {
+                connections(events, host: host)
+            }
             // What `socagent hunt` found there with the Sigma rules (a cluster keeps no detections: nothing to ask).
             if context.store.keepsDetections,
-                let result = await call("query_sigma_detections", ["host": .string(host), "min_level": .string("medium"), "limit": .number(50)])
+                case .detections(let found?)? = await call(
+                    "query_sigma_detections", ["host": .string(host), "min_level": .string(SigmaLevel.medium.rawValue), "limit": .number(50)])
             {
-                sigmaDetections(result, host: host)
+                sigmaDetections(found, host: host)
             }
         }
         correlateChain()
     }
 
-    /// Runs a tool and records the call; a failing tool is recorded with its error and the playbook goes on.
-    mutating func call(_ name: String, _ input: [String: JSONValue]) async -> ToolResult? {
+    /// Runs a tool and records the call; a failing tool is recorded with its error (and named in the report's
+    /// reasons), and the playbook goes on.
+    mutating func result(_ name: String, _ input: [String: JSONValue]) async -> ToolResult? {
         guard let tool = AgentToolbox.tool(named: name) else { return nil }
         let (result, record) = await tool.runRecorded(.object(input), context: context)
         calls.append(record)
         return try? result.get()
     }
 
-    // MARK: Reading the tools' answers
-
-    mutating func reputation(_ ip: String, _ result: ToolResult) {
-        guard let report = result.data.decoded(as: IntelReport.self), report.verdict == .malicious || report.verdict == .suspicious else { return }
-        let severity: Severity = report.verdict == .malicious ? .high : .medium
-        findings.append(
-            Finding(
-                title: "\(report.verdict == .malicious ? "Malicious" : "Suspicious") address \(ip)", severity: severity,
-                detail: "Threat intelligence rates \(ip) \(report.verdict.rawValue).", evidence: report.reasons, attackTechniques: []))
-        recommendations.append("Block \(ip) at the perimeter and search for any other activity from it.")
+    /// The typed output of a tool call (see ``result(_:_:)``).
+    mutating func call(_ name: String, _ input: [String: JSONValue]) async -> ToolOutput? {
+        await result(name, input)?.output
     }
 
-    mutating func vulnerability(_ cve: String, _ result: ToolResult) {
-        guard let record = result.data.decoded(as: IntelReport.self)?.cve else { return }
+    /// Adds a finding whose severity, kind and techniques are the rubric row's.
+    mutating func add(
+        _ rule: RubricRule, title: String, detail: String, evidence: [String], entities: FindingEntities, techniques: [String]? = nil
+    ) {
+        let row = rule.row
+        findings.append(
+            Finding(
+                title: phrase(title), severity: row.severity, detail: phrase(detail), evidence: evidence,
+                attackTechniques: techniques ?? row.techniques, kind: row.kind, rule: rule.rawValue, entities: entities))
+    }
+
+    mutating func recommend(_ text: String) { recommendations.append(phrase(text)) }
+
+    mutating func mark(_ timestamp: String, _ description: String, subject: String?) {
+        timeline.append(TimelineEntry(timestamp: timestamp, description: phrase(description), subject: subject))
+    }
+
+    // MARK: Reading the tools' answers
+
+    mutating func reputation(_ ip: String, _ report: IntelReport) {
+        let rule: RubricRule
+        switch report.verdict {
+        case .malicious: rule = .maliciousAddress
+        case .suspicious: rule = .suspiciousAddress
+        default: return
+        }
+        add(
+            rule, title: "\(report.verdict == .malicious ? "Malicious" : "Suspicious") address \(ip)",
+            detail: "Threat intelligence rates \(ip) \(report.verdict.rawValue).", evidence: report.reasons,
+            entities: FindingEntities(addresses: [ip]))
+        recommend("Block \(ip) at the perimeter and search for any other activity from it.")
+    }
+
+    mutating func vulnerability(_ cve: String, _ report: IntelReport, summary: String) {
+        guard let record = report.cve else { return }
         if record.knownExploited {
-            findings.append(
-                Finding(
-                    title: "\(cve) is known to be exploited", severity: .high,
-                    detail: "CISA lists \(cve) as exploited in the wild" + (record.kev.map { ", remediation due \($0.dueDate)" } ?? "") + ".",
-                    evidence: [result.summary], attackTechniques: ["T1190"]))
-            recommendations.append("Patch or mitigate \(cve) now; check the affected systems for signs of exploitation.")
+            add(
+                .knownExploitedCVE, title: "\(cve) is known to be exploited",
+                detail: "CISA lists \(cve) as exploited in the wild" + (record.kev.map { ", remediation due \($0.dueDate)" } ?? "") + ".",
+                evidence: [summary], entities: FindingEntities())
+            recommend("Patch or mitigate \(cve) now; check the affected systems for signs of exploitation.")
         } else if let score = record.cvssScore, score >= 9 {
-            findings.append(
-                Finding(title: "\(cve) is critical (CVSS \(score))", severity: .medium, detail: record.description ?? "", evidence: [result.summary]))
-            recommendations.append("Schedule the patch for \(cve).")
+            add(.criticalCVE, title: "\(cve) is critical (CVSS \(score))", detail: record.description ?? "", evidence: [summary], entities: FindingEntities())
+            recommend("Schedule the patch for \(cve).")
         }
     }
 
-    mutating func fileHash(_ hash: String, _ result: ToolResult) {
-        guard let report = result.data.decoded(as: IntelReport.self), report.verdict == .malicious || report.verdict == .suspicious else { return }
-        findings.append(
-            Finding(
-                title: "Known \(report.verdict == .malicious ? "malicious" : "suspicious") file \(hash)", severity: report.verdict == .malicious ? .high : .medium,
-                detail: "Threat intelligence rates the file \(report.verdict.rawValue).", evidence: report.reasons, attackTechniques: ["T1204.002"]))
-        recommendations.append("Quarantine files with hash \(hash) and isolate the hosts that ran them.")
+    mutating func fileHash(_ hash: String, _ report: IntelReport) {
+        let rule: RubricRule
+        switch report.verdict {
+        case .malicious: rule = .maliciousFile
+        case .suspicious: rule = .suspiciousFile
+        default: return
+        }
+        add(
+            rule, title: "Known \(report.verdict == .malicious ? "malicious" : "suspicious") file \(hash)",
+            detail: "Threat intelligence rates the file \(report.verdict.rawValue).", evidence: report.reasons,
+            entities: FindingEntities(processes: [hash]))
+        recommend("Quarantine files with hash \(hash) and isolate the hosts that ran them.")
     }
 
-    mutating func bruteForce(_ result: ToolResult) async {
-        guard let sources = result.data.decoded(as: [BruteForceSource].self) else { return }
+    mutating func bruteForce(_ sources: [BruteForceSource]) async {
         for source in sources where source.failures >= 5 || source.successes > 0 {
             let spray = source.users >= 5
-            let technique = spray ? "T1110.003" : "T1110.001"
+            let accounts = "\(source.users) account\(source.users == 1 ? "" : "s")"
             let evidence = [
-                "\(source.failures) failed logins for \(source.users) account\(source.users == 1 ? "" : "s") (\(source.userNames.prefix(5).joined(separator: ", "))) from \(source.firstSeen ?? "?") to \(source.lastSeen ?? "?")"
+                "\(source.failures) failed logins for \(accounts) (\(source.userNames.prefix(5).joined(separator: ", "))) from \(source.firstSeen ?? "?") to \(source.lastSeen ?? "?")"
             ]
-            findings.append(
-                Finding(
-                    title: "\(spray ? "Password spraying" : "Brute force") from \(source.sourceIP)", severity: .medium,
-                    detail: "\(source.failures) failed attempts against \(source.users) account\(source.users == 1 ? "" : "s") from \(source.sourceIP).",
-                    evidence: evidence, attackTechniques: ["T1110", technique]))
-            if let first = source.firstSeen { timeline.append(TimelineEntry(timestamp: first, description: "first failed login", subject: source.sourceIP)) }
-            if let last = source.lastSeen { timeline.append(TimelineEntry(timestamp: last, description: "last failed login", subject: source.sourceIP)) }
+            add(
+                spray ? .passwordSpraying : .bruteForce, title: "\(spray ? "Password spraying" : "Brute force") from \(source.sourceIP)",
+                detail: "\(source.failures) failed attempts against \(accounts) from \(source.sourceIP).", evidence: evidence,
+                entities: FindingEntities(users: Array(source.userNames.prefix(10)), addresses: [source.sourceIP]))
+            if let first = source.firstSeen { mark(first, "first failed login", subject: source.sourceIP) }
+            if let last = source.lastSeen { mark(last, "last failed login", subject: source.sourceIP) }
             indicators.ips.appendOnce(source.sourceIP)
             for user in source.userNames.prefix(5) { indicators.users.appendOnce(user) }
-            recommendations.append("Block \(source.sourceIP) and review the targeted accounts (\(source.userNames.prefix(5).joined(separator: ", "))).")
+            recommend("Block \(source.sourceIP) and review the targeted accounts (\(source.userNames.prefix(5).joined(separator: ", "))).")
             if source.successes > 0 { await successfulLogons(from: source) }
         }
     }
@@ -175,210 +226,181 @@ struct Investigation {
     /// The logons that followed the failures: which accounts and hosts the attacker reached.
     mutating func successfulLogons(from source: BruteForceSource) async {
         let query = "event.category:authentication AND event.outcome:success AND source.ip:\"\(source.sourceIP)\""
-        guard let result = await call("query_events", ["lucene": .string(query), "limit": .number(20)]),
-            case .object(let object) = result.data, let events = object["events"]?.decoded(as: [EventSummary].self)
-        else { return }
+        guard case .events(_, let events)? = await call("query_events", ["lucene": .string(query), "limit": .number(20)]) else { return }
         let after = events.filter { ($0.timestamp ?? "") >= (source.firstSeen ?? "") }
         guard !after.isEmpty else { return }
         for event in after.reversed() {
             if let host = event.host { compromisedHosts.appendOnce(host) }
             if let user = event.user { compromisedUsers.appendOnce(user) }
-            if let host = event.host, let time = event.timestamp, logonTimes[host] == nil || time < logonTimes[host]! { logonTimes[host] = time }
-            if let time = event.timestamp {
-                timeline.append(TimelineEntry(timestamp: time, description: "successful logon as \(event.user ?? "?")", subject: event.host ?? source.sourceIP))
-            }
+            if let host = event.host, let time = event.timestamp, logonTimes[host].map({ time < $0 }) ?? true { logonTimes[host] = time }
+            if let time = event.timestamp { mark(time, "successful logon as \(event.user ?? "?")", subject: event.host ?? source.sourceIP) }
         }
-        findings.append(
-            Finding(
-                title: "Successful logon from \(source.sourceIP) after \(source.failures) failures", severity: .high,
-                detail: "The brute force succeeded: \(after.count) logon\(after.count == 1 ? "" : "s") as \(compromisedUsers.joined(separator: ", ")) on \(compromisedHosts.joined(separator: ", ")).",
-                evidence: after.prefix(5).map { "\($0.timestamp ?? "?") \($0.host ?? "?") \($0.user ?? "?") \($0.action ?? "")" },
-                attackTechniques: ["T1110", "T1078"]))
-        recommendations.append("Reset the credentials of \(compromisedUsers.joined(separator: ", ")) and review what those sessions did.")
+        add(
+            .logonAfterBruteForce, title: "Successful logon from \(source.sourceIP) after \(source.failures) failures",
+            detail: "The brute force succeeded: \(after.count) logon\(after.count == 1 ? "" : "s") as \(compromisedUsers.joined(separator: ", ")) on \(compromisedHosts.joined(separator: ", ")).",
+            evidence: after.prefix(5).map { "\($0.timestamp ?? "?") \($0.host ?? "?") \($0.user ?? "?") \($0.action ?? "")" },
+            entities: FindingEntities(hosts: compromisedHosts, users: compromisedUsers, addresses: [source.sourceIP]))
+        recommend("Reset the credentials of \(compromisedUsers.joined(separator: ", ")) and review what those sessions did.")
     }
 
-    mutating func failedLogins(_ user: String, _ result: ToolResult) {
-        guard let events = result.data.decoded(as: [EventSummary].self), !events.isEmpty else { return }
+    mutating func failedLogins(_ user: String, _ events: [EventSummary]) {
+        guard !events.isEmpty, !findings.contains(where: { $0.attackTechniques.contains("T1110") }) else { return }
         let sources = Set(events.compactMap(\.sourceIP))
-        guard !findings.contains(where: { $0.attackTechniques.contains("T1110") }) else { return }
-        findings.append(
-            Finding(
-                title: "Failed logins for \(user)", severity: events.count >= 5 ? .medium : .low,
-                detail: "\(events.count) failed login\(events.count == 1 ? "" : "s") for \(user) from \(sources.count) source\(sources.count == 1 ? "" : "s").",
-                evidence: events.prefix(5).map { "\($0.timestamp ?? "?") \($0.host ?? "?") from \($0.sourceIP ?? "?") \($0.reason ?? "")" },
-                attackTechniques: events.count >= 5 ? ["T1110"] : []))
+        add(
+            events.count >= 5 ? .repeatedFailedLogins : .failedLogins, title: "Failed logins for \(user)",
+            detail: "\(events.count) failed login\(events.count == 1 ? "" : "s") for \(user) from \(sources.count) source\(sources.count == 1 ? "" : "s").",
+            evidence: events.prefix(5).map { "\($0.timestamp ?? "?") \($0.host ?? "?") from \($0.sourceIP ?? "?") \($0.reason ?? "")" },
+            entities: FindingEntities(users: [user], addresses: sources.sorted()))
     }
 
-    mutating func processes(_ result: ToolResult, host: String?) {
-        guard let found = result.data.decoded(as: [ProcessFinding].self), !found.isEmpty else { return }
+    /// Flagged processes, one finding per severity from MEDIUM up: a process is as severe as the worst rule it matched.
+    mutating func processes(_ found: [ProcessFinding], host: String?) {
+        guard !found.isEmpty else { return }
         var bySeverity: [Severity: [ProcessFinding]] = [:]
         for finding in found {
-            let severity = finding.reasons.map(Self.severity(ofReason:)).max() ?? .low
+            let severity = finding.rules.compactMap { InvestigationRules.processRule(id: $0)?.severity }.max() ?? .low
             bySeverity[severity, default: []].append(finding)
         }
         for (severity, group) in bySeverity.sorted(by: { $0.key > $1.key }) where severity >= .medium {
-            let reasons = Array(Set(group.flatMap(\.reasons).filter { Self.severity(ofReason: $0) == severity })).sorted()
-            // Every technique the flagged starts show (an encoded command is also PowerShell execution, T1059.001).
-            let techniques = Array(Set(group.flatMap(\.reasons).compactMap(Self.technique))).sorted()
-            let place = host.map { " on \($0)" } ?? ""
-            findings.append(
-                Finding(
-                    title: reasons.map(Self.label).uniqued().joined(separator: ", ").capitalizedFirst + place, severity: severity,
-                    detail: "\(group.count) process start\(group.count == 1 ? "" : "s")\(place) flagged: \(reasons.joined(separator: "; ")).",
-                    evidence: group.prefix(5).map { "\($0.event.timestamp ?? "?") \($0.event.host ?? "?") \($0.event.user ?? "?"): \($0.event.commandLine ?? $0.event.processName ?? "")" },
-                    attackTechniques: techniques))
-            for event in group.prefix(3) {
-                if let time = event.event.timestamp {
-                    timeline.append(TimelineEntry(timestamp: time, description: "suspicious process: \(reasons.map(Self.label).uniqued().joined(separator: ", "))", subject: event.event.host))
+            // The rules (and their reasons as shown) at this severity.
+            var rules: [InvestigationRules.ProcessRule] = []
+            var reasons = Set<String>()
+            for finding in group {
+                for (id, reason) in zip(finding.rules, finding.reasons) {
+                    guard let rule = InvestigationRules.processRule(id: id), rule.severity == severity else { continue }
+                    if !rules.contains(where: { $0.id == rule.id }) { rules.append(rule) }
+                    reasons.insert(phrase(reason))
                 }
             }
+            let sortedReasons = reasons.sorted()
+            rules.sort { phrase($0.reason) < phrase($1.reason) }
+            // Every technique the flagged starts show (an encoded command is also PowerShell execution, T1059.001).
+            let techniques = Set(group.flatMap(\.rules).compactMap { InvestigationRules.processRule(id: $0)?.technique }).sorted()
+            let labels = rules.map { phrase($0.reason) }.uniqued().joined(separator: ", ")
+            let place = host.map { " on \($0)" } ?? ""
+            let hosts = host.map { [$0] } ?? group.compactMap(\.event.host).uniqued()
+            findings.append(
+                Finding(
+                    title: phrase(labels.capitalizedFirst + place), severity: severity,
+                    detail: phrase("\(group.count) process start\(group.count == 1 ? "" : "s")\(place) flagged: \(sortedReasons.joined(separator: "; "))."),
+                    evidence: group.prefix(5).map { "\($0.event.timestamp ?? "?") \($0.event.host ?? "?") \($0.event.user ?? "?"): \($0.event.commandLine ?? $0.event.processName ?? "")" },
+                    attackTechniques: techniques, kind: .suspiciousProcess, rule: rules.first?.id,
+                    entities: FindingEntities(
+                        hosts: hosts, users: group.compactMap(\.event.user).uniqued(),
+                        processes: group.compactMap { $0.event.processExecutable ?? $0.event.processName }.uniqued())))
+            for event in group.prefix(3) {
+                if let time = event.event.timestamp { mark(time, "suspicious process: \(labels)", subject: event.event.host) }
+            }
             if severity == .critical {
-                recommendations.append("Isolate \(host ?? "the affected hosts") now; treat its credentials as stolen and look for lateral movement.")
+                recommend("Isolate \(host ?? "the affected hosts") now; treat its credentials as stolen and look for lateral movement.")
             } else {
-                recommendations.append("Review the flagged command lines\(place) and the accounts that ran them.")
+                recommend("Review the flagged command lines\(place) and the accounts that ran them.")
             }
         }
     }
 
-    mutating func connections(_ result: ToolResult, host: String) {
-        guard let events = result.data.decoded(as: [EventSummary].self), !events.isEmpty else { return }
+    mutating func connections(_ events: [EventSummary], host: String) {
+        guard !events.isEmpty else { return }
         let destinations = Array(Set(events.compactMap(\.destinationIP))).sorted()
         for destination in destinations.prefix(10) { indicators.ips.appendOnce(destination) }
         let afterLogon = logonTimes[host].map { time in events.filter { ($0.timestamp ?? "") >= time } } ?? []
         guard !afterLogon.isEmpty || compromisedHosts.contains(host) == false else { return }
         if let first = (afterLogon.isEmpty ? events : afterLogon).last, let time = first.timestamp {
-            timeline.append(TimelineEntry(timestamp: time, description: "outbound connection to \(first.destinationIP ?? "?"):\(first.destinationPort.map(String.init) ?? "?")", subject: host))
+            mark(time, "outbound connection to \(first.destinationIP ?? "?"):\(first.destinationPort.map(String.init) ?? "?")", subject: host)
         }
-        findings.append(
-            Finding(
-                title: "Outbound connections from \(host)", severity: afterLogon.isEmpty ? .low : .medium,
-                detail: "\(events.count) connection\(events.count == 1 ? "" : "s") from \(host) to \(destinations.count) public destination\(destinations.count == 1 ? "" : "s")" + (afterLogon.isEmpty ? "." : ", \(afterLogon.count) after the suspicious logon."),
-                evidence: events.prefix(5).map { "\($0.timestamp ?? "?") \($0.processName ?? "?") → \($0.destinationIP ?? "?"):\($0.destinationPort.map(String.init) ?? "?")" },
-                attackTechniques: afterLogon.isEmpty ? [] : ["T1071"]))
+        let count = "\(events.count) connection\(events.count == 1 ? "" : "s") from \(host) to \(destinations.count) public destination\(destinations.count == 1 ? "" : "s")"
+        add(
+            afterLogon.isEmpty ? .outboundConnections : .outboundAfterLogon, title: "Outbound connections from \(host)",
+            detail: count + (afterLogon.isEmpty ? "." : ", \(afterLogon.count) after the suspicious logon."),
+            evidence: events.prefix(5).map { "\($0.timestamp ?? "?") \($0.processName ?? "?") → \($0.destinationIP ?? "?"):\($0.destinationPort.map(String.init) ?? "?")" },
+            entities: FindingEntities(hosts: [host], addresses: destinations, processes: events.compactMap(\.processName).uniqued()))
     }
 
-    /// Sigma detections on a host, one finding per level. A critical rule is HIGH (an incident by Sigma's definition,
-    /// not yet a confirmed breach), a high rule MEDIUM, a medium rule LOW; a high or critical rule for OS credential
-    /// dumping (T1003) is CRITICAL, credential theft in the rubric.
-    mutating func sigmaDetections(_ result: ToolResult, host: String) {
-        guard let found = result.data.decoded(as: [StoredDetection].self), !found.isEmpty else { return }
-        for level in ["critical", "high", "medium"] {
+    /// Sigma detections on a host, one finding per level from medium up, rated by ``RubricRule/sigma(level:dumpsCredentials:)``.
+    mutating func sigmaDetections(_ found: [StoredDetection], host: String) {
+        guard !found.isEmpty else { return }
+        for level in [SigmaLevel.critical, .high, .medium] {
             let group = found.filter { $0.level == level }
             guard !group.isEmpty else { continue }
             let techniques = Array(Set(group.flatMap(\.techniques))).sorted()
-            let dumpsCredentials = level != "medium" && techniques.contains { $0.hasPrefix("T1003") }
-            let severity: Severity = dumpsCredentials ? .critical : level == "critical" ? .high : level == "high" ? .medium : .low
+            let dumpsCredentials = techniques.contains { $0.hasPrefix("T1003") }
+            guard let rule = RubricRule.sigma(level: level, dumpsCredentials: dumpsCredentials) else { continue }
             let titles = group.map(\.title).uniqued()
-            findings.append(
-                Finding(
-                    title: "Sigma \(level): \(titles.prefix(3).joined(separator: ", "))\(titles.count > 3 ? " and \(titles.count - 3) more" : "") on \(host)",
-                    severity: severity,
-                    detail: "\(group.count) event\(group.count == 1 ? "" : "s") on \(host) matched \(titles.count) \(level)-level Sigma rule\(titles.count == 1 ? "" : "s")"
-                        + (dumpsCredentials ? " for OS credential dumping." : "."),
-                    evidence: group.prefix(5).map { detection in
-                        let fields = detection.fields.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key)=\($0.value.prefix(160))" }
-                        return "\(detection.timestamp ?? "?") \(detection.title) [\(detection.techniques.joined(separator: ","))] \(fields.joined(separator: " "))"
-                    },
-                    attackTechniques: techniques))
+            let rules = "\(titles.count) \(level)-level Sigma rule\(titles.count == 1 ? "" : "s")"
+            add(
+                rule,
+                title: "Sigma \(level): \(titles.prefix(3).joined(separator: ", "))\(titles.count > 3 ? " and \(titles.count - 3) more" : "") on \(host)",
+                detail: "\(group.count) event\(group.count == 1 ? "" : "s") on \(host) matched \(rules)" + (rule == .sigmaCredentialDumping ? " for OS credential dumping." : "."),
+                evidence: group.prefix(5).map { detection in
+                    let fields = detection.fields.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key)=\($0.value.prefix(160))" }
+                    return "\(detection.timestamp ?? "?") \(detection.title) [\(detection.techniques.joined(separator: ","))] \(fields.joined(separator: " "))"
+                },
+                entities: FindingEntities(hosts: [host]), techniques: techniques)
             for title in titles.prefix(3) {
-                if let time = group.filter({ $0.title == title }).compactMap(\.timestamp).min() {
-                    timeline.append(TimelineEntry(timestamp: time, description: "Sigma \(level): \(title)", subject: host))
-                }
+                if let time = group.filter({ $0.title == title }).compactMap(\.timestamp).min() { mark(time, "Sigma \(level): \(title)", subject: host) }
             }
-            if dumpsCredentials {
-                recommendations.append("Isolate \(host) now; treat every credential used on it as stolen and reset them.")
-            } else if severity >= .medium {
-                recommendations.append("Review the \(level)-level Sigma detections on \(host) (`socagent hunt`) and the processes behind them.")
+            if rule == .sigmaCredentialDumping {
+                recommend("Isolate \(host) now; treat every credential used on it as stolen and reset them.")
+            } else if rule.severity >= .medium {
+                recommend("Review the \(level)-level Sigma detections on \(host) (`socagent hunt`) and the processes behind them.")
             }
         }
     }
 
-    /// Failures → success → suspicious process (→ outbound connection) on the same host: an active breach.
+    /// Failures → success → a suspicious process or Sigma finding (→ outbound connection) on a host the logon
+    /// reached: an active breach.
     mutating func correlateChain() {
         guard !compromisedHosts.isEmpty else { return }
-        let processOnHost = findings.contains { finding in
-            finding.severity >= .medium && compromisedHosts.contains { finding.title.hasSuffix(" on \($0)") }
+        let activityOnHost = findings.contains { finding in
+            (finding.kind == .suspiciousProcess || finding.kind == .sigmaDetection) && finding.severity >= .medium
+                && finding.entities.hosts.contains { compromisedHosts.contains($0) }
         }
-        guard processOnHost else { return }
-        let outbound = findings.contains { $0.title.hasPrefix("Outbound connections from") && $0.attackTechniques.contains("T1071") }
+        guard activityOnHost else { return }
+        let outbound = findings.contains { $0.rule == RubricRule.outboundAfterLogon.rawValue }
+        let row = RubricRule.attackChain.row
         findings.insert(
             Finding(
-                title: "Attack chain on \(compromisedHosts.joined(separator: ", "))", severity: .critical,
-                detail: "Failed logins, then a successful logon, then suspicious processes" + (outbound ? " and outbound connections" : "") + " on the same host: an active breach.",
+                title: phrase("Attack chain on \(compromisedHosts.joined(separator: ", "))"), severity: row.severity,
+                detail: phrase("Failed logins, then a successful logon, then suspicious processes" + (outbound ? " and outbound connections" : "") + " on the same host: an active breach."),
                 evidence: timeline.sorted { $0.timestamp < $1.timestamp }.map { "\($0.timestamp) \($0.subject ?? "") \($0.description)" },
-                attackTechniques: ["T1110", "T1078"]),
+                attackTechniques: row.techniques, kind: row.kind, rule: RubricRule.attackChain.rawValue,
+                entities: FindingEntities(
+                    hosts: compromisedHosts, users: compromisedUsers,
+                    addresses: findings.filter { $0.kind == .logonAfterFailures }.flatMap(\.entities.addresses).uniqued())),
             at: 0)
-        recommendations.insert("Contain now: isolate \(compromisedHosts.joined(separator: ", ")), disable \(compromisedUsers.joined(separator: ", ")), block the source addresses.", at: 0)
+        recommendations.insert(
+            phrase("Contain now: isolate \(compromisedHosts.joined(separator: ", ")), disable \(compromisedUsers.joined(separator: ", ")), block the source addresses."),
+            at: 0)
     }
 
     // MARK: The report
 
     func report(alert: Alert, createdAt: Date) -> IncidentReport {
         let ordered = findings.sorted { $0.severity > $1.severity }
-        let severity = ordered.first?.severity ?? .low
-        var reasons = ordered.filter { $0.severity == severity }.map { "\(severity.rawValue): \($0.title) — \(Self.rubric(severity))" }
-        if ordered.isEmpty { reasons = ["LOW: no tool found corroborating activity around the alert's time — informational or a likely false positive"] }
+        let severity = ordered.first?.severity ?? RubricRule.nothingCorroborates.severity
+        var reasons = ordered.filter { $0.severity == severity }.map { "\(severity.rawValue): \($0.title) — \(phrase(severity.meaning))" }
+        if ordered.isEmpty {
+            reasons = [phrase("LOW: no tool found corroborating activity around the alert's time — informational or a likely false positive")]
+        }
+        let failed = calls.filter { $0.error != nil }
+        if !failed.isEmpty {
+            reasons.append(
+                phrase("Incomplete: \(failed.count) tool call\(failed.count == 1 ? "" : "s") failed (\(failed.map(\.tool).uniqued().joined(separator: ", "))); the severity rests on what the other tools found."))
+        }
         let techniques = Array(Set(ordered.flatMap(\.attackTechniques))).sorted()
         let summary: String
         if let top = ordered.first {
-            summary = "\(severity.rawValue): \(top.title). \(top.detail)" + (ordered.count > 1 ? " \(ordered.count - 1) more finding\(ordered.count == 2 ? "" : "s")." : "")
+            summary = "\(severity.rawValue): \(top.title). \(top.detail)" + (ordered.count > 1 ? phrase(" \(ordered.count - 1) more finding\(ordered.count == 2 ? "" : "s").") : "")
         } else {
-            summary = "LOW: nothing in the logs or threat intelligence corroborates the alert."
+            summary = phrase("LOW: nothing in the logs or threat intelligence corroborates the alert.")
         }
         var recommendations = self.recommendations.uniqued()
-        if recommendations.isEmpty { recommendations = ["No action needed beyond closing the alert; keep monitoring the indicators."] }
+        if recommendations.isEmpty { recommendations = [phrase("No action needed beyond closing the alert; keep monitoring the indicators.")] }
         return IncidentReport(
             createdAt: Timestamp(secondsSinceEpoch: createdAt.timeIntervalSince1970).iso8601, severity: severity, severityReasons: reasons, summary: summary,
             alert: alert.text, indicators: indicators, findings: ordered, attackTechniques: techniques,
             timeline: timeline.sorted { $0.timestamp < $1.timestamp }.uniqued(), recommendations: recommendations, toolCalls: calls,
-            analyst: AnalystInfo(mode: "offline"))
-    }
-
-    /// The rubric line (DESIGN.md §1) behind a severity.
-    static func rubric(_ severity: Severity) -> String {
-        switch severity {
-        case .critical: "active breach, exfiltration, ransomware or credential theft"
-        case .high: "confirmed malicious activity, a successful brute force or lateral movement"
-        case .medium: "suspicious activity that needs investigation"
-        case .low: "informational or likely false positive"
-        }
-    }
-
-    /// How bad a process rule's reason is: credential dumping and shadow-copy deletion are CRITICAL; encoded
-    /// commands, download cradles, log clearing, Office spawning shells and remote scripts HIGH; obfuscation,
-    /// LOLBins and discovery MEDIUM; merely running an interpreter LOW.
-    static func severity(ofReason reason: String) -> Severity {
-        let text = reason.lowercased()
-        if text.hasPrefix("credential dumping") || text.hasPrefix("shadow copy deletion") { return .critical }
-        for prefix in ["encoded powershell", "download cradle", "event log clearing", "office application", "remote script"] where text.hasPrefix(prefix) {
-            return .high
-        }
-        for prefix in ["invoke-expression", "execution policy", "hidden window", "living-off-the-land", "discovery"] where text.hasPrefix(prefix) {
-            return .medium
-        }
-        return .low
-    }
-
-    /// `T1059.001` from `encoded PowerShell command (T1059.001)`.
-    static func technique(_ reason: String) -> String? {
-        guard let open = reason.lastIndex(of: "("), reason.hasSuffix(")") else { return nil }
-        return String(reason[reason.index(after: open)..<reason.index(before: reason.endIndex)])
-    }
-
-    /// The reason without its technique or image (`encoded PowerShell command`).
-    static func label(_ reason: String) -> String {
-        var text = reason
-        if let open = text.lastIndex(of: "(") { text = String(text[..<open]) }
-        if let colon = text.firstIndex(of: ":") { text = String(text[..<colon]) }
-        return text.trimmingCharacters(in: .whitespaces)
-    }
-}
-
-extension JSONValue {
-    /// Decodes the value as `T` (the tools encode store results; the analyst reads them back).
-    func decoded<T: Decodable>(as type: T.Type) -> T? {
-        guard let data = try? JSONEncoder().encode(self) else { return nil }
-        return try? JSONDecoder().decode(T.self, from: data)
+            analyst: AnalystInfo(mode: .offline))
     }
 }
 

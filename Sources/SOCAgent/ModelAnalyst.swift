@@ -102,15 +102,8 @@ public struct ModelAnalyst: Sendable {
                 report.toolCalls.append(record)
                 switch outcome {
                 case .success(let result):
-                    if tool.name == "generate_incident_report", case .object(let fields) = result.data,
-                        case .string(let severityText)? = fields["severity"], let severity = Severity(rawValue: severityText),
-                        case .string(let summary)? = fields["summary"]
-                    {
-                        var recommendations: [String] = []
-                        if case .array(let items)? = fields["recommendations"] {
-                            recommendations = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-                        }
-                        proposal = (severity, summary, recommendations)
+                    if case .reportProposal(let proposed) = result.output {
+                        proposal = (proposed.severity, proposed.summary, proposed.recommendations)
                     }
                     results.append(.toolResult(id: use.id, content: Self.fence(Self.bounded(result, bytes: budget.resultBytes), source: "tool:\(tool.name)"), isError: false))
                 case .failure(let error):
@@ -120,18 +113,18 @@ public struct ModelAnalyst: Sendable {
             messages.append(ChatMessage(role: .user, content: results))
             if proposal != nil { break loop }
         }
-        report.analyst = AnalystInfo(mode: provider.mode, model: provider.model, inputTokens: inputTokens, outputTokens: outputTokens, turns: turns)
+        report.analyst = AnalystInfo(mode: provider.kind.analystMode, model: provider.model, inputTokens: inputTokens, outputTokens: outputTokens, turns: turns)
         if let proposal {
             if proposal.severity > floor {
                 report.severity = proposal.severity
-                report.severityReasons.insert("\(proposal.severity.rawValue): raised by the \(provider.mode) analyst — \(proposal.summary)", at: 0)
+                report.severityReasons.insert("\(proposal.severity.rawValue): raised by the \(provider.kind.rawValue) analyst — \(proposal.summary)", at: 0)
             } else if proposal.severity < floor {
-                report.severityReasons.append("The \(provider.mode) analyst proposed \(proposal.severity.rawValue); the evidence sets the floor at \(floor.rawValue), which holds.")
+                report.severityReasons.append("The \(provider.kind.rawValue) analyst proposed \(proposal.severity.rawValue); the evidence sets the floor at \(floor.rawValue), which holds.")
             }
             report.summary = "\(report.severity.rawValue): \(proposal.summary)"
             report.recommendations = (proposal.recommendations + report.recommendations).uniqued()
         } else {
-            report.severityReasons.append("The \(provider.mode) analyst gave no conclusion (\(stopNote ?? "it stopped without calling generate_incident_report")); the deterministic severity stands.")
+            report.severityReasons.append("The \(provider.kind.rawValue) analyst gave no conclusion (\(stopNote ?? "it stopped without calling generate_incident_report")); the deterministic severity stands.")
         }
         return report
     }

@@ -44,7 +44,7 @@ struct IntelTool: AgentTool {
             summary += " (\(reason.prefix(200)))"
         }
         let notable = report.verdict == .malicious || report.verdict == .suspicious
-        return ToolResult(summary: summary, data: .encoding(report), notable: notable)
+        return ToolResult(summary: summary, output: .intelligence(report), notable: notable)
     }
 }
 
@@ -81,7 +81,7 @@ struct FailedLoginsTool: AgentTool {
         let sources = Set(results.compactMap(\.sourceIP)).count
         return ToolResult(
             summary: "\(results.count) failed login\(results.count == 1 ? "" : "s") (\(users) user\(users == 1 ? "" : "s"), \(sources) source\(sources == 1 ? "" : "s"))",
-            data: .encoding(results), notable: !results.isEmpty)
+            output: .failedLogins(results), notable: !results.isEmpty)
     }
 }
 
@@ -97,7 +97,7 @@ struct SuspiciousProcessesTool: AgentTool {
         let reasons = Set(results.flatMap(\.reasons)).sorted()
         return ToolResult(
             summary: "\(results.count) flagged process\(results.count == 1 ? "" : "es")" + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; ")),
-            data: .encoding(results), notable: !results.isEmpty)
+            output: .processes(results), notable: !results.isEmpty)
     }
 }
 
@@ -118,7 +118,7 @@ struct NetworkConnectionsTool: AgentTool {
         let destinations = Set(results.compactMap(\.destinationIP)).count
         return ToolResult(
             summary: "\(results.count) connection\(results.count == 1 ? "" : "s") to \(destinations) destination\(destinations == 1 ? "" : "s")",
-            data: .encoding(results), notable: !results.isEmpty)
+            output: .connections(results), notable: !results.isEmpty)
     }
 }
 
@@ -137,23 +137,23 @@ struct SigmaDetectionsTool: AgentTool {
         let fields = try ToolInput(input, tool: name, allowed: ["hours", "host", "limit", "min_level"])
         let filter = try StoreFilterInput.filter(fields, context: context, tool: name)
         let minimum = try fields.string("min_level").map { level in
-            guard let rank = StoredDetection.levels.firstIndex(of: level) else {
+            guard let known = SigmaLevel(rawValue: level) else {
                 throw ToolInputError(tool: name, reason: "'min_level' must be informational, low, medium, high or critical")
             }
-            return rank
-        } ?? 0
+            return known
+        } ?? .informational
         guard context.store.keepsDetections else {
-            return ToolResult(summary: "this store does not keep Sigma detections", data: .array([]))
+            return ToolResult(summary: "this store does not keep Sigma detections", output: .detections(nil))
         }
-        let results = try await context.store.detections(filter, minimumRank: minimum)
-        var byLevel: [String: Int] = [:]
+        let results = try await context.store.detections(filter, minimumLevel: minimum)
+        var byLevel: [SigmaLevel: Int] = [:]
         for detection in results { byLevel[detection.level, default: 0] += 1 }
-        let levels = StoredDetection.levels.reversed().compactMap { level in byLevel[level].map { "\($0) \(level)" } }
+        let levels = SigmaLevel.allCases.reversed().compactMap { level in byLevel[level].map { "\($0) \(level)" } }
         let titles = results.map(\.title).uniqued()
         return ToolResult(
             summary: "\(results.count) Sigma detection\(results.count == 1 ? "" : "s")" + (results.isEmpty ? "" : " (\(levels.joined(separator: ", ")))")
                 + (titles.isEmpty ? "" : ": " + titles.prefix(5).joined(separator: "; ")),
-            data: .encoding(results), notable: results.contains { $0.levelRank >= 3 })
+            output: .detections(results), notable: results.contains { $0.level >= .high })
     }
 }
 
@@ -174,7 +174,7 @@ struct BruteForceTool: AgentTool {
         let summary = results.isEmpty
             ? "no source with \(minimum) or more failures"
             : results.prefix(3).map { "\($0.sourceIP): \($0.failures) failures, \($0.users) users, \($0.successes) later successes" }.joined(separator: "; ")
-        return ToolResult(summary: summary, data: .encoding(results), notable: !results.isEmpty)
+        return ToolResult(summary: summary, output: .bruteForce(results), notable: !results.isEmpty)
     }
 }
 
@@ -201,7 +201,7 @@ struct QueryEventsTool: AgentTool {
         let result = try await context.store.search(query, filter: filter, now: context.anchor)
         return ToolResult(
             summary: "\(result.total) event\(result.total == 1 ? "" : "s") match \(text)",
-            data: .object(["total": .number(Double(result.total)), "events": .encoding(result.events.map(EventSummary.init))]),
+            output: .events(total: result.total, events: result.events.map(EventSummary.init)),
             notable: result.total > 0)
     }
 }
@@ -248,11 +248,10 @@ struct ParseLogFileTool: AgentTool {
         let topCodes = codes.sorted { $0.value > $1.value }.prefix(10).map { "\($0.key) (\($0.value))" }
         return ToolResult(
             summary: "\(summary.format): \(events) events, \(summary.rejected) rejected" + (topCodes.isEmpty ? "" : "; event codes \(topCodes.joined(separator: ", "))"),
-            data: .object([
-                "format": .string(summary.format), "events": .number(Double(events)), "rejected": .number(Double(summary.rejected)),
-                "errors": .array(summary.errors.prefix(10).map { .string("line \($0.line): \($0.reason)") }),
-                "indicators": .encoding(indicators.limited(to: 50)),
-            ]),
+            output: .logFile(
+                LogFileSummary(
+                    format: summary.format, events: events, rejected: summary.rejected,
+                    errors: summary.errors.prefix(10).map { "line \($0.line): \($0.reason)" }, indicators: indicators.limited(to: 50))),
             notable: false)
     }
 }
@@ -292,9 +291,6 @@ struct ReportTool: AgentTool {
         }
         return ToolResult(
             summary: "report proposed: \(severity.rawValue)",
-            data: .object([
-                "severity": .string(severity.rawValue), "summary": .string(summary),
-                "recommendations": .array(recommendations.map(JSONValue.string)),
-            ]))
+            output: .reportProposal(ReportProposal(severity: severity, summary: summary, recommendations: recommendations)))
     }
 }

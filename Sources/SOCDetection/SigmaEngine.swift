@@ -56,11 +56,11 @@ public struct SigmaRuleSet: Sendable {
     }
 
     /// Keeps the rules at or above `level`, with one of `statuses` and one of `tags` (each filter optional).
-    public func filtered(minimumLevel: String?, statuses: Set<String>?, tags: Set<String>?) -> SigmaRuleSet {
-        let floor = minimumLevel.flatMap { StoredDetection.levels.firstIndex(of: $0.lowercased()) } ?? 0
+    public func filtered(minimumLevel: SigmaLevel?, statuses: Set<String>?, tags: Set<String>?) -> SigmaRuleSet {
+        let floor = minimumLevel ?? .informational
         return SigmaRuleSet(
             rules: rules.filter { rule in
-                StoredDetection.rank(ofLevel: rule.level) >= floor && (statuses.map { $0.contains(rule.status) } ?? true)
+                rule.level >= floor && (statuses.map { $0.contains(rule.status) } ?? true)
                     && (tags.map { wanted in rule.tags.contains { wanted.contains($0.lowercased()) } } ?? true)
             },
             diagnostics: diagnostics
@@ -75,7 +75,7 @@ public struct Detection: Sendable, Codable, Hashable {
     /// The rule title.
     public var title: String
     /// The rule level.
-    public var level: String
+    public var level: SigmaLevel
     /// ATT&CK technique ids from the rule's tags.
     public var techniques: [String]
     /// ATT&CK tactics from the rule's tags (`execution`, `privilege-escalation`).

@@ -1,5 +1,5 @@
 import Foundation
-import SOCModel
+public import SOCModel
 import Yams
 
 /// A Sigma rule, compiled and ready to evaluate.
@@ -13,8 +13,8 @@ public struct SigmaRule: Sendable {
     public let id: String
     /// The title.
     public let title: String
-    /// `informational`, `low`, `medium`, `high` or `critical`.
-    public let level: String
+    /// The rule's level (medium when it gives none or an unknown one).
+    public let level: SigmaLevel
     /// `stable`, `test`, `experimental`, `deprecated`, `unsupported`.
     public let status: String
     /// Tags, such as `attack.t1059.001`.
@@ -70,7 +70,7 @@ public struct SigmaRule: Sendable {
         guard let title = document["title"] as? String else { throw SigmaDiagnostic(path: path, reason: "missing title") }
         self.title = title
         id = (document["id"] as? String) ?? path
-        level = (document["level"] as? String)?.lowercased() ?? "medium"
+        level = SigmaLevel(lenient: document["level"] as? String)
         status = (document["status"] as? String)?.lowercased() ?? "experimental"
         tags = (document["tags"] as? [Any])?.compactMap { $0 as? String } ?? []
         techniques = tags.compactMap { tag in

@@ -7,7 +7,7 @@ import SOCModel
 /// `x-api-key` and `anthropic-version: 2023-06-01` on every request; 408, 409, 429, 5xx and 529 (overloaded) are
 /// retried with backoff honouring `retry-after`, except a 429 for a reached spend limit.
 public struct AnthropicProvider: LLMProvider {
-    public let mode = "anthropic"
+    public let kind = LLMProviderKind.anthropic
     public let model: String
     private let apiKey: String
     private let baseURL: String

@@ -67,10 +67,26 @@ public struct LLMError: Error, Sendable, CustomStringConvertible {
 /// A chat model with tool use: Claude through the Anthropic Messages API, or a local model through an
 /// OpenAI-compatible server.
 public protocol LLMProvider: Sendable {
-    /// `anthropic` or `openai` (the report's `analyst.mode`).
-    var mode: String { get }
+    /// Which kind of service this is: what a report's `analyst.mode` says and what budget suits it.
+    var kind: LLMProviderKind { get }
     /// The model's name.
     var model: String { get }
     /// One turn: the system prompt, the conversation so far and the tools on offer.
     func complete(system: String, messages: [ChatMessage], tools: [ToolSpec], toolChoice: ToolChoice) async throws -> ModelTurn
+}
+
+/// The kinds of model service socagent talks to.
+public enum LLMProviderKind: String, Sendable, CaseIterable {
+    /// Claude through the Anthropic Messages API.
+    case anthropic
+    /// A model behind an OpenAI-compatible chat-completions server (usually a local one).
+    case openAICompatible = "openai"
+
+    /// How a report names the analyst that used this kind of model.
+    public var analystMode: AnalystMode {
+        switch self {
+        case .anthropic: .anthropic
+        case .openAICompatible: .openAICompatible
+        }
+    }
 }

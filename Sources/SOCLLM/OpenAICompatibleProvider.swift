@@ -10,7 +10,7 @@ import SOCModel
 /// only `"auto"` or `"none"` (never `"required"`), no streaming; tool-call arguments arrive as a JSON string that a
 /// small model may get wrong, which the tool then rejects as invalid input.
 public struct OpenAICompatibleProvider: LLMProvider {
-    public let mode = "openai"
+    public let kind = LLMProviderKind.openAICompatible
     public let model: String
     private let apiKey: String?
     private let baseURL: String

@@ -49,7 +49,69 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 }
 
+/// What kind of evidence a finding is: what correlation and the severity rubric work on.
+public enum FindingKind: String, Codable, Sendable, CaseIterable {
+    /// Many failed logins from one source against one account or a few (T1110.001), or many accounts (spraying,
+    /// T1110.003).
+    case bruteForce = "brute_force"
+    /// Failed logins for one account, from wherever they came.
+    case failedLogins = "failed_logins"
+    /// A successful logon from a source after its failures: the brute force worked.
+    case logonAfterFailures = "logon_after_failures"
+    /// Process starts or PowerShell activity a process rule flags.
+    case suspiciousProcess = "suspicious_process"
+    /// Connections from a host to public destinations.
+    case outboundConnection = "outbound_connection"
+    /// Sigma rules that matched events (saved by `socagent hunt`).
+    case sigmaDetection = "sigma_detection"
+    /// Threat intelligence rates an address or a file malicious or suspicious.
+    case intelligenceVerdict = "intelligence_verdict"
+    /// A vulnerability: a known-exploited or critical CVE.
+    case vulnerability
+    /// Failures, a logon, then suspicious activity on the same host: the findings it joins, as one.
+    case attackChain = "attack_chain"
+}
+
+/// The things a finding concerns: what correlation joins findings by.
+public struct FindingEntities: Codable, Sendable, Equatable {
+    /// Host names, as the events spell them.
+    public var hosts: [String]
+    /// User names.
+    public var users: [String]
+    /// IP addresses (sources of failures, destinations of connections, looked-up addresses).
+    public var addresses: [String]
+    /// Process images or command lines, and file hashes.
+    public var processes: [String]
+
+    /// Creates a set of entities; each list empty unless given.
+    public init(hosts: [String] = [], users: [String] = [], addresses: [String] = [], processes: [String] = []) {
+        self.hosts = hosts
+        self.users = users
+        self.addresses = addresses
+        self.processes = processes
+    }
+
+    /// Whether no entity is named.
+    public var isEmpty: Bool { hosts.isEmpty && users.isEmpty && addresses.isEmpty && processes.isEmpty }
+
+    enum CodingKeys: String, CodingKey {
+        case hosts, users, addresses, processes
+    }
+
+    /// Reads entities; a missing list is empty.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        hosts = try container.decodeIfPresent([String].self, forKey: .hosts) ?? []
+        users = try container.decodeIfPresent([String].self, forKey: .users) ?? []
+        addresses = try container.decodeIfPresent([String].self, forKey: .addresses) ?? []
+        processes = try container.decodeIfPresent([String].self, forKey: .processes) ?? []
+    }
+}
+
 /// Something the investigation established, with the evidence and the ATT&CK techniques it points to.
+///
+/// Its meaning is typed: ``kind``, the ``rule`` of the rubric (or the process rule) that set its severity, and the
+/// ``entities`` it concerns. ``title`` and ``detail`` are words for people; nothing is decided by them.
 public struct Finding: Codable, Sendable, Equatable {
     public var title: String
     public var severity: Severity
@@ -59,17 +121,44 @@ public struct Finding: Codable, Sendable, Equatable {
     public var evidence: [String]
     /// MITRE ATT&CK technique ids (`T1110.001`).
     public var attackTechniques: [String]
+    /// What kind of evidence it is (absent in reports written before kinds existed).
+    public var kind: FindingKind?
+    /// The identifier of the rubric row or process rule that set its severity (`brute-force`,
+    /// `process.credential-dumping`).
+    public var rule: String?
+    /// The hosts, users, addresses and processes it concerns.
+    public var entities: FindingEntities
 
     enum CodingKeys: String, CodingKey {
-        case title, severity, detail, evidence, attackTechniques = "attack_techniques"
+        case title, severity, detail, evidence, attackTechniques = "attack_techniques", kind, rule, entities
     }
 
-    public init(title: String, severity: Severity, detail: String, evidence: [String] = [], attackTechniques: [String] = []) {
+    /// Creates a finding.
+    public init(
+        title: String, severity: Severity, detail: String, evidence: [String] = [], attackTechniques: [String] = [],
+        kind: FindingKind? = nil, rule: String? = nil, entities: FindingEntities = FindingEntities()
+    ) {
         self.title = title
         self.severity = severity
         self.detail = detail
         self.evidence = evidence
         self.attackTechniques = attackTechniques
+        self.kind = kind
+        self.rule = rule
+        self.entities = entities
+    }
+
+    /// Reads a finding; reports written before kinds, rules and entities existed have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        title = try container.decode(String.self, forKey: .title)
+        severity = try container.decode(Severity.self, forKey: .severity)
+        detail = try container.decode(String.self, forKey: .detail)
+        evidence = try container.decodeIfPresent([String].self, forKey: .evidence) ?? []
+        attackTechniques = try container.decodeIfPresent([String].self, forKey: .attackTechniques) ?? []
+        kind = try container.decodeIfPresent(FindingKind.self, forKey: .kind)
+        rule = try container.decodeIfPresent(String.self, forKey: .rule)
+        entities = try container.decodeIfPresent(FindingEntities.self, forKey: .entities) ?? FindingEntities()
     }
 }
 
@@ -95,23 +184,37 @@ public struct ToolCallRecord: Codable, Sendable, Equatable {
     public var input: JSONValue
     public var resultSummary: String
     public var durationMilliseconds: Int
+    /// Why the call failed, when it did (its summary then starts `error:`): a failed tool is never "nothing found".
+    public var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case tool, input, resultSummary = "result_summary", durationMilliseconds = "duration_ms"
+        case tool, input, resultSummary = "result_summary", durationMilliseconds = "duration_ms", error
     }
 
-    public init(tool: String, input: JSONValue, resultSummary: String, durationMilliseconds: Int) {
+    /// Records a call.
+    public init(tool: String, input: JSONValue, resultSummary: String, durationMilliseconds: Int, error: String? = nil) {
         self.tool = tool
         self.input = input
         self.resultSummary = resultSummary
         self.durationMilliseconds = durationMilliseconds
+        self.error = error
     }
+}
+
+/// Which analyst wrote a report: the deterministic playbook alone, or a model over it.
+public enum AnalystMode: String, Codable, Sendable, CaseIterable {
+    /// The deterministic analyst (no model).
+    case offline
+    /// Claude through the Anthropic Messages API.
+    case anthropic
+    /// A model behind an OpenAI-compatible server.
+    case openAICompatible = "openai"
 }
 
 /// Who produced the report: the deterministic analyst or a model, and what the model used.
 public struct AnalystInfo: Codable, Sendable, Equatable {
-    /// `offline`, `anthropic` or `openai`.
-    public var mode: String
+    /// The analyst: `offline`, `anthropic` or `openai` in JSON.
+    public var mode: AnalystMode
     /// The model, when one was used.
     public var model: String?
     /// Tokens the model read and wrote.
@@ -124,7 +227,7 @@ public struct AnalystInfo: Codable, Sendable, Equatable {
         case mode, model, inputTokens = "input_tokens", outputTokens = "output_tokens", turns
     }
 
-    public init(mode: String, model: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil, turns: Int? = nil) {
+    public init(mode: AnalystMode, model: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil, turns: Int? = nil) {
         self.mode = mode
         self.model = model
         self.inputTokens = inputTokens

@@ -82,9 +82,9 @@ public enum MarkdownRenderer {
 
     private static func analyst(_ info: AnalystInfo) -> String {
         switch info.mode {
-        case "offline": "deterministic analyst (offline)"
-        default:
-            "\(info.mode) analyst" + (info.model.map { " (\($0))" } ?? "")
+        case .offline: "deterministic analyst (offline)"
+        case .anthropic, .openAICompatible:
+            "\(info.mode.rawValue) analyst" + (info.model.map { " (\($0))" } ?? "")
                 + (info.inputTokens.map { ", \($0) tokens in / \(info.outputTokens ?? 0) out" } ?? "")
         }
     }

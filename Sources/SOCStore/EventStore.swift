@@ -53,16 +53,15 @@ public protocol EventStore: Sendable {
     /// - Throws: ``EventStoreError`` when the store cannot be written or does not keep detections.
     func saveDetections(_ detections: [StoredDetection]) async throws
 
-    /// Saved Sigma detections in the filter's window (and on its host, case-insensitively) at or above a level
-    /// (``StoredDetection/rank(ofLevel:)``; 0 for all), newest first, at most `filter.limit`; none from a store that
-    /// does not keep them.
-    func detections(_ filter: EventFilter, minimumRank: Int) async throws -> [StoredDetection]
+    /// Saved Sigma detections in the filter's window (and on its host, case-insensitively) at or above a level,
+    /// newest first, at most `filter.limit`; none from a store that does not keep them.
+    func detections(_ filter: EventFilter, minimumLevel: SigmaLevel) async throws -> [StoredDetection]
 }
 
 extension EventStore {
-    /// Saved Sigma detections of every level (see ``detections(_:minimumRank:)``).
+    /// Saved Sigma detections of every level (see ``detections(_:minimumLevel:)``).
     public func detections(_ filter: EventFilter) async throws -> [StoredDetection] {
-        try await detections(filter, minimumRank: 0)
+        try await detections(filter, minimumLevel: .informational)
     }
 }
 
@@ -72,8 +71,8 @@ public struct StoredDetection: Sendable, Codable, Hashable {
     public var ruleID: String
     /// The rule title.
     public var title: String
-    /// The rule level (`informational` … `critical`).
-    public var level: String
+    /// The rule level.
+    public var level: SigmaLevel
     /// ATT&CK technique ids.
     public var techniques: [String]
     /// The event's id (32 hex characters).
@@ -86,7 +85,7 @@ public struct StoredDetection: Sendable, Codable, Hashable {
     public var fields: [String: String]
 
     /// Creates a detection.
-    public init(ruleID: String, title: String, level: String, techniques: [String], eventID: String, timestamp: String?, host: String?, fields: [String: String]) {
+    public init(ruleID: String, title: String, level: SigmaLevel, techniques: [String], eventID: String, timestamp: String?, host: String?, fields: [String: String]) {
         self.ruleID = ruleID
         self.title = title
         self.level = level
@@ -117,18 +116,6 @@ public struct StoredDetection: Sendable, Codable, Hashable {
         writer.byte(UInt8(ascii: "}"))
         return writer.text
     }
-
-    /// Sigma's levels from least to most severe.
-    public static let levels = ["informational", "low", "medium", "high", "critical"]
-
-    /// The level's rank in ``levels`` (medium for an unknown level).
-    public var levelRank: Int { Self.rank(ofLevel: level) }
-
-    /// The levels of ``rank(ofLevel:)`` `rank` or above; an unknown level ranks as medium.
-    public static func levels(atOrAbove rank: Int) -> [String] { Array(levels.dropFirst(max(0, rank))) }
-
-    /// A Sigma level's rank in ``levels`` (medium for an unknown level).
-    public static func rank(ofLevel level: String) -> Int { levels.firstIndex(of: level) ?? 2 }
 
     /// When the detected event happened, read from ``timestamp``.
     public var instant: Timestamp? { timestamp.flatMap { DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) } }

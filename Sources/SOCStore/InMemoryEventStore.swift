@@ -89,9 +89,9 @@ public actor InMemoryEventStore: EventStore {
     public func suspiciousProcesses(_ filter: EventFilter) -> [ProcessFinding] {
         var findings: [ProcessFinding] = []
         for event in filtered(filter, InvestigationRules.isProcessActivity) {
-            let reasons = InvestigationRules.suspiciousReasons(event)
-            guard !reasons.isEmpty else { continue }
-            findings.append(ProcessFinding(event: EventSummary(event), reasons: reasons))
+            let matches = InvestigationRules.suspiciousMatches(event)
+            guard !matches.isEmpty else { continue }
+            findings.append(ProcessFinding(event: EventSummary(event), matches: matches))
             if findings.count == filter.limit { break }
         }
         return findings
@@ -156,9 +156,9 @@ public actor InMemoryEventStore: EventStore {
     }
 
     /// Kept detections in the window and on the host, newest first.
-    public func detections(_ filter: EventFilter, minimumRank: Int) -> [StoredDetection] {
+    public func detections(_ filter: EventFilter, minimumLevel: SigmaLevel) -> [StoredDetection] {
         let matching = savedDetections.values.filter { detection in
-            detection.levelRank >= minimumRank && (filter.timeRange?.contains(detection.instant) ?? true)
+            detection.level >= minimumLevel && (filter.timeRange?.contains(detection.instant) ?? true)
                 && filter.matches(host: detection.host)
         }
         return Array(matching.sorted { ($0.timestamp ?? "", $1.ruleID) > ($1.timestamp ?? "", $0.ruleID) }.prefix(filter.limit))

@@ -183,8 +183,8 @@ public final class ElasticsearchEventStore: EventStore {
         // The rules' images and command-line words narrow the candidates in the cluster; the rules decide here.
         var findings: [ProcessFinding] = []
         try await walk(QueryDSL.processCandidates, filter: filter) { event in
-            let reasons = InvestigationRules.suspiciousReasons(event)
-            if !reasons.isEmpty { findings.append(ProcessFinding(event: EventSummary(event), reasons: reasons)) }
+            let matches = InvestigationRules.suspiciousMatches(event)
+            if !matches.isEmpty { findings.append(ProcessFinding(event: EventSummary(event), matches: matches)) }
             return findings.count < filter.limit
         }
         return findings
@@ -371,7 +371,7 @@ public final class ElasticsearchEventStore: EventStore {
                 body += Array(try JSONSerialization.data(withJSONObject: action, options: [.sortedKeys]))
                 body.append(0x0A)
                 var document: [String: Any] = [
-                    "rule_id": detection.ruleID, "title": detection.title, "level": detection.level, "techniques": detection.techniques,
+                    "rule_id": detection.ruleID, "title": detection.title, "level": detection.level.rawValue, "techniques": detection.techniques,
                     "event_id": detection.eventID, "fields": detection.fieldsJSON,
                 ]
                 if let host = detection.host { document["host"] = ["name": host] }
@@ -398,12 +398,14 @@ public final class ElasticsearchEventStore: EventStore {
     }
 
     /// Saved detections in the filter's window and on its host (any case), newest first; none before any was saved.
-    public func detections(_ filter: EventFilter, minimumRank: Int) async throws -> [StoredDetection] {
+    public func detections(_ filter: EventFilter, minimumLevel: SigmaLevel) async throws -> [StoredDetection] {
         var clauses: [[String: Any]] = []
-        if minimumRank > 0 {
-            // As StoredDetection.rank(ofLevel:) ranks levels: an unknown one is medium.
-            var accepted: [[String: Any]] = [QueryDSL.terms("level", StoredDetection.levels(atOrAbove: minimumRank))]
-            if minimumRank <= 2 { accepted.append(QueryDSL.bool(filter: [], mustNot: [QueryDSL.terms("level", StoredDetection.levels)])) }
+        if minimumLevel > .informational {
+            // As SigmaLevel(lenient:) reads levels: an unknown one is medium.
+            var accepted: [[String: Any]] = [QueryDSL.terms("level", minimumLevel.andAbove.map(\.rawValue))]
+            if minimumLevel <= .medium {
+                accepted.append(QueryDSL.bool(filter: [], mustNot: [QueryDSL.terms("level", SigmaLevel.allCases.map(\.rawValue))]))
+            }
             clauses.append(["bool": ["should": accepted, "minimum_should_match": 1] as [String: Any]])
         }
         if let range = filter.timeRange, range.start != nil || range.end != nil {
@@ -427,7 +429,7 @@ public final class ElasticsearchEventStore: EventStore {
             let fields = (source["fields"] as? String).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
             let micros = ((source["socagent"] as? [String: Any])?["timestamp_us"] as? NSNumber)?.int64Value
             return StoredDetection(
-                ruleID: ruleID, title: source["title"] as? String ?? "", level: source["level"] as? String ?? "medium",
+                ruleID: ruleID, title: source["title"] as? String ?? "", level: SigmaLevel(lenient: source["level"] as? String),
                 techniques: source["techniques"] as? [String] ?? [], eventID: eventID,
                 timestamp: micros.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
                 host: (source["host"] as? [String: Any])?["name"] as? String, fields: fields)

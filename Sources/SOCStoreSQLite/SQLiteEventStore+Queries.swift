@@ -74,8 +74,8 @@ extension SQLiteEventStore {
             pageFilter.limit = page
             let candidates = try await events(where: condition, arguments: arguments, filter: pageFilter, offset: offset)
             for event in candidates {
-                let reasons = InvestigationRules.suspiciousReasons(event)
-                if !reasons.isEmpty { findings.append(ProcessFinding(event: EventSummary(event), reasons: reasons)) }
+                let matches = InvestigationRules.suspiciousMatches(event)
+                if !matches.isEmpty { findings.append(ProcessFinding(event: EventSummary(event), matches: matches)) }
                 if findings.count == filter.limit { break }
             }
             if candidates.count < page { break }
@@ -218,7 +218,7 @@ extension SQLiteEventStore {
                     let id = EventIdentifier(hex: detection.eventID).map { Data($0.bytes) } ?? Data()
                     let ts = detection.instant?.microsecondsSinceEpoch
                     try statement.execute(arguments: [
-                        detection.ruleID, id, detection.title, detection.level, detection.techniques.joined(separator: ","), ts, detection.host, fields,
+                        detection.ruleID, id, detection.title, detection.level.rawValue, detection.techniques.joined(separator: ","), ts, detection.host, fields,
                     ])
                 }
             }
@@ -228,14 +228,14 @@ extension SQLiteEventStore {
     }
 
     /// Stored detections in the window, newest first.
-    public func detections(_ filter: EventFilter, minimumRank: Int) async throws -> [StoredDetection] {
+    public func detections(_ filter: EventFilter, minimumLevel: SigmaLevel) async throws -> [StoredDetection] {
         var conditions = ["1"]
         var arguments: [DatabaseValue] = []
-        if minimumRank > 0 {
-            // As StoredDetection.rank(ofLevel:) ranks levels: an unknown one is medium.
-            let known = StoredDetection.levels.map { "'\($0)'" }.joined(separator: ", ")
-            let accepted = StoredDetection.levels(atOrAbove: minimumRank).map { "'\($0)'" }.joined(separator: ", ")
-            conditions.append("(level IN (\(accepted))" + (minimumRank <= 2 ? " OR level NOT IN (\(known)))" : ")"))
+        if minimumLevel > .informational {
+            // As SigmaLevel(lenient:) reads levels: an unknown one is medium.
+            let known = SigmaLevel.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let accepted = minimumLevel.andAbove.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            conditions.append("(level IN (\(accepted))" + (minimumLevel <= .medium ? " OR level NOT IN (\(known)))" : ")"))
         }
         if let start = filter.timeRange?.start {
             conditions.append("ts >= ?")
@@ -258,7 +258,7 @@ extension SQLiteEventStore {
                 let fields: String = row["fields"]
                 let techniques: String = row["techniques"]
                 return StoredDetection(
-                    ruleID: row["rule_id"], title: row["title"], level: row["level"],
+                    ruleID: row["rule_id"], title: row["title"], level: SigmaLevel(lenient: row["level"]),
                     techniques: techniques.split(separator: ",").map(String.init),
                     eventID: EventIdentifier(bytes: Array(id))?.hex ?? "", timestamp: ts.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
                     host: row["host_name"], fields: (try? JSONDecoder().decode([String: String].self, from: Data(fields.utf8))) ?? [:]

@@ -14,7 +14,9 @@ import Testing
 struct DeterministicAnalystTests {
     /// Investigates `alert` over `samples`; with `sigmaRules` (folders under ../shared/data/sigma/rules) the samples
     /// are hunted first and the detections saved, as `socagent hunt --store` does.
-    static func investigate(_ alert: String, samples: [String], year: Int? = nil, sigmaRules: [String] = []) async throws -> IncidentReport {
+    static func investigate(
+        _ alert: String, samples: [String], year: Int? = nil, sigmaRules: [String] = [], analyst: DeterministicAnalyst = DeterministicAnalyst()
+    ) async throws -> IncidentReport {
         let store = try SQLiteEventStore(path: ":memory:")
         let data = try #require(SharedFiles.data)
         let engine = sigmaRules.isEmpty ? nil : SigmaEngine(rules: try SigmaRuleSet.load(paths: sigmaRules.map { data + "/sigma/rules/" + $0 }).rules)
@@ -28,7 +30,7 @@ struct DeterministicAnalystTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-analyst-\(UUID().uuidString)")
         let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
         let intel = ThreatIntelService(database: database, providers: [KEVSource(database: database), BlocklistSource(database: database)], offline: true)
-        return await DeterministicAnalyst().investigate(Alert(text: alert), store: store, intel: intel)
+        return await analyst.investigate(Alert(text: alert), store: store, intel: intel)
     }
 
     @Test func anSSHBruteForceWithoutSuccessIsMedium() async throws {
@@ -41,7 +43,7 @@ struct DeterministicAnalystTests {
         #expect(report.toolCalls.map(\.tool).contains("detect_brute_force"))
         #expect(report.toolCalls.first { $0.tool == "detect_brute_force" }?.resultSummary == "103.99.0.122: 27 failures, 18 users, 0 later successes")
         #expect(report.timeline.first?.timestamp == "2025-12-10T09:11:21.000Z")
-        #expect(report.analyst.mode == "offline")
+        #expect(report.analyst.mode == .offline)
     }
 
     @Test func a4648PasswordSprayIsMediumWithT1110003() async throws {

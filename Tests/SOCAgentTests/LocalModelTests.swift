@@ -19,7 +19,7 @@ struct LocalModelTests {
         let playbookCalls = await DeterministicAnalyst().investigate(alert, store: store, intel: intel).toolCalls.count
         let provider = OpenAICompatibleProvider(baseURL: url, model: "smollm2-135m", transport: AsyncHTTPTransport(), maximumTokens: 256)
         let report = await ModelAnalyst(provider: provider, budget: InvestigationBudget(turns: 2, resultBytes: 1500)).investigate(alert, store: store, intel: intel)
-        #expect(report.analyst.mode == "openai")
+        #expect(report.analyst.mode == .openAICompatible)
         #expect(report.analyst.model == "smollm2-135m")
         #expect((report.analyst.inputTokens ?? 0) > 0)
         // The model asked for a tool; the call was parsed and run (or refused with an error), and its result went back

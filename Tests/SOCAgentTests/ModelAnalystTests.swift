@@ -93,7 +93,7 @@ struct ModelAnalystTests {
 
         #expect(report.severity == .medium)  // the model said LOW; the evidence's floor holds
         #expect(report.severityReasons.contains { $0 == "The anthropic analyst proposed LOW; the evidence sets the floor at MEDIUM, which holds." })
-        #expect(report.analyst == AnalystInfo(mode: "anthropic", model: "claude-test-1", inputTokens: 200, outputTokens: 40, turns: 2))
+        #expect(report.analyst == AnalystInfo(mode: .anthropic, model: "claude-test-1", inputTokens: 200, outputTokens: 40, turns: 2))
         #expect(report.toolCalls.suffix(2).map(\.tool) == ["detect_brute_force", "generate_incident_report"])
         #expect(!(String(decoding: try JSONEncoder().encode(report), as: UTF8.self).contains(Self.key)))
     }
@@ -202,7 +202,7 @@ struct OpenAICompatibleAnalystTests {
         #expect((messages[3]["content"] as? String)?.hasPrefix("<untrusted-data source=\"tool:detect_brute_force\">") == true)
         #expect(messages[4]["tool_call_id"] as? String == "call_b")
         #expect((messages[4]["content"] as? String)?.hasPrefix("error: query_events: the input must be a JSON object") == true)
-        #expect(report.analyst == AnalystInfo(mode: "openai", model: "local", inputTokens: 60, outputTokens: 14, turns: 2))
+        #expect(report.analyst == AnalystInfo(mode: .openAICompatible, model: "local", inputTokens: 60, outputTokens: 14, turns: 2))
         #expect(report.severity == .medium)
         #expect(report.severityReasons.last?.contains("gave no conclusion") == true)
     }

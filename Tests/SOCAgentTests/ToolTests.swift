@@ -33,14 +33,14 @@ struct ToolTests {
     @Test func sigmaDetectionsAreFilteredByHostAndLevel() async throws {
         var context = try await Self.context()
         let store = try SQLiteEventStore(path: ":memory:")
-        func detection(_ rule: String, _ level: String, _ host: String, _ time: String) -> StoredDetection {
+        func detection(_ rule: String, _ level: SigmaLevel, _ host: String, _ time: String) -> StoredDetection {
             StoredDetection(
                 ruleID: rule, title: "Rule \(rule)", level: level, techniques: ["T1003.001"], eventID: String(repeating: rule, count: 32),
                 timestamp: time, host: host, fields: ["CommandLine": "procdump -ma lsass.exe"])
         }
         try await store.saveDetections([
-            detection("a", "high", "WS-1", "2025-12-10T07:00:00.000Z"), detection("b", "low", "WS-1", "2025-12-10T07:30:00.000Z"),
-            detection("c", "critical", "WS-2", "2025-12-10T09:00:00.000Z"), detection("d", "high", "WS-1", "2025-11-01T00:00:00.000Z"),
+            detection("a", .high, "WS-1", "2025-12-10T07:00:00.000Z"), detection("b", .low, "WS-1", "2025-12-10T07:30:00.000Z"),
+            detection("c", .critical, "WS-2", "2025-12-10T09:00:00.000Z"), detection("d", .high, "WS-1", "2025-11-01T00:00:00.000Z"),
         ])
         context.store = store
         let onHost = try await Self.run("query_sigma_detections", .object(["host": .string("ws-1")]), context)

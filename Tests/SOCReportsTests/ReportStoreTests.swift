@@ -26,7 +26,7 @@ import Testing
             timeline: [TimelineEntry(timestamp: "2024-02-04T10:15:23Z", description: "first failure", subject: "45.142.212.61")],
             recommendations: ["Block 45.142.212.61 at the perimeter."],
             toolCalls: [ToolCallRecord(tool: "detect_brute_force", input: .object(["hours": .number(24)]), resultSummary: "1 source", durationMilliseconds: 3)],
-            analyst: AnalystInfo(mode: "offline"))
+            analyst: AnalystInfo(mode: .offline))
     }
 
     @Test func writesAtomicallyOwnerOnlyAndNeverOverwrites() throws {

@@ -33,20 +33,20 @@ struct ElasticsearchParityTests {
         let elastic = try await ElasticsearchEventStore(configuration: ElasticsearchConfiguration(url: cluster.url))
         let sqlite = try SQLiteEventStore(path: ":memory:")
         #expect(try await elastic.detections(EventFilter()).isEmpty)  // no index yet: none, not an error
-        func detection(_ rule: String, _ level: String, _ host: String?, _ time: String, _ fields: [String: String] = [:]) -> StoredDetection {
+        func detection(_ rule: String, _ level: SigmaLevel, _ host: String?, _ time: String, _ fields: [String: String] = [:]) -> StoredDetection {
             StoredDetection(
                 ruleID: rule, title: "Rule \(rule)", level: level, techniques: ["T1003.001", "T1059"], eventID: String(repeating: "ab", count: 16),
                 timestamp: time, host: host, fields: fields)
         }
         let detections = [
-            detection("r1", "high", "WS-1", "2024-02-04T10:15:23.000001Z", ["CommandLine": "procdump -ma lsass.exe"]),
-            detection("r2", "critical", "ws-1", "2024-02-04T10:15:23.000002Z", ["a.b": "dotted name", "x\"y": "quote", "": "empty"]),
-            detection("r3", "low", "WS-2", "2024-02-04T11:00:00Z"),
-            detection("r4", "medium", nil, "2024-02-05T00:00:00Z"),
+            detection("r1", .high, "WS-1", "2024-02-04T10:15:23.000001Z", ["CommandLine": "procdump -ma lsass.exe"]),
+            detection("r2", .critical, "ws-1", "2024-02-04T10:15:23.000002Z", ["a.b": "dotted name", "x\"y": "quote", "": "empty"]),
+            detection("r3", .low, "WS-2", "2024-02-04T11:00:00Z"),
+            detection("r4", .medium, nil, "2024-02-05T00:00:00Z"),
         ]
         for store in [elastic, sqlite] as [any EventStore] {
             try await store.saveDetections(detections)
-            try await store.saveDetections([detection("r1", "high", "WS-1", "2024-02-04T10:15:23.000001Z", ["CommandLine": "replaced"])])
+            try await store.saveDetections([detection("r1", .high, "WS-1", "2024-02-04T10:15:23.000001Z", ["CommandLine": "replaced"])])
         }
         let window = TimeRange(start: Timestamp(year: 2024, month: 2, day: 4, hour: 10, minute: 15, second: 23), end: Timestamp(year: 2024, month: 2, day: 4, hour: 11))
         for (name, filter) in [
@@ -57,8 +57,8 @@ struct ElasticsearchParityTests {
             let fromFile = try await sqlite.detections(filter)
             #expect(fromCluster == fromFile, "\(name)")
             #expect(!fromCluster.isEmpty, "\(name)")
-            for rank in 1...4 {
-                #expect(try await elastic.detections(filter, minimumRank: rank) == (try await sqlite.detections(filter, minimumRank: rank)), "\(name), rank \(rank)")
+            for level in SigmaLevel.allCases.dropFirst() {
+                #expect(try await elastic.detections(filter, minimumLevel: level) == (try await sqlite.detections(filter, minimumLevel: level)), "\(name), \(level)")
             }
         }
         let all = try await elastic.detections(EventFilter(limit: 100))

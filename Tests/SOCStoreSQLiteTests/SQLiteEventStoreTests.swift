@@ -141,7 +141,7 @@ import Testing
         var detections: [StoredDetection] = []
         for index in 0..<2_000 {
             detections.append(StoredDetection(
-                ruleID: "rule-\(index % 7)", title: "Rule \(index % 7)", level: ["low", "high"][index % 2], techniques: ["T1003.001"],
+                ruleID: "rule-\(index % 7)", title: "Rule \(index % 7)", level: [SigmaLevel.low, .high][index % 2], techniques: ["T1003.001"],
                 eventID: EventIdentifier(record: "event \(index)").hex, timestamp: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000 + Int64(index) * 1_000_000).iso8601,
                 host: "WS-\(index % 50)", fields: ["CommandLine": "cmd /c \(index)"]))
         }
@@ -150,8 +150,8 @@ import Testing
         let all = try await store.detections(EventFilter(limit: 5_000))
         #expect(all.count == 2_000)
         // The level is filtered in the query, so a limit counts only detections at that level.
-        let serious = try await store.detections(EventFilter(limit: 1_000), minimumRank: StoredDetection.rank(ofLevel: "high"))
-        #expect(serious.count == 1_000 && serious.allSatisfy { $0.level == "high" })
+        let serious = try await store.detections(EventFilter(limit: 1_000), minimumLevel: .high)
+        #expect(serious.count == 1_000 && serious.allSatisfy { $0.level == .high })
         let onHost = try await store.detections(EventFilter(host: "ws-7", limit: 100))
         #expect(onHost.count == 40 && onHost.allSatisfy { $0.host == "WS-7" })
         #expect(onHost.map(\.timestamp) == onHost.map(\.timestamp).sorted(by: { ($0 ?? "") > ($1 ?? "") }))
@@ -187,8 +187,8 @@ import Testing
         #expect(kept.first?.eventID == EventIdentifier(record: "e1").hex)
         // Saving the same rule on the same event again replaces it.
         try await store.saveDetections([StoredDetection(
-            ruleID: "r1", title: "Rule one", level: "critical", techniques: [], eventID: EventIdentifier(record: "e1").hex,
+            ruleID: "r1", title: "Rule one", level: .critical, techniques: [], eventID: EventIdentifier(record: "e1").hex,
             timestamp: "2024-02-03T22:13:20Z", host: "WS-1", fields: [:])])
-        #expect(try await store.detections(EventFilter(limit: 10)).map(\.level) == ["critical"])
+        #expect(try await store.detections(EventFilter(limit: 10)).map(\.level) == [.critical])
     }
 }

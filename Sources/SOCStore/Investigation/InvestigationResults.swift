@@ -82,12 +82,17 @@ public struct EventSummary: Hashable, Sendable, Codable {
 public struct ProcessFinding: Hashable, Sendable, Codable {
     /// The process creation.
     public var event: EventSummary
-    /// Each reason it is suspicious, such as "encoded PowerShell command".
+    /// Each reason it is suspicious, for people, such as "encoded PowerShell command (T1027)".
     public var reasons: [String]
-    /// Creates a finding.
-    public init(event: EventSummary, reasons: [String]) {
+    /// The identifiers of the rules it matched (``InvestigationRules/ProcessRule/id``), in the order of `reasons`:
+    /// what the analyst decides by.
+    public var rules: [String]
+
+    /// Creates a finding from the rules a process matched.
+    public init(event: EventSummary, matches: [InvestigationRules.ProcessRuleMatch]) {
         self.event = event
-        self.reasons = reasons
+        self.reasons = matches.map(\.text)
+        self.rules = matches.map(\.ruleID)
     }
 }
 

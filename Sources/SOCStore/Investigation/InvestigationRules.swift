@@ -42,7 +42,7 @@ public enum InvestigationRules {
 
     /// What a process must show for some rule to flag it — one of these images (lower case), a command line
     /// containing one of these words (the first word of each command-line rule, lower case), or PowerShell logging.
-    /// Stores narrow their candidates with them; ``suspiciousReasons(_:)`` then decides.
+    /// Stores narrow their candidates with them; ``suspiciousMatches(_:)`` then decides.
     public static let candidateImages: [String] = Set(processRules.flatMap(\.images)).sorted()
     public static let candidateCommandWords: [String] = Set(processRules.flatMap { $0.commandLine.compactMap(\.first) }).sorted()
 
@@ -55,10 +55,15 @@ public enum InvestigationRules {
 
     // MARK: - Suspicious processes
 
-    /// A rule that flags a process, with the ATT&CK technique it points to.
-    public struct ProcessRule: Sendable {
+    /// A rule that flags a process: a stable identifier, what it means (its severity and ATT&CK technique) and what
+    /// it looks for.
+    public struct ProcessRule: Sendable, Identifiable {
+        /// A stable identifier (`process.credential-dumping`): what reports and the rubric refer to.
+        public let id: String
         /// Why it is suspicious, for people.
         public let reason: String
+        /// How bad a process flagged by this rule is on its own (the rubric's process rows).
+        public let severity: Severity
         /// The MITRE ATT&CK technique id.
         public let technique: String
         /// Image names (lower case) the rule flags on their own.
@@ -67,119 +72,144 @@ public enum InvestigationRules {
         public let commandLine: [[String]]
         /// Parent image names (lower case) that, with one of `images`, flag it.
         public let parents: [String]
+
+        init(
+            id: String, reason: String, severity: Severity, technique: String, images: [String] = [],
+            commandLine: [[String]] = [], parents: [String] = []
+        ) {
+            self.id = id
+            self.reason = reason
+            self.severity = severity
+            self.technique = technique
+            self.images = images
+            self.commandLine = commandLine
+            self.parents = parents
+        }
     }
+
+    /// One rule matching one process: the rule, and the image name when the image alone matched.
+    public struct ProcessRuleMatch: Sendable, Hashable {
+        /// The rule's identifier (``ProcessRule/id``).
+        public let ruleID: String
+        /// The process image that matched on its own (`rundll32.exe`), if that is how the rule matched.
+        public let image: String?
+
+        /// The rule (every match comes from ``InvestigationRules/processRules``).
+        public var rule: ProcessRule? { InvestigationRules.processRule(id: ruleID) }
+
+        /// The reason as query results show it: `living-off-the-land binary: rundll32.exe (T1218)`.
+        public var text: String {
+            guard let rule else { return ruleID }
+            return (image.map { "\(rule.reason): \($0)" } ?? rule.reason) + " (\(rule.technique))"
+        }
+    }
+
+    /// The rule with this identifier.
+    public static func processRule(id: String) -> ProcessRule? { processRulesByID[id] }
+
+    private static let processRulesByID = Dictionary(processRules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The rules, checked in order; every rule that matches adds its reason.
     public static let processRules: [ProcessRule] = [
-        ProcessRule(reason: "PowerShell", technique: "T1059.001", images: ["powershell.exe", "pwsh.exe", "powershell_ise.exe"], commandLine: [], parents: []),
-        ProcessRule(reason: "command shell", technique: "T1059.003", images: ["cmd.exe"], commandLine: [], parents: []),
-        ProcessRule(reason: "script host", technique: "T1059.005", images: ["wscript.exe", "cscript.exe", "mshta.exe"], commandLine: [], parents: []),
+        ProcessRule(id: "process.powershell", reason: "PowerShell", severity: .low, technique: "T1059.001", images: ["powershell.exe", "pwsh.exe", "powershell_ise.exe"]),
+        ProcessRule(id: "process.command-shell", reason: "command shell", severity: .low, technique: "T1059.003", images: ["cmd.exe"]),
+        ProcessRule(id: "process.script-host", reason: "script host", severity: .low, technique: "T1059.005", images: ["wscript.exe", "cscript.exe", "mshta.exe"]),
         ProcessRule(
-            reason: "living-off-the-land binary",
+            id: "process.lolbin", reason: "living-off-the-land binary", severity: .medium,
             technique: "T1218",
             images: [
                 "rundll32.exe", "regsvr32.exe", "certutil.exe", "bitsadmin.exe", "wmic.exe", "msbuild.exe",
                 "installutil.exe", "regasm.exe", "regsvcs.exe", "cmstp.exe", "odbcconf.exe", "msiexec.exe", "forfiles.exe",
                 "hh.exe", "msdt.exe", "esentutl.exe", "pcalua.exe", "scriptrunner.exe", "mavinject.exe", "control.exe",
-            ],
-            commandLine: [],
-            parents: []
+            ]
         ),
         ProcessRule(
-            reason: "encoded PowerShell command",
+            id: "process.encoded-powershell", reason: "encoded PowerShell command", severity: .high,
             technique: "T1027",
-            images: [],
-            commandLine: [[" -enc "], [" -encodedcommand "], [" -en "], [" -e ", "powershell"], [" -ec "], ["frombase64string"]],
-            parents: []
+            commandLine: [[" -enc "], [" -encodedcommand "], [" -en "], [" -e ", "powershell"], [" -ec "], ["frombase64string"]]
         ),
         ProcessRule(
-            reason: "download cradle",
+            id: "process.download-cradle", reason: "download cradle", severity: .high,
             technique: "T1105",
-            images: [],
             commandLine: [
                 ["downloadstring"], ["downloadfile"], ["net.webclient"], ["invoke-webrequest"], ["iwr ", "http"],
                 ["start-bitstransfer"], ["certutil", "-urlcache"], ["certutil", "/urlcache"], ["bitsadmin", "/transfer"],
                 ["invoke-restmethod"], ["curl ", "http"], ["wget ", "http"],
-            ],
-            parents: []
+            ]
         ),
         ProcessRule(
-            reason: "execution policy bypass",
+            id: "process.execution-policy-bypass", reason: "execution policy bypass", severity: .medium,
             technique: "T1059.001",
-            images: [],
-            commandLine: [["-executionpolicy bypass"], ["-ep bypass"], ["-exec bypass"], ["-executionpolicy unrestricted"]],
-            parents: []
+            commandLine: [["-executionpolicy bypass"], ["-ep bypass"], ["-exec bypass"], ["-executionpolicy unrestricted"]]
         ),
-        ProcessRule(reason: "hidden window", technique: "T1564.003", images: [], commandLine: [["-w hidden"], ["-windowstyle hidden"], ["-window hidden"]], parents: []),
-        ProcessRule(reason: "Invoke-Expression", technique: "T1059.001", images: [], commandLine: [["iex("], ["iex ("], ["invoke-expression"], ["|iex"], ["| iex"]], parents: []),
+        ProcessRule(id: "process.hidden-window", reason: "hidden window", severity: .medium, technique: "T1564.003", commandLine: [["-w hidden"], ["-windowstyle hidden"], ["-window hidden"]]),
+        ProcessRule(id: "process.invoke-expression", reason: "Invoke-Expression", severity: .medium, technique: "T1059.001", commandLine: [["iex("], ["iex ("], ["invoke-expression"], ["|iex"], ["| iex"]]),
         ProcessRule(
-            reason: "shadow copy deletion",
+            id: "process.shadow-copy-deletion", reason: "shadow copy deletion", severity: .critical,
             technique: "T1490",
-            images: [],
             commandLine: [
                 ["vssadmin", "delete", "shadows"], ["wmic", "shadowcopy", "delete"], ["wbadmin", "delete", "catalog"],
                 ["bcdedit", "recoveryenabled", "no"], ["win32_shadowcopy", "delete"], ["vssadmin", "resize", "shadowstorage"],
-            ],
-            parents: []
+            ]
         ),
         ProcessRule(
-            reason: "credential dumping",
+            id: "process.credential-dumping", reason: "credential dumping", severity: .critical,
             technique: "T1003",
             images: ["mimikatz.exe", "procdump.exe", "procdump64.exe"],
             commandLine: [
                 ["sekurlsa"], ["lsadump"], ["mimikatz"], ["comsvcs", "minidump"], ["procdump", "lsass"], ["ntdsutil", "ifm"],
                 ["reg", "save", "hklm\\sam"], ["reg", "save", "hklm\\security"], ["reg", "save", "hklm\\system"],
                 ["invoke-mimikatz"], ["out-minidump"], ["lsass.dmp"], ["kerberos::"], ["privilege::debug"],
-            ],
-            parents: []
+            ]
         ),
-        ProcessRule(reason: "event log clearing", technique: "T1070.001", images: [], commandLine: [["wevtutil", " cl "], ["clear-eventlog"], ["wevtutil.exe\" cl"], ["wevtutil cl"]], parents: []),
+        ProcessRule(id: "process.event-log-clearing", reason: "event log clearing", severity: .high, technique: "T1070.001", commandLine: [["wevtutil", " cl "], ["clear-eventlog"], ["wevtutil.exe\" cl"], ["wevtutil cl"]]),
         ProcessRule(
-            reason: "Office application spawned a shell",
+            id: "process.office-spawned-shell", reason: "Office application spawned a shell", severity: .high,
             technique: "T1204.002",
             images: ["cmd.exe", "powershell.exe", "pwsh.exe", "wscript.exe", "cscript.exe", "mshta.exe", "rundll32.exe", "regsvr32.exe"],
-            commandLine: [],
             parents: ["winword.exe", "excel.exe", "powerpnt.exe", "outlook.exe", "msaccess.exe", "mspub.exe", "onenote.exe"]
         ),
-        ProcessRule(reason: "remote script via regsvr32 or mshta", technique: "T1218", images: [], commandLine: [["regsvr32", "/i:http"], ["regsvr32", "scrobj.dll"], ["mshta", "http"], ["mshta", "vbscript:"], ["rundll32", "javascript:"]], parents: []),
-        ProcessRule(reason: "discovery command", technique: "T1087", images: [], commandLine: [["net user"], ["net group"], ["net localgroup"], ["nltest", "/domain_trusts"], ["whoami /all"], ["net1 user"]], parents: []),
+        ProcessRule(id: "process.remote-script", reason: "remote script via regsvr32 or mshta", severity: .high, technique: "T1218", commandLine: [["regsvr32", "/i:http"], ["regsvr32", "scrobj.dll"], ["mshta", "http"], ["mshta", "vbscript:"], ["rundll32", "javascript:"]]),
+        ProcessRule(id: "process.discovery", reason: "discovery command", severity: .medium, technique: "T1087", commandLine: [["net user"], ["net group"], ["net localgroup"], ["nltest", "/domain_trusts"], ["whoami /all"], ["net1 user"]]),
     ]
 
-    /// Why a process is suspicious; empty when no rule matches.
+    /// The rules a process matches, in rule order; empty when none does.
     /// - Parameters:
     ///   - image: The process name or executable path.
     ///   - commandLine: The command line, or a PowerShell script block.
     ///   - parent: The parent process name or path.
-    public static func suspiciousReasons(image: String?, commandLine: String?, parent: String?) -> [String] {
+    public static func suspiciousMatches(image: String?, commandLine: String?, parent: String?) -> [ProcessRuleMatch] {
         let name = baseName(image ?? "").lowercased()
         let parentName = baseName(parent ?? "").lowercased()
         let text = " " + (commandLine ?? "").lowercased() + " "
-        var reasons: [String] = []
+        var matches: [ProcessRuleMatch] = []
         for rule in processRules {
             let imageHit = rule.images.contains(name)
-            let matches: Bool
+            let matched: Bool
             if !rule.parents.isEmpty {
-                matches = imageHit && rule.parents.contains(parentName)
+                matched = imageHit && rule.parents.contains(parentName)
             } else {
-                matches = imageHit || rule.commandLine.contains { words in words.allSatisfy { text.contains($0) } }
+                matched = imageHit || rule.commandLine.contains { words in words.allSatisfy { text.contains($0) } }
             }
-            if matches {
-                let detail = imageHit && rule.parents.isEmpty ? "\(rule.reason): \(name)" : rule.reason
-                reasons.append("\(detail) (\(rule.technique))")
-            }
+            if matched { matches.append(ProcessRuleMatch(ruleID: rule.id, image: imageHit && rule.parents.isEmpty ? name : nil)) }
         }
-        return reasons
+        return matches
     }
 
-    /// The reasons for a stored event (its image, command line or script block, and parent).
-    public static func suspiciousReasons(_ event: SecurityEvent) -> [String] {
+    /// The rules a stored event matches (its image, command line or script block, and parent).
+    public static func suspiciousMatches(_ event: SecurityEvent) -> [ProcessRuleMatch] {
         let script = event.string(ECSField.eventData("ScriptBlockText")) ?? event.string(ECSField.eventData("Payload"))
         let commandLine = [event.string(ECSField.processCommandLine), script].compactMap { $0 }.joined(separator: " ")
-        return suspiciousReasons(
+        return suspiciousMatches(
             image: event.string(ECSField.processExecutable) ?? event.string(ECSField.processName),
             commandLine: commandLine,
             parent: event.string(ECSField.processParentExecutable) ?? event.string(ECSField.processParentName)
         )
+    }
+
+    /// Why a process is suspicious, for people (``ProcessRuleMatch/text`` of each match); empty when no rule matches.
+    public static func suspiciousReasons(image: String?, commandLine: String?, parent: String?) -> [String] {
+        suspiciousMatches(image: image, commandLine: commandLine, parent: parent).map(\.text)
     }
 
     private static func baseName(_ path: String) -> String {

@@ -91,6 +91,7 @@ let package = Package(
             name: "SOCAnalystKit",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCStoreElasticsearch", "SOCHTTP", "SOCThreatIntel", "SOCLLM",
+                "SOCDetection", "SOCAgent", "SOCReports",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: strictSettings
@@ -153,7 +154,7 @@ let package = Package(
             name: "SOCAgentTests",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCThreatIntel", "SOCAgent", "SOCLLM", "SOCHTTP", "SOCReports",
-                "SOCDetection", "SOCTestSupport",
+                "SOCDetection", "SOCAnalystKit", "SOCTestSupport",
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings

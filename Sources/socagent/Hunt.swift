@@ -2,11 +2,9 @@ import ArgumentParser
 import Foundation
 import SOCAnalystKit
 import SOCDetection
-import SOCHTTP
 import SOCModel
 import SOCParsers
 import SOCStore
-import SOCStoreSQLite
 
 /// `socagent hunt --rules PATH... (LOGS... | --store PATH)`
 struct Hunt: AsyncParsableCommand {
@@ -57,7 +55,7 @@ struct Hunt: AsyncParsableCommand {
 
     func validate() throws {
         if logs.isEmpty == (storeOptions.store == nil) { throw ValidationError("give log files to hunt, or --store, but not both") }
-        if let level, !StoredDetection.levels.contains(level.lowercased()) {
+        if let level, SigmaLevel(rawValue: level.lowercased()) == nil {
             throw ValidationError("--level must be informational, low, medium, high or critical")
         }
         if let format, LogFormat.named(format) == nil { throw ValidationError("unknown format '\(format)'") }
@@ -71,7 +69,7 @@ struct Hunt: AsyncParsableCommand {
             throw CleanError("\(error)")
         }
         let set = loaded.filtered(
-            minimumLevel: level,
+            minimumLevel: level.flatMap { SigmaLevel(rawValue: $0.lowercased()) },
             statuses: Self.choices(status),
             tags: Self.choices(tags)
         )
@@ -82,95 +80,52 @@ struct Hunt: AsyncParsableCommand {
             Terminal.writeError("  skipped \(count) × \(reason)\n")
         }
         if verbose { for diagnostic in set.diagnostics { Terminal.writeError("  \(diagnostic)\n") } }
-        let engine = SigmaEngine(rules: set.rules)
-        var byLevel: [String: Int] = [:]
-        var byTactic: [String: Int] = [:]
-        var byRule: [String: (level: String, count: Int)] = [:]
-        var events = 0
+        let target: HuntService.Target
+        if storeOptions.store != nil {
+            let window = window.all || window.since != nil || window.until != nil || window.hours != nil ? window.timeRange : nil
+            target = .store(try await storeOptions.open(mustExist: true), window: window)
+        } else {
+            target = .files(logs, format: format.flatMap(LogFormat.named))
+        }
         var rows: [[String]] = []
-        let started = ContinuousClock.now
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func report(_ detections: [Detection]) throws {
-            for detection in detections {
-                byLevel[detection.level, default: 0] += 1
-                for tactic in detection.tactics { byTactic[tactic, default: 0] += 1 }
-                byRule[detection.title, default: (detection.level, 0)].count += 1
-                if json {
-                    print(String(decoding: try encoder.encode(detection), as: UTF8.self))
-                } else if rows.count < 10_000 {
-                    rows.append([detection.timestamp ?? "", detection.level, detection.host ?? "", detection.title, detection.techniques.joined(separator: ",")])
+        let summary: HuntSummary
+        do {
+            summary = try await HuntService(rules: set).hunt(target) { detections in
+                for detection in detections {
+                    if json {
+                        print(String(decoding: try encoder.encode(detection), as: UTF8.self))
+                    } else if rows.count < 10_000 {
+                        rows.append([detection.timestamp ?? "", detection.level.rawValue, detection.host ?? "", detection.title, detection.techniques.joined(separator: ",")])
+                    }
                 }
             }
+        } catch let error as EventStoreError {
+            throw CleanError("\(error)")
+        } catch let error as IngestError {
+            throw CleanError("\(error)")
         }
-        if storeOptions.store != nil {
-            var filter = EventFilter(timeRange: window.all || window.since != nil || window.until != nil || window.hours != nil ? window.timeRange : nil)
-            filter.limit = .max
-            let eventStore = try await storeOptions.open(mustExist: true)
-            // The store keeps the detections for investigations to cite. If it cannot (a read-only cluster
-            // account), the hunt goes on and says so once.
-            var saving = eventStore.keepsDetections
-            func handle(_ found: [Detection]) async throws {
-                try report(found)
-                guard saving, !found.isEmpty else { return }
-                do {
-                    try await eventStore.saveDetections(found.map(\.stored))
-                } catch let error as EventStoreError {
-                    saving = false
-                    Terminal.writeError("warning: detections are reported but not saved: \(error)\n")
-                }
-            }
-            do {
-                // The engine works on one page while the store reads the next.
-                var pending: Task<[Detection], Never>?
-                try await eventStore.forEachEvent(filter, pageSize: 4000) { page in
-                    events += page.count
-                    let detecting = Task.detached { engine.detect(page) }
-                    if let pending { try await handle(await pending.value) }
-                    pending = detecting
-                }
-                if let pending { try await handle(await pending.value) }
-            } catch let error as EventStoreError {
-                throw CleanError("\(error)")
-            }
-        } else {
-            // Parsing runs on a task of its own, so the next batch is parsed while the engine works on this one.
-            var request = IngestService.Request(paths: logs, format: format.flatMap(LogFormat.named), options: ParseContext.Options(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
-            request.batchSize = 8192
-            let parsing: ParsedBatches
-            do {
-                parsing = try ParsedBatches(request)
-            } catch {
-                throw CleanError("\(error)")
-            }
-            try await parsing.forEachBatch { batch in
-                events += batch.count
-                try report(engine.detect(batch))
-            }
-            for file in await parsing.files where file.rejected > 0 {
-                let first = file.errors.first.map { " (first: \($0))" } ?? ""
-                Terminal.writeError("warning: \(file.path): \(file.rejected) records could not be parsed\(first)\n")
-            }
+        for warning in summary.warnings { Terminal.writeError("warning: \(warning)\n") }
+        for file in summary.files where file.rejected > 0 {
+            let first = file.errors.first.map { " (first: \($0))" } ?? ""
+            Terminal.writeError("warning: \(file.path): \(file.rejected) records could not be parsed\(first)\n")
         }
         if !json && !rows.isEmpty {
             print(Table.render(["time", "level", "host", "rule", "ATT&CK"], rows, maximumWidth: 70))
-            let total = byLevel.values.reduce(0, +)
-            if total > rows.count {
-                Terminal.writeError("the table shows the first \(Terminal.grouped(rows.count)) of \(Terminal.grouped(total)) detections; --json prints them all\n")
+            if summary.detections > rows.count {
+                Terminal.writeError("the table shows the first \(Terminal.grouped(rows.count)) of \(Terminal.grouped(summary.detections)) detections; --json prints them all\n")
             }
         }
-        let elapsed = (ContinuousClock.now - started).timeInterval
-        let levels = StoredDetection.levels.reversed().compactMap { level in byLevel[level].map { "\(level) \($0)" } }
-        Terminal.writeError("\(Terminal.grouped(events)) events, \(Terminal.grouped(byLevel.values.reduce(0, +))) detections (\(levels.isEmpty ? "none" : levels.joined(separator: ", "))) in \(String(format: "%.2f", elapsed)) s\n")
-        if !byTactic.isEmpty {
-            let tactics = byTactic.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
+        let levels = SigmaLevel.allCases.reversed().compactMap { level in summary.byLevel[level].map { "\(level) \($0)" } }
+        Terminal.writeError("\(Terminal.grouped(summary.events)) events, \(Terminal.grouped(summary.detections)) detections (\(levels.isEmpty ? "none" : levels.joined(separator: ", "))) in \(String(format: "%.2f", summary.seconds)) s\n")
+        if !summary.byTactic.isEmpty {
+            let tactics = summary.byTactic.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
             Terminal.writeError("by ATT&CK tactic: \(tactics.joined(separator: ", "))\n")
         }
-        // The rules that fired most, most severe first among equals: where triage starts.
-        let rank = StoredDetection.rank(ofLevel:)
-        let top = byRule.sorted { ($0.value.count, rank($0.value.level), $1.key) > ($1.value.count, rank($1.value.level), $0.key) }.prefix(10)
+        let top = summary.topRules(10)
         if !top.isEmpty {
-            Terminal.writeError("top rules: \(top.map { "\($0.key) (\($0.value.level)) \(Terminal.grouped($0.value.count))" }.joined(separator: "; "))\n")
+            Terminal.writeError("top rules: \(top.map { "\($0.title) (\($0.tally.level)) \(Terminal.grouped($0.tally.count))" }.joined(separator: "; "))\n")
         }
     }
 }

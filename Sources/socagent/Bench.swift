@@ -1,14 +1,7 @@
 import ArgumentParser
 import Foundation
-import SOCAgent
 import SOCAnalystKit
-import SOCDetection
-import SOCHTTP
 import SOCModel
-import SOCParsers
-import SOCStore
-import SOCStoreSQLite
-import SOCThreatIntel
 
 /// `socagent bench ingest`
 struct Bench: AsyncParsableCommand {
@@ -54,56 +47,35 @@ struct Bench: AsyncParsableCommand {
                 _ = try SyntheticEvents(shape: SyntheticEvents.Shape(rawValue: shape) ?? .ecs).write(count: events, to: data)
             }
             if parseOnly {
-                let started = ContinuousClock.now
-                var reader = try EventFileReader(path: data, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
-                if let parsingThreads { reader.parsingThreads = max(1, parsingThreads) }
-                while try reader.nextBatch() != nil {}
-                let seconds = (ContinuousClock.now - started).timeInterval
-                print("parsed \(Terminal.grouped(reader.summary.events)) events (\(reader.summary.bytes / 1_000_000) MB) in \(String(format: "%.2f", seconds)) s: \(Terminal.grouped(Int(Double(reader.summary.events) / seconds))) events/s, peak RSS \(Terminal.peakResidentBytes / 1_000_000) MB")
+                let result = try Benchmarks.parse(file: data, threads: parsingThreads)
+                try printJSON(result, when: json) {
+                    "parsed \(Terminal.grouped(result.events)) events (\(Int(result.megabytes)) MB) in \(String(format: "%.2f", result.seconds)) s: \(Terminal.grouped(Int(result.eventsPerSecond))) events/s, peak RSS \(Int(result.peakRSSMegabytes)) MB"
+                }
                 return
             }
             if storeOnly {
-                var reader = try EventFileReader(path: data, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
-                var batches: [[SecurityEvent]] = []
-                while let batch = try reader.nextBatch() { batches.append(batch) }
-                let path = (directory as NSString).appendingPathComponent("socagent-store-only.db")
-                for suffix in ["", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-                let store = try SQLiteEventStore(path: path)
-                let started = ContinuousClock.now
-                try await store.beginBulkLoad()
-                for batch in batches { _ = try await store.append(batch) }
-                let appended = ContinuousClock.now
-                try await store.finishBulkLoad()
-                let finished = ContinuousClock.now
-                print("store only: \(Terminal.grouped(reader.summary.events)) events appended in \(appended - started), indexes and full text in \(finished - appended)")
+                let result = try await Benchmarks.store(file: data, directory: directory)
+                try printJSON(result, when: json) {
+                    "store only: \(Terminal.grouped(result.events)) events appended in \(String(format: "%.2f", result.appendSeconds)) s, indexes and full text in \(String(format: "%.2f", result.indexSeconds)) s"
+                }
                 return
             }
-            let storePath = (directory as NSString).appendingPathComponent("socagent-bench-\(ProcessInfo.processInfo.processIdentifier).db")
-            defer {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
-            }
-            let store = try SQLiteEventStore(path: storePath)
-            let request = IngestService.Request(paths: [data], options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
-            let report = try await IngestService(store: store).run(request)
-            let megabytes = Double(report.bytes) / 1_000_000
-            let result: [String: Double] = [
-                "events": Double(report.events),
-                "seconds": report.seconds,
-                "events_per_second": Double(report.events) / report.seconds,
-                "megabytes_per_second": megabytes / report.seconds,
-                "peak_rss_megabytes": Double(Terminal.peakResidentBytes) / 1_000_000,
-                "rejected": Double(report.rejected),
-            ]
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
-            } else {
-                print(
-                    "ingested \(Terminal.grouped(report.events)) events (\(String(format: "%.0f", megabytes)) MB) in \(String(format: "%.2f", report.seconds)) s: \(Terminal.grouped(Int(result["events_per_second"] ?? 0))) events/s, \(String(format: "%.1f", result["megabytes_per_second"] ?? 0)) MB/s, peak RSS \(String(format: "%.0f", result["peak_rss_megabytes"] ?? 0)) MB, \(report.rejected) rejected"
-                )
+            let result = try await Benchmarks.ingest(file: data, directory: directory)
+            try printJSON(result, when: json) {
+                "ingested \(Terminal.grouped(result.events)) events (\(String(format: "%.0f", result.megabytes)) MB) in \(String(format: "%.2f", result.seconds)) s: \(Terminal.grouped(Int(result.eventsPerSecond))) events/s, \(String(format: "%.1f", result.megabytesPerSecond)) MB/s, peak RSS \(String(format: "%.0f", result.peakRSSMegabytes)) MB, \(result.rejected) rejected"
             }
         }
+    }
+}
+
+/// Prints `result` as one line of JSON (keys sorted), or `text()` for people.
+private func printJSON(_ result: some Encodable, when json: Bool, text: () -> String) throws {
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    } else {
+        print(text())
     }
 }
 
@@ -120,48 +92,10 @@ extension Bench {
 
         func run() async throws {
             let store = try await storeOptions.open(mustExist: true)
-            let count = try await store.count()
-            let all = EventFilter(limit: 100)
-            let now = Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)
-            let cases: [(String, @Sendable () async throws -> Int)] = [
-                ("brute-force (all time, top 20)", { try await store.bruteForce(EventFilter(limit: 20), minimumFailures: 5).count }),
-                ("failed-logins (newest 100)", { try await store.failedLogins(all).count }),
-                ("processes (newest 100 flagged)", { try await store.suspiciousProcesses(all).count }),
-                ("connections (newest 100 public)", { try await store.networkConnections(all, includePrivate: false).count }),
-                ("search term event.code:4625 (total + 20)", {
-                    try await store.search(try LuceneParser.parse("event.code:4625"), filter: EventFilter(limit: 20), now: now).total
-                }),
-                ("search term source.ip:45.142.212.7 (total + 20)", {
-                    try await store.search(try LuceneParser.parse("source.ip:45.142.212.7"), filter: EventFilter(limit: 20), now: now).total
-                }),
-                ("search full text message:\"failed to log on\" (total + 20)", {
-                    try await store.search(try LuceneParser.parse(#"message:"failed to log on""#), filter: EventFilter(limit: 20), now: now).total
-                }),
-                ("search wildcard process.command_line:*whoami* (total + 20)", {
-                    try await store.search(try LuceneParser.parse("process.command_line:*whoami*"), filter: EventFilter(limit: 20), now: now).total
-                }),
-            ]
-            var results: [[String: String]] = []
-            for (name, body) in cases {
-                var times: [Double] = []
-                var answer = 0
-                for _ in 0..<max(1, runs) {
-                    let started = ContinuousClock.now
-                    answer = try await body()
-                    let elapsed = ContinuousClock.now - started
-                    times.append(elapsed.timeInterval * 1000)
-                }
-                let median = times.sorted()[times.count / 2]
-                results.append(["query": name, "median_ms": String(format: "%.1f", median), "result": String(answer)])
-                if !json { print("\(name.padding(toLength: 62, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", median)) ms  (\(answer))") }
+            let result = try await Benchmarks.queries(store, runs: runs) { row in
+                if !json { print("\(row.query.padding(toLength: 62, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", row.medianMilliseconds)) ms  (\(row.result))") }
             }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(["events": String(count), "results": "\(results)"]), as: UTF8.self))
-            } else {
-                print("store: \(Terminal.grouped(count)) events")
-            }
+            try printJSON(result, when: json) { "store: \(Terminal.grouped(result.events)) events" }
         }
     }
 
@@ -175,33 +109,13 @@ extension Bench {
         @Option(help: "The store to build (or reuse, when it exists).") var store: String
         @Option(help: "Investigations to time; the median is reported.") var runs = 9
 
+        @Flag(help: "Print JSON.") var json = false
+
         func run() async throws {
-            let sqlite = try SQLiteEventStore(path: store)
-            if try await sqlite.count() == 0 {
-                let file = store + ".jsonl"
-                let written = try AttackScenario.write(to: file, backgroundEvents: events)
-                let report = try await IngestService(store: sqlite).run(
-                    IngestService.Request(paths: [file], format: nil, options: .init(referenceTime: Timestamp(year: 2024, month: 2, day: 5)!)))
-                try? FileManager.default.removeItem(atPath: file)
-                Terminal.writeError("built \(store): \(Terminal.grouped(report.inserted)) of \(Terminal.grouped(written)) events in \(String(format: "%.1f", report.seconds)) s\n")
+            let result = try await Benchmarks.analyze(storePath: store, backgroundEvents: events, runs: runs) { Terminal.writeError($0 + "\n") }
+            try printJSON(result, when: json) {
+                "store: \(Terminal.grouped(result.events)) events; \(result.runs) investigations (\(result.toolCalls) tool calls each, severity \(result.severity.rawValue)): median \(String(format: "%.1f", result.medianMilliseconds)) ms, min \(String(format: "%.1f", result.minimumMilliseconds)) ms, max \(String(format: "%.1f", result.maximumMilliseconds)) ms"
             }
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-bench-\(UUID().uuidString)")
-            let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let intel = IntelConfiguration.offlineService(database)
-            var times: [Double] = []
-            var severity = ""
-            var calls = 0
-            for _ in 0..<max(1, runs) {
-                let started = ContinuousClock.now
-                let report = await DeterministicAnalyst().investigate(Alert(text: AttackScenario.seedEvent), store: sqlite, intel: intel)
-                times.append((ContinuousClock.now - started).timeInterval * 1000)
-                severity = report.severity.rawValue
-                calls = report.toolCalls.count
-            }
-            times.sort()
-            let count = try await sqlite.count()
-            print("store: \(Terminal.grouped(count)) events; \(runs) investigations (\(calls) tool calls each, severity \(severity)): median \(String(format: "%.1f", times[times.count / 2])) ms, min \(String(format: "%.1f", times.first ?? 0)) ms, max \(String(format: "%.1f", times.last ?? 0)) ms")
         }
     }
 }
@@ -220,59 +134,16 @@ extension Bench {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let clock = ContinuousClock()
-            let started = clock.now
-            let set = try SigmaRuleSet.load(paths: rules)
-            let loaded = clock.now
-            let engine = SigmaEngine(rules: set.rules)
-            let compiled = clock.now
-            var reader = try EventFileReader(path: input, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
-            var batches: [[SecurityEvent]] = []
-            while let batch = try reader.nextBatch() { batches.append(batch) }
-            let parsed = clock.now
-            let events = batches.reduce(0) { $0 + $1.count }
-            func phase(threads: Int) -> (seconds: Double, cpu: Double, detections: Int) {
-                var best: (seconds: Double, cpu: Double, detections: Int) = (.infinity, 0, 0)
-                for _ in 0..<max(1, runs) {
-                    let cpuBefore = Terminal.processCPUSeconds
-                    let start = clock.now
-                    var detections = 0
-                    for batch in batches { detections += engine.detect(batch, threads: threads).count }
-                    let seconds = (clock.now - start).timeInterval
-                    if seconds < best.seconds { best = (seconds, Terminal.processCPUSeconds - cpuBefore, detections) }
-                }
-                return best
+            let result = try Benchmarks.hunt(rules: rules, input: input, runs: runs)
+            func rate(_ seconds: Double) -> String { Terminal.grouped(Int(Double(result.events) / seconds)) }
+            try printJSON(result, when: json) {
+                """
+                \(result.rules) rules loaded in \(String(format: "%.2f", result.loadSeconds)) s, compiled in \(String(format: "%.2f", result.compileSeconds)) s
+                \(Terminal.grouped(result.events)) events parsed in \(String(format: "%.2f", result.parseSeconds)) s (one core, \(rate(result.parseSeconds)) events/s)
+                rule phase, one core: \(String(format: "%.2f", result.rulePhaseOneCoreSeconds)) s, \(rate(result.rulePhaseOneCoreSeconds)) events/s, \(Terminal.grouped(result.detections)) detections
+                rule phase, \(result.cores) cores: \(String(format: "%.2f", result.rulePhaseAllCoresSeconds)) s, \(rate(result.rulePhaseAllCoresSeconds)) events/s (\(String(format: "%.1f", result.rulePhaseAllCoresCPUSeconds)) CPU s)
+                """
             }
-            let single = phase(threads: 1)
-            let cores = ProcessInfo.processInfo.activeProcessorCount
-            let all = phase(threads: cores)
-            let result: [String: Double] = [
-                "rules": Double(set.rules.count),
-                "events": Double(events),
-                "detections": Double(all.detections),
-                "load_seconds": (loaded - started).timeInterval,
-                "compile_seconds": (compiled - loaded).timeInterval,
-                "parse_seconds": (parsed - compiled).timeInterval,
-                "rule_phase_one_core_seconds": single.seconds,
-                "rule_phase_one_core_events_per_second": Double(events) / single.seconds,
-                "rule_phase_all_cores_seconds": all.seconds,
-                "rule_phase_all_cores_events_per_second": Double(events) / all.seconds,
-                "rule_phase_all_cores_cpu_seconds": all.cpu,
-                "cores": Double(cores),
-            ]
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(result), as: UTF8.self))
-                return
-            }
-            func rate(_ seconds: Double) -> String { Terminal.grouped(Int(Double(events) / seconds)) }
-            print("""
-                \(set.rules.count) rules loaded in \(String(format: "%.2f", (loaded - started).timeInterval)) s, compiled in \(String(format: "%.2f", (compiled - loaded).timeInterval)) s
-                \(Terminal.grouped(events)) events parsed in \(String(format: "%.2f", (parsed - compiled).timeInterval)) s (one core, \(rate((parsed - compiled).timeInterval)) events/s)
-                rule phase, one core: \(String(format: "%.2f", single.seconds)) s, \(rate(single.seconds)) events/s, \(Terminal.grouped(single.detections)) detections
-                rule phase, \(cores) cores: \(String(format: "%.2f", all.seconds)) s, \(rate(all.seconds)) events/s (\(String(format: "%.1f", all.cpu)) CPU s)
-                """)
         }
     }
 }

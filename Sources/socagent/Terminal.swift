@@ -32,23 +32,4 @@ enum Terminal {
         }
         return value < 0 ? "-" + result : result
     }
-
-    /// CPU time this process has used so far (user and system, all threads), in seconds.
-    static var processCPUSeconds: Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
-    /// Peak resident set size of this process, in bytes.
-    static var peakResidentBytes: Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #if os(Linux)
-        return usage.ru_maxrss * 1024
-        #else
-        return usage.ru_maxrss
-        #endif
-    }
 }

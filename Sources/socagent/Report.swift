@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SOCAnalystKit
 import SOCModel
 import SOCReports
 
@@ -16,7 +17,7 @@ struct ReportDirectoryOption: ParsableArguments {
     @Option(help: "The reports folder (default: $SOCAGENT_REPORT_DIR or ./reports).")
     var reportDir: String?
 
-    var store: ReportStore { ReportStore(directory: ReportStore.resolve(flag: reportDir)) }
+    var store: ReportStore { SOCAnalyst.Configuration(reportDirectory: reportDir).reports }
 }
 
 /// `socagent report list`
@@ -36,9 +37,7 @@ struct ReportList: AsyncParsableCommand {
             throw CleanError("\(error)")
         }
         if json {
-            let rows = reports.map { ["incident_id": $0.incidentID, "created_at": $0.createdAt, "severity": $0.severity.rawValue, "summary": $0.summary] }
-            let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONReportRenderer.renderList(reports))
             return
         }
         guard !reports.isEmpty else {
@@ -90,9 +89,7 @@ enum ReportOutput {
     /// Prints a report: its JSON, or Markdown with log content shown as data.
     static func show(_ report: IncidentReport, json: Bool) throws {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try JSONReportRenderer.render(report))
         } else {
             print(MarkdownRenderer.render(report), terminator: "")
         }

@@ -1,5 +1,5 @@
 /// How bad an incident is, on the rubric analysts use: LOW < MEDIUM < HIGH < CRITICAL.
-public enum Severity: String, Codable, Sendable, CaseIterable, Comparable {
+public enum Severity: String, Codable, Sendable, CaseIterable, Comparable, CustomStringConvertible {
     case low = "LOW"
     case medium = "MEDIUM"
     case high = "HIGH"
@@ -8,6 +8,9 @@ public enum Severity: String, Codable, Sendable, CaseIterable, Comparable {
     private var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
 
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+
+    /// `CRITICAL`, `HIGH`, `MEDIUM` or `LOW`.
+    public var description: String { rawValue }
 }
 
 /// A JSON value, for the parts of a report whose shape is the tool's (a tool call's input).

@@ -9,8 +9,8 @@ public enum AnalystConfiguration {
     public static let defaultAnthropicModel = "claude-sonnet-4-5"
 
     /// The configured model, or `nil` for the deterministic analyst.
-    public static func makeProvider(environment: [String: String] = Environment.current) -> (any LLMProvider)? {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+    public static func makeProvider(environment: AnalystEnvironment) -> (any LLMProvider)? {
+        func value(_ name: String) -> String? { environment[name] }
         guard let key = value("ANTHROPIC_API_KEY") else {
             // A local model through an OpenAI-compatible server.
             guard let base = value("OPENAI_BASE_URL") else { return nil }

@@ -1,5 +1,5 @@
 import Foundation
-import SOCModel
+public import SOCModel
 
 /// The demo's attack, as Winlogbeat would ship it (raw `winlog.*` documents), inside a day of generated background
 /// activity: a brute force from an external address against `admin` on `DC01`, a successful logon, an encoded
@@ -9,6 +9,8 @@ public enum AttackScenario {
     public static let attacker = "45.142.212.61"
     /// The example event the demo investigates.
     public static let seedEvent = "Failed login attempt from 45.142.212.61 for user 'admin' at 2024-02-04 10:15:23"
+    /// "Now" when the scenario is parsed: the day after the attack (2024-02-05T00:00:00Z).
+    public static let referenceTime = Timestamp(secondsSinceEpoch: 1_707_091_200)
 
     /// Writes the scenario (background plus attack) as JSON lines to `path`; returns the number of events.
     public static func write(to path: String, backgroundEvents: Int = 5_000) throws -> Int {

@@ -13,13 +13,10 @@ public enum StoreLocation {
     /// Resolves the store location.
     /// - Parameters:
     ///   - flag: The `--store` value, if given.
-    ///   - environment: The environment to read; the process environment when `nil`.
-    public static func resolve(flag: String?, environment: [String: String]? = nil) -> String {
-        let environment = environment ?? ProcessInfo.processInfo.environment
+    ///   - environment: The settings to read.
+    public static func resolve(flag: String?, environment: AnalystEnvironment) -> String {
         if let flag, !flag.isEmpty { return flag }
-        if let variable = environment["SOCAGENT_STORE"], !variable.isEmpty { return variable }
-        if let host = environment["ELK_HOST"], !host.isEmpty { return host }
-        return defaultPath
+        return environment["SOCAGENT_STORE"] ?? environment["ELK_HOST"] ?? defaultPath
     }
 
     /// Whether `location` is a cluster URL.
@@ -41,11 +38,10 @@ public enum StoreLocation {
     /// Opens the store at `location`.
     /// - Parameter mustExist: For queries: a missing SQLite file is an error rather than a new empty store.
     public static func open(
-        _ location: String, mustExist: Bool = false, cluster: ClusterOptions = ClusterOptions(),
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        _ location: String, mustExist: Bool = false, cluster: ClusterOptions = ClusterOptions(), environment: AnalystEnvironment
     ) async throws -> any EventStore {
         if isCluster(location) {
-            var configuration = ElasticsearchConfiguration.fromEnvironment(url: location, environment: environment)
+            var configuration = ElasticsearchConfiguration.fromEnvironment(url: location, environment: environment.values)
             if let caFile = cluster.caFile { configuration.caFile = caFile }
             configuration.insecureSkipVerify = cluster.insecure
             return try await ElasticsearchEventStore(configuration: configuration)

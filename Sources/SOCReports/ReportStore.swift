@@ -14,7 +14,7 @@ public struct ReportStore: Sendable {
     public let directory: String
 
     /// The folder from `--report-dir`, else `SOCAGENT_REPORT_DIR`, else `./reports`.
-    public static func resolve(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func resolve(flag: String?, environment: [String: String]) -> String {
         if let flag, !flag.isEmpty { return flag }
         if let variable = environment["SOCAGENT_REPORT_DIR"], !variable.isEmpty { return variable }
         return "reports"

@@ -2,12 +2,9 @@ import ArgumentParser
 import Foundation
 import SOCAgent
 import SOCAnalystKit
-import SOCLLM
 import SOCModel
 import SOCParsers
 import SOCReports
-import SOCStore
-import SOCThreatIntel
 
 /// `socagent analyze "TEXT" | --alert FILE`
 struct Analyze: AsyncParsableCommand {
@@ -46,18 +43,19 @@ struct Analyze: AsyncParsableCommand {
 
     func run() async throws {
         let input = try readAlert()
-        let store = try await storeOptions.open(mustExist: true)
-        let intel = try intelOptions.makeService(offline: offline)
-        let roots = [FileManager.default.currentDirectoryPath] + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
-        let report: IncidentReport
-        if !offline, let provider = AnalystConfiguration.makeProvider() {
-            // Local models have small contexts: shorter tool results for them.
-            let budget = provider.mode == "openai" ? InvestigationBudget(turns: 6, resultBytes: 1500) : InvestigationBudget()
-            report = await ModelAnalyst(provider: provider, budget: budget).investigate(input, store: store, intel: intel.service, readableRoots: roots)
-        } else {
-            report = await DeterministicAnalyst().investigate(input, store: store, intel: intel.service, readableRoots: roots)
+        var configuration = storeOptions.configuration(mustExist: true)
+        configuration.reportDirectory = reports.reportDir
+        configuration.intelDatabase = intelOptions.intelDB
+        configuration.offline = offline
+        var analyst: SOCAnalyst
+        do {
+            analyst = try await SOCAnalyst(configuration: configuration)
+        } catch {
+            throw CleanError("\(error)")
         }
-        try ReportOutput.writeAndShow(report, to: reports.store, json: json)
+        analyst.readableRoots = [FileManager.default.currentDirectoryPath] + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
+        let report = await analyst.analyze(input)
+        try ReportOutput.writeAndShow(report, to: analyst.reports, json: json)
     }
 
     /// The alert: the text given, or the first event of the file (its text is the record as written).

@@ -1,12 +1,8 @@
 import ArgumentParser
 import Foundation
-import SOCAgent
 import SOCAnalystKit
 import SOCModel
 import SOCParsers
-import SOCReports
-import SOCStore
-import SOCStoreSQLite
 import SOCThreatIntel
 
 /// `socagent demo`
@@ -20,25 +16,50 @@ struct Demo: AsyncParsableCommand {
             """
     )
 
+    @Option(help: "The SQLite store the demo's events are written to and left in (default: $SOCAGENT_STORE, else ./\(Self.defaultStore); never a cluster).")
+    var store: String?
+
     @OptionGroup var reports: ReportDirectoryOption
 
     @Flag(help: "Print the report's JSON instead of Markdown.")
     var json = false
 
+    /// The demo's own store, so its synthetic events never land in ./socagent.db by accident.
+    static let defaultStore = "demo.db"
+
+    func validate() throws {
+        if let store, StoreLocation.isCluster(store) {
+            throw ValidationError("the demo writes synthetic events: give it a SQLite file, not a cluster")
+        }
+    }
+
     func run() async throws {
+        let environment = AnalystEnvironment.current()
+        // A flag, then SOCAGENT_STORE (never ELK_HOST: synthetic events do not belong in a cluster), then demo.db.
+        let location = store ?? environment["SOCAGENT_STORE"] ?? Self.defaultStore
+        guard !StoreLocation.isCluster(location) else {
+            throw CleanError("the demo writes synthetic events: SOCAGENT_STORE names a cluster; pass --store FILE")
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let logs = directory.appendingPathComponent("winlogbeat.jsonl").path
         let count = try AttackScenario.write(to: logs)
-        let store = try SQLiteEventStore(path: directory.appendingPathComponent("demo.db").path)
-        let ingested = try await IngestService(store: store).run(
-            IngestService.Request(paths: [logs], format: nil, options: .init(referenceTime: Timestamp(year: 2024, month: 2, day: 5)!)))
-        Terminal.writeError("demo: \(Terminal.grouped(ingested.inserted)) of \(Terminal.grouped(count)) generated events stored; investigating \"\(AttackScenario.seedEvent)\"\n")
-        // Offline intelligence in the temporary folder: nothing is sent anywhere.
+        // Offline intelligence in the temporary folder: nothing is sent anywhere, and no cached answer changes the demo.
         let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
-        let intel = IntelConfiguration.offlineService(database)
-        let report = await DeterministicAnalyst().investigate(Alert(text: AttackScenario.seedEvent), store: store, intel: intel)
-        try ReportOutput.writeAndShow(report, to: reports.store, json: json)
+        var configuration = SOCAnalyst.Configuration(store: location, reportDirectory: reports.reportDir, offline: true, environment: environment)
+        configuration.intelDatabase = database.path
+        let analyst: SOCAnalyst
+        do {
+            analyst = try await SOCAnalyst(configuration: configuration)
+        } catch {
+            throw CleanError("\(error)")
+        }
+        let ingested = try await IngestService(store: analyst.store).run(
+            IngestService.Request(paths: [logs], format: nil, options: .init(referenceTime: AttackScenario.referenceTime)))
+        Terminal.writeError(
+            "demo: \(Terminal.grouped(ingested.inserted)) of \(Terminal.grouped(count)) generated events stored in \(location); investigating \"\(AttackScenario.seedEvent)\"\n")
+        let report = await analyst.analyze(AttackScenario.seedEvent)
+        try ReportOutput.writeAndShow(report, to: analyst.reports, json: json)
     }
 }

@@ -27,7 +27,7 @@ struct IntelOptions: ParsableArguments {
 
     func makeService(offline: Bool = false) throws -> (service: ThreatIntelService, database: IntelDatabase) {
         do {
-            return try IntelConfiguration.makeService(databasePath: intelDB, offline: offline)
+            return try IntelConfiguration.makeService(environment: .current(), databasePath: intelDB, offline: offline)
         } catch {
             throw CleanError("cannot open the intel database: \(error)")
         }

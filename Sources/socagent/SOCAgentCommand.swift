@@ -33,17 +33,23 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "For a cluster: do not verify its TLS certificate (unsafe; prints a warning).")
     var insecure = false
 
-    var resolvedStore: String { StoreLocation.resolve(flag: store) }
+    /// The composition root's configuration for these options (the rest from the environment and `.env`).
+    func configuration(mustExist: Bool = false) -> SOCAnalyst.Configuration {
+        SOCAnalyst.Configuration(store: store, storeMustExist: mustExist, cluster: .init(caFile: caFile, insecure: insecure))
+    }
+
+    var resolvedStore: String { configuration().storeLocation }
 
     /// Opens the store (a SQLite file or a cluster).
     /// - Parameter mustExist: For queries: a missing SQLite file is an error, not a new empty store.
     func open(mustExist: Bool) async throws -> any EventStore {
-        let location = resolvedStore
+        let configuration = configuration(mustExist: mustExist)
+        let location = configuration.storeLocation
         if insecure && StoreLocation.isCluster(location) {
             Terminal.writeError("warning: TLS certificate verification is off (--insecure); the connection to \(location) can be intercepted\n")
         }
         do {
-            return try await StoreLocation.open(location, mustExist: mustExist, cluster: .init(caFile: caFile, insecure: insecure))
+            return try await configuration.openStore()
         } catch {
             throw CleanError("\(error)")
         }

@@ -51,7 +51,9 @@ let package = Package(
             resources: [.copy("Resources")],
             // The engine's per-thread scratch state lives in classes; the runtime exclusivity checks on it cost about
             // a fifth of hunting time (measured with perf). Debug builds, and so the tests, keep the checks.
-            swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            swiftSettings: strictSettings + [
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+            ]
         ),
         // Adapters: one third-party dependency each.
         .target(
@@ -83,14 +85,15 @@ let package = Package(
         // The analyst: the ten tools, the deterministic playbook, the model loop.
         .target(
             name: "SOCAgent",
-            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCThreatIntel", "SOCReports", "SOCLLM"],
+            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCThreatIntel", "SOCLLM"],
             swiftSettings: strictSettings
         ),
         // Composition root.
         .target(
             name: "SOCAnalystKit",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCStoreElasticsearch", "SOCHTTP", "SOCThreatIntel", "SOCLLM",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCStoreElasticsearch", "SOCHTTP",
+                "SOCThreatIntel", "SOCLLM",
                 "SOCDetection", "SOCAgent", "SOCReports",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
@@ -100,10 +103,9 @@ let package = Package(
         .executableTarget(
             name: "socagent",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCAnalystKit", "SOCDetection",
-                "SOCThreatIntel", "SOCReports", "SOCAgent", "SOCLLM",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCAnalystKit", "SOCDetection", "SOCThreatIntel", "SOCReports",
+                "SOCAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -145,7 +147,8 @@ let package = Package(
         .testTarget(
             name: "SOCStoreElasticsearchTests",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCHTTP", "SOCStoreElasticsearch", "SOCTestSupport",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCHTTP", "SOCStoreElasticsearch",
+                "SOCTestSupport",
             ],
             swiftSettings: strictSettings
         ),
@@ -153,7 +156,8 @@ let package = Package(
         .testTarget(
             name: "SOCAgentTests",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCThreatIntel", "SOCAgent", "SOCLLM", "SOCHTTP", "SOCReports",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCThreatIntel", "SOCAgent", "SOCLLM",
+                "SOCHTTP", "SOCReports",
                 "SOCDetection", "SOCAnalystKit", "SOCTestSupport",
             ],
             resources: [.copy("Fixtures")],

@@ -21,7 +21,10 @@ public protocol AgentTool: Sendable {
 extension AgentTool {
     /// Runs the tool and the record reports keep of it: the input, the one-line summary (or the error), how long it
     /// took. The deterministic playbook and the model loop both call tools this way.
-    func runRecorded(_ input: JSONValue, context: ToolContext) async -> (result: Result<ToolResult, any Error>, record: ToolCallRecord) {
+    func runRecorded(
+        _ input: JSONValue,
+        context: ToolContext
+    ) async -> (result: Result<ToolResult, any Error>, record: ToolCallRecord) {
         let started = ContinuousClock.now
         let result: Result<ToolResult, any Error>
         do {
@@ -32,10 +35,23 @@ extension AgentTool {
         let milliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
         switch result {
         case .success(let answer):
-            return (result, ToolCallRecord(tool: name, input: input, resultSummary: answer.summary, durationMilliseconds: milliseconds))
+            return (
+                result,
+                ToolCallRecord(
+                    tool: name,
+                    input: input,
+                    resultSummary: answer.summary,
+                    durationMilliseconds: milliseconds
+                )
+            )
         case .failure(let error):
             let record = ToolCallRecord(
-                tool: name, input: input, resultSummary: "error: \(error)", durationMilliseconds: milliseconds, error: "\(error)")
+                tool: name,
+                input: input,
+                resultSummary: "error: \(error)",
+                durationMilliseconds: milliseconds,
+                error: "\(error)"
+            )
             return (result, record)
         }
     }
@@ -54,7 +70,13 @@ public struct ToolContext: Sendable {
     /// Folders `parse_log_file` may read; nothing outside them.
     public var readableRoots: [String]
 
-    public init(store: any EventStore, intel: ThreatIntelService, anchor: Timestamp, defaultHours: Double = 24, readableRoots: [String] = []) {
+    public init(
+        store: any EventStore,
+        intel: ThreatIntelService,
+        anchor: Timestamp,
+        defaultHours: Double = 24,
+        readableRoots: [String] = []
+    ) {
         self.store = store
         self.intel = intel
         self.anchor = anchor
@@ -67,7 +89,8 @@ public struct ToolContext: Sendable {
         let half = Int64((hours ?? defaultHours) * 3_600_000_000)
         return TimeRange(
             start: Timestamp(microsecondsSinceEpoch: anchor.microsecondsSinceEpoch - half),
-            end: Timestamp(microsecondsSinceEpoch: anchor.microsecondsSinceEpoch + half + 1))
+            end: Timestamp(microsecondsSinceEpoch: anchor.microsecondsSinceEpoch + half + 1)
+        )
     }
 }
 
@@ -185,22 +208,31 @@ struct ToolInput {
             if required { throw ToolInputError(tool: tool, reason: "'\(key)' is required") }
             return nil
         }
-        guard case .string(let text) = value else { throw ToolInputError(tool: tool, reason: "'\(key)' must be a string") }
-        guard text.utf8.count <= maximumLength else { throw ToolInputError(tool: tool, reason: "'\(key)' is longer than \(maximumLength) bytes") }
+        guard case .string(let text) = value else {
+            throw ToolInputError(tool: tool, reason: "'\(key)' must be a string")
+        }
+        guard text.utf8.count <= maximumLength else {
+            throw ToolInputError(tool: tool, reason: "'\(key)' is longer than \(maximumLength) bytes")
+        }
         return text
     }
 
     func number(_ key: String, range: ClosedRange<Double>) throws -> Double? {
         guard let value = object[key], value != .null else { return nil }
         guard case .number(let number) = value, range.contains(number) else {
-            throw ToolInputError(tool: tool, reason: "'\(key)' must be a number from \(range.lowerBound) to \(range.upperBound)")
+            throw ToolInputError(
+                tool: tool,
+                reason: "'\(key)' must be a number from \(range.lowerBound) to \(range.upperBound)"
+            )
         }
         return number
     }
 
     func bool(_ key: String) throws -> Bool? {
         guard let value = object[key], value != .null else { return nil }
-        guard case .bool(let flag) = value else { throw ToolInputError(tool: tool, reason: "'\(key)' must be true or false") }
+        guard case .bool(let flag) = value else {
+            throw ToolInputError(tool: tool, reason: "'\(key)' must be true or false")
+        }
         return flag
     }
 }
@@ -209,7 +241,8 @@ struct ToolInput {
 enum Schema {
     static func object(_ properties: [String: JSONValue], required: [String] = []) -> JSONValue {
         .object([
-            "type": .string("object"), "properties": .object(properties), "required": .array(required.map(JSONValue.string)),
+            "type": .string("object"), "properties": .object(properties),
+            "required": .array(required.map(JSONValue.string)),
             "additionalProperties": .bool(false),
         ])
     }
@@ -221,7 +254,10 @@ enum Schema {
     }
 
     static func number(_ description: String, minimum: Double, maximum: Double) -> JSONValue {
-        .object(["type": .string("number"), "description": .string(description), "minimum": .number(minimum), "maximum": .number(maximum)])
+        .object([
+            "type": .string("number"), "description": .string(description), "minimum": .number(minimum),
+            "maximum": .number(maximum),
+        ])
     }
 
     static func boolean(_ description: String) -> JSONValue {
@@ -235,7 +271,9 @@ enum Schema {
 extension JSONValue {
     /// Encodes an `Encodable` value (a store result) as a JSON value.
     static func encoding(_ value: some Encodable) -> JSONValue {
-        guard let data = try? JSONEncoder().encode(value), let decoded = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+        guard let data = try? JSONEncoder().encode(value),
+            let decoded = try? JSONDecoder().decode(JSONValue.self, from: data)
+        else {
             return .null
         }
         return decoded

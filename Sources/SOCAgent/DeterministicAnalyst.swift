@@ -35,17 +35,24 @@ public struct DeterministicAnalyst: Sendable {
 
     /// Investigates `alert` and returns the report (not yet written; see `ReportStore`).
     public func investigate(
-        _ alert: Alert, store: any EventStore, intel: ThreatIntelService, readableRoots: [String] = [], now: Date = Date()
+        _ alert: Alert,
+        store: any EventStore,
+        intel: ThreatIntelService,
+        readableRoots: [String] = [],
+        now: Date = Date()
     ) async -> IncidentReport {
         // A parsed alert is read through its fields (and message), not its raw record: JSON keys and escapes are
         // noise to the text scanner.
         let indicators = alert.event.map(IndicatorExtractor.extract(from:)) ?? IndicatorExtractor.extract(alert.text)
-        let anchor = alert.event?.timestamp
+        let anchor =
+            alert.event?.timestamp
             ?? indicators.timestamps.lazy.compactMap { TimestampParser.parse($0) }.first
             ?? Timestamp(secondsSinceEpoch: now.timeIntervalSince1970)
         var investigation = Investigation(
-            context: ToolContext(store: store, intel: intel, anchor: anchor, readableRoots: readableRoots), indicators: indicators,
-            phrase: phrasing)
+            context: ToolContext(store: store, intel: intel, anchor: anchor, readableRoots: readableRoots),
+            indicators: indicators,
+            phrase: phrasing
+        )
         await investigation.run()
         return investigation.report(alert: alert, createdAt: now)
     }
@@ -76,51 +83,77 @@ struct Investigation {
     mutating func run() async {
         let publicIPs = indicators.ips.filter { IPAddress($0)?.scope == .public }.prefix(5)
         for ip in publicIPs {
-            if case .intelligence(let report)? = await call("check_ip_reputation", ["ip": .string(ip)]) { reputation(ip, report) }
+            if case .intelligence(let report)? = await call("check_ip_reputation", ["ip": .string(ip)]) {
+                reputation(ip, report)
+            }
         }
         for cve in indicators.cves.prefix(5) {
-            if let result = await result("lookup_cve", ["cve_id": .string(cve)]), case .intelligence(let report) = result.output {
+            if let result = await result("lookup_cve", ["cve_id": .string(cve)]),
+                case .intelligence(let report) = result.output
+            {
                 vulnerability(cve, report, summary: result.summary)
             }
         }
         for hash in indicators.hashes.prefix(5) {
-            if case .intelligence(let report)? = await call("check_file_hash", ["hash": .string(hash)]) { fileHash(hash, report) }
+            if case .intelligence(let report)? = await call("check_file_hash", ["hash": .string(hash)]) {
+                fileHash(hash, report)
+            }
         }
         // Brute force: from the alert's addresses, else anywhere around the alert's time.
         let sources = indicators.ips.filter { IPAddress($0) != nil }.prefix(5)
         if sources.isEmpty {
-            if case .bruteForce(let found)? = await call("detect_brute_force", ["min_failures": .number(5), "limit": .number(5)]) {
+            if case .bruteForce(let found)? = await call(
+                "detect_brute_force",
+                ["min_failures": .number(5), "limit": .number(5)]
+            ) {
                 await bruteForce(found)
             }
         } else {
             for ip in sources {
-                if case .bruteForce(let found)? = await call("detect_brute_force", ["source_ip": .string(ip), "min_failures": .number(1)]) {
+                if case .bruteForce(let found)? = await call(
+                    "detect_brute_force",
+                    ["source_ip": .string(ip), "min_failures": .number(1)]
+                ) {
                     await bruteForce(found)
                 }
             }
         }
         for user in indicators.users.prefix(3) where !compromisedUsers.contains(user) {
-            if case .failedLogins(let events)? = await call("query_failed_logins", ["user": .string(user), "limit": .number(50)]) {
+            if case .failedLogins(let events)? = await call(
+                "query_failed_logins",
+                ["user": .string(user), "limit": .number(50)]
+            ) {
                 failedLogins(user, events)
             }
         }
         // What happened on the hosts involved: suspicious processes, then outbound connections.
         let hosts = Array((compromisedHosts + indicators.hosts).uniqued().prefix(3))
         if hosts.isEmpty {
-            let scope: [String: JSONValue] = indicators.users.first.map { ["user": .string($0), "limit": .number(50)] } ?? ["limit": .number(50)]
-            if case .processes(let found)? = await call("query_suspicious_processes", scope) { processes(found, host: nil) }
+            let scope: [String: JSONValue] =
+                indicators.users.first.map { ["user": .string($0), "limit": .number(50)] } ?? ["limit": .number(50)]
+            if case .processes(let found)? = await call("query_suspicious_processes", scope) {
+                processes(found, host: nil)
+            }
         }
         for host in hosts {
-            if case .processes(let found)? = await call("query_suspicious_processes", ["host": .string(host), "limit": .number(50)]) {
+            if case .processes(let found)? = await call(
+                "query_suspicious_processes",
+                ["host": .string(host), "limit": .number(50)]
+            ) {
                 processes(found, host: host)
             }
-            if case .connections(let events)? = await call("query_network_connections", ["host": .string(host), "limit": .number(50)]) {
+            if case .connections(let events)? = await call(
+                "query_network_connections",
+                ["host": .string(host), "limit": .number(50)]
+            ) {
                 connections(events, host: host)
             }
             // What `socagent hunt` found there with the Sigma rules (a cluster keeps no detections: nothing to ask).
             if context.store.keepsDetections,
                 case .detections(let found?)? = await call(
-                    "query_sigma_detections", ["host": .string(host), "min_level": .string(SigmaLevel.medium.rawValue), "limit": .number(50)])
+                    "query_sigma_detections",
+                    ["host": .string(host), "min_level": .string(SigmaLevel.medium.rawValue), "limit": .number(50)]
+                )
             {
                 sigmaDetections(found, host: host)
             }
@@ -144,13 +177,26 @@ struct Investigation {
 
     /// Adds a finding whose severity, kind and techniques are the rubric row's.
     mutating func add(
-        _ rule: RubricRule, title: String, detail: String, evidence: [String], entities: FindingEntities, techniques: [String]? = nil
+        _ rule: RubricRule,
+        title: String,
+        detail: String,
+        evidence: [String],
+        entities: FindingEntities,
+        techniques: [String]? = nil
     ) {
         let row = rule.row
         findings.append(
             Finding(
-                title: phrase(title), severity: row.severity, detail: phrase(detail), evidence: evidence,
-                attackTechniques: techniques ?? row.techniques, kind: row.kind, rule: rule.rawValue, entities: entities))
+                title: phrase(title),
+                severity: row.severity,
+                detail: phrase(detail),
+                evidence: evidence,
+                attackTechniques: techniques ?? row.techniques,
+                kind: row.kind,
+                rule: rule.rawValue,
+                entities: entities
+            )
+        )
     }
 
     mutating func recommend(_ text: String) { recommendations.append(phrase(text)) }
@@ -169,9 +215,12 @@ struct Investigation {
         default: return
         }
         add(
-            rule, title: "\(report.verdict == .malicious ? "Malicious" : "Suspicious") address \(ip)",
-            detail: "Threat intelligence rates \(ip) \(report.verdict.rawValue).", evidence: report.reasons,
-            entities: FindingEntities(addresses: [ip]))
+            rule,
+            title: "\(report.verdict == .malicious ? "Malicious" : "Suspicious") address \(ip)",
+            detail: "Threat intelligence rates \(ip) \(report.verdict.rawValue).",
+            evidence: report.reasons,
+            entities: FindingEntities(addresses: [ip])
+        )
         recommend("Block \(ip) at the perimeter and search for any other activity from it.")
     }
 
@@ -179,12 +228,22 @@ struct Investigation {
         guard let record = report.cve else { return }
         if record.knownExploited {
             add(
-                .knownExploitedCVE, title: "\(cve) is known to be exploited",
-                detail: "CISA lists \(cve) as exploited in the wild" + (record.kev.map { ", remediation due \($0.dueDate)" } ?? "") + ".",
-                evidence: [summary], entities: FindingEntities())
+                .knownExploitedCVE,
+                title: "\(cve) is known to be exploited",
+                detail: "CISA lists \(cve) as exploited in the wild"
+                    + (record.kev.map { ", remediation due \($0.dueDate)" } ?? "") + ".",
+                evidence: [summary],
+                entities: FindingEntities()
+            )
             recommend("Patch or mitigate \(cve) now; check the affected systems for signs of exploitation.")
         } else if let score = record.cvssScore, score >= 9 {
-            add(.criticalCVE, title: "\(cve) is critical (CVSS \(score))", detail: record.description ?? "", evidence: [summary], entities: FindingEntities())
+            add(
+                .criticalCVE,
+                title: "\(cve) is critical (CVSS \(score))",
+                detail: record.description ?? "",
+                evidence: [summary],
+                entities: FindingEntities()
+            )
             recommend("Schedule the patch for \(cve).")
         }
     }
@@ -197,9 +256,12 @@ struct Investigation {
         default: return
         }
         add(
-            rule, title: "Known \(report.verdict == .malicious ? "malicious" : "suspicious") file \(hash)",
-            detail: "Threat intelligence rates the file \(report.verdict.rawValue).", evidence: report.reasons,
-            entities: FindingEntities(processes: [hash]))
+            rule,
+            title: "Known \(report.verdict == .malicious ? "malicious" : "suspicious") file \(hash)",
+            detail: "Threat intelligence rates the file \(report.verdict.rawValue).",
+            evidence: report.reasons,
+            entities: FindingEntities(processes: [hash])
+        )
         recommend("Quarantine files with hash \(hash) and isolate the hosts that ran them.")
     }
 
@@ -211,14 +273,19 @@ struct Investigation {
                 "\(source.failures) failed logins for \(accounts) (\(source.userNames.prefix(5).joined(separator: ", "))) from \(source.firstSeen ?? "?") to \(source.lastSeen ?? "?")"
             ]
             add(
-                spray ? .passwordSpraying : .bruteForce, title: "\(spray ? "Password spraying" : "Brute force") from \(source.sourceIP)",
-                detail: "\(source.failures) failed attempts against \(accounts) from \(source.sourceIP).", evidence: evidence,
-                entities: FindingEntities(users: Array(source.userNames.prefix(10)), addresses: [source.sourceIP]))
+                spray ? .passwordSpraying : .bruteForce,
+                title: "\(spray ? "Password spraying" : "Brute force") from \(source.sourceIP)",
+                detail: "\(source.failures) failed attempts against \(accounts) from \(source.sourceIP).",
+                evidence: evidence,
+                entities: FindingEntities(users: Array(source.userNames.prefix(10)), addresses: [source.sourceIP])
+            )
             if let first = source.firstSeen { mark(first, "first failed login", subject: source.sourceIP) }
             if let last = source.lastSeen { mark(last, "last failed login", subject: source.sourceIP) }
             indicators.ips.appendOnce(source.sourceIP)
             for user in source.userNames.prefix(5) { indicators.users.appendOnce(user) }
-            recommend("Block \(source.sourceIP) and review the targeted accounts (\(source.userNames.prefix(5).joined(separator: ", "))).")
+            recommend(
+                "Block \(source.sourceIP) and review the targeted accounts (\(source.userNames.prefix(5).joined(separator: ", ")))."
+            )
             if source.successes > 0 { await successfulLogons(from: source) }
         }
     }
@@ -226,31 +293,49 @@ struct Investigation {
     /// The logons that followed the failures: which accounts and hosts the attacker reached.
     mutating func successfulLogons(from source: BruteForceSource) async {
         let query = "event.category:authentication AND event.outcome:success AND source.ip:\"\(source.sourceIP)\""
-        guard case .events(_, let events)? = await call("query_events", ["lucene": .string(query), "limit": .number(20)]) else { return }
+        guard
+            case .events(_, let events)? = await call("query_events", ["lucene": .string(query), "limit": .number(20)])
+        else { return }
         let after = events.filter { ($0.timestamp ?? "") >= (source.firstSeen ?? "") }
         guard !after.isEmpty else { return }
         for event in after.reversed() {
             if let host = event.host { compromisedHosts.appendOnce(host) }
             if let user = event.user { compromisedUsers.appendOnce(user) }
-            if let host = event.host, let time = event.timestamp, logonTimes[host].map({ time < $0 }) ?? true { logonTimes[host] = time }
-            if let time = event.timestamp { mark(time, "successful logon as \(event.user ?? "?")", subject: event.host ?? source.sourceIP) }
+            if let host = event.host, let time = event.timestamp, logonTimes[host].map({ time < $0 }) ?? true {
+                logonTimes[host] = time
+            }
+            if let time = event.timestamp {
+                mark(time, "successful logon as \(event.user ?? "?")", subject: event.host ?? source.sourceIP)
+            }
         }
         add(
-            .logonAfterBruteForce, title: "Successful logon from \(source.sourceIP) after \(source.failures) failures",
-            detail: "The brute force succeeded: \(after.count) logon\(after.count == 1 ? "" : "s") as \(compromisedUsers.joined(separator: ", ")) on \(compromisedHosts.joined(separator: ", ")).",
-            evidence: after.prefix(5).map { "\($0.timestamp ?? "?") \($0.host ?? "?") \($0.user ?? "?") \($0.action ?? "")" },
-            entities: FindingEntities(hosts: compromisedHosts, users: compromisedUsers, addresses: [source.sourceIP]))
-        recommend("Reset the credentials of \(compromisedUsers.joined(separator: ", ")) and review what those sessions did.")
+            .logonAfterBruteForce,
+            title: "Successful logon from \(source.sourceIP) after \(source.failures) failures",
+            detail:
+                "The brute force succeeded: \(after.count) logon\(after.count == 1 ? "" : "s") as \(compromisedUsers.joined(separator: ", ")) on \(compromisedHosts.joined(separator: ", ")).",
+            evidence: after.prefix(5).map {
+                "\($0.timestamp ?? "?") \($0.host ?? "?") \($0.user ?? "?") \($0.action ?? "")"
+            },
+            entities: FindingEntities(hosts: compromisedHosts, users: compromisedUsers, addresses: [source.sourceIP])
+        )
+        recommend(
+            "Reset the credentials of \(compromisedUsers.joined(separator: ", ")) and review what those sessions did."
+        )
     }
 
     mutating func failedLogins(_ user: String, _ events: [EventSummary]) {
         guard !events.isEmpty, !findings.contains(where: { $0.attackTechniques.contains("T1110") }) else { return }
         let sources = Set(events.compactMap(\.sourceIP))
         add(
-            events.count >= 5 ? .repeatedFailedLogins : .failedLogins, title: "Failed logins for \(user)",
-            detail: "\(events.count) failed login\(events.count == 1 ? "" : "s") for \(user) from \(sources.count) source\(sources.count == 1 ? "" : "s").",
-            evidence: events.prefix(5).map { "\($0.timestamp ?? "?") \($0.host ?? "?") from \($0.sourceIP ?? "?") \($0.reason ?? "")" },
-            entities: FindingEntities(users: [user], addresses: sources.sorted()))
+            events.count >= 5 ? .repeatedFailedLogins : .failedLogins,
+            title: "Failed logins for \(user)",
+            detail:
+                "\(events.count) failed login\(events.count == 1 ? "" : "s") for \(user) from \(sources.count) source\(sources.count == 1 ? "" : "s").",
+            evidence: events.prefix(5).map {
+                "\($0.timestamp ?? "?") \($0.host ?? "?") from \($0.sourceIP ?? "?") \($0.reason ?? "")"
+            },
+            entities: FindingEntities(users: [user], addresses: sources.sorted())
+        )
     }
 
     /// Flagged processes, one finding per severity from MEDIUM up: a process is as severe as the worst rule it matched.
@@ -275,24 +360,41 @@ struct Investigation {
             let sortedReasons = reasons.sorted()
             rules.sort { phrase($0.reason) < phrase($1.reason) }
             // Every technique the flagged starts show (an encoded command is also PowerShell execution, T1059.001).
-            let techniques = Set(group.flatMap(\.rules).compactMap { InvestigationRules.processRule(id: $0)?.technique }).sorted()
+            let techniques = Set(
+                group.flatMap(\.rules).compactMap { InvestigationRules.processRule(id: $0)?.technique }
+            ).sorted()
             let labels = rules.map { phrase($0.reason) }.uniqued().joined(separator: ", ")
             let place = host.map { " on \($0)" } ?? ""
             let hosts = host.map { [$0] } ?? group.compactMap(\.event.host).uniqued()
             findings.append(
                 Finding(
-                    title: phrase(labels.capitalizedFirst + place), severity: severity,
-                    detail: phrase("\(group.count) process start\(group.count == 1 ? "" : "s")\(place) flagged: \(sortedReasons.joined(separator: "; "))."),
-                    evidence: group.prefix(5).map { "\($0.event.timestamp ?? "?") \($0.event.host ?? "?") \($0.event.user ?? "?"): \($0.event.commandLine ?? $0.event.processName ?? "")" },
-                    attackTechniques: techniques, kind: .suspiciousProcess, rule: rules.first?.id,
+                    title: phrase(labels.capitalizedFirst + place),
+                    severity: severity,
+                    detail: phrase(
+                        "\(group.count) process start\(group.count == 1 ? "" : "s")\(place) flagged: \(sortedReasons.joined(separator: "; "))."
+                    ),
+                    evidence: group.prefix(5).map {
+                        "\($0.event.timestamp ?? "?") \($0.event.host ?? "?") \($0.event.user ?? "?"): \($0.event.commandLine ?? $0.event.processName ?? "")"
+                    },
+                    attackTechniques: techniques,
+                    kind: .suspiciousProcess,
+                    rule: rules.first?.id,
                     entities: FindingEntities(
-                        hosts: hosts, users: group.compactMap(\.event.user).uniqued(),
-                        processes: group.compactMap { $0.event.processExecutable ?? $0.event.processName }.uniqued())))
+                        hosts: hosts,
+                        users: group.compactMap(\.event.user).uniqued(),
+                        processes: group.compactMap { $0.event.processExecutable ?? $0.event.processName }.uniqued()
+                    )
+                )
+            )
             for event in group.prefix(3) {
-                if let time = event.event.timestamp { mark(time, "suspicious process: \(labels)", subject: event.event.host) }
+                if let time = event.event.timestamp {
+                    mark(time, "suspicious process: \(labels)", subject: event.event.host)
+                }
             }
             if severity == .critical {
-                recommend("Isolate \(host ?? "the affected hosts") now; treat its credentials as stolen and look for lateral movement.")
+                recommend(
+                    "Isolate \(host ?? "the affected hosts") now; treat its credentials as stolen and look for lateral movement."
+                )
             } else {
                 recommend("Review the flagged command lines\(place) and the accounts that ran them.")
             }
@@ -306,14 +408,27 @@ struct Investigation {
         let afterLogon = logonTimes[host].map { time in events.filter { ($0.timestamp ?? "") >= time } } ?? []
         guard !afterLogon.isEmpty || compromisedHosts.contains(host) == false else { return }
         if let first = (afterLogon.isEmpty ? events : afterLogon).last, let time = first.timestamp {
-            mark(time, "outbound connection to \(first.destinationIP ?? "?"):\(first.destinationPort.map(String.init) ?? "?")", subject: host)
+            mark(
+                time,
+                "outbound connection to \(first.destinationIP ?? "?"):\(first.destinationPort.map(String.init) ?? "?")",
+                subject: host
+            )
         }
-        let count = "\(events.count) connection\(events.count == 1 ? "" : "s") from \(host) to \(destinations.count) public destination\(destinations.count == 1 ? "" : "s")"
+        let count =
+            "\(events.count) connection\(events.count == 1 ? "" : "s") from \(host) to \(destinations.count) public destination\(destinations.count == 1 ? "" : "s")"
         add(
-            afterLogon.isEmpty ? .outboundConnections : .outboundAfterLogon, title: "Outbound connections from \(host)",
+            afterLogon.isEmpty ? .outboundConnections : .outboundAfterLogon,
+            title: "Outbound connections from \(host)",
             detail: count + (afterLogon.isEmpty ? "." : ", \(afterLogon.count) after the suspicious logon."),
-            evidence: events.prefix(5).map { "\($0.timestamp ?? "?") \($0.processName ?? "?") → \($0.destinationIP ?? "?"):\($0.destinationPort.map(String.init) ?? "?")" },
-            entities: FindingEntities(hosts: [host], addresses: destinations, processes: events.compactMap(\.processName).uniqued()))
+            evidence: events.prefix(5).map {
+                "\($0.timestamp ?? "?") \($0.processName ?? "?") → \($0.destinationIP ?? "?"):\($0.destinationPort.map(String.init) ?? "?")"
+            },
+            entities: FindingEntities(
+                hosts: [host],
+                addresses: destinations,
+                processes: events.compactMap(\.processName).uniqued()
+            )
+        )
     }
 
     /// Sigma detections on a host, one finding per level from medium up, rated by ``RubricRule/sigma(level:dumpsCredentials:)``.
@@ -329,20 +444,31 @@ struct Investigation {
             let rules = "\(titles.count) \(level)-level Sigma rule\(titles.count == 1 ? "" : "s")"
             add(
                 rule,
-                title: "Sigma \(level): \(titles.prefix(3).joined(separator: ", "))\(titles.count > 3 ? " and \(titles.count - 3) more" : "") on \(host)",
-                detail: "\(group.count) event\(group.count == 1 ? "" : "s") on \(host) matched \(rules)" + (rule == .sigmaCredentialDumping ? " for OS credential dumping." : "."),
+                title:
+                    "Sigma \(level): \(titles.prefix(3).joined(separator: ", "))\(titles.count > 3 ? " and \(titles.count - 3) more" : "") on \(host)",
+                detail: "\(group.count) event\(group.count == 1 ? "" : "s") on \(host) matched \(rules)"
+                    + (rule == .sigmaCredentialDumping ? " for OS credential dumping." : "."),
                 evidence: group.prefix(5).map { detection in
-                    let fields = detection.fields.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key)=\($0.value.prefix(160))" }
-                    return "\(detection.timestamp ?? "?") \(detection.title) [\(detection.techniques.joined(separator: ","))] \(fields.joined(separator: " "))"
+                    let fields = detection.fields.sorted { $0.key < $1.key }.prefix(3).map {
+                        "\($0.key)=\($0.value.prefix(160))"
+                    }
+                    return
+                        "\(detection.timestamp ?? "?") \(detection.title) [\(detection.techniques.joined(separator: ","))] \(fields.joined(separator: " "))"
                 },
-                entities: FindingEntities(hosts: [host]), techniques: techniques)
+                entities: FindingEntities(hosts: [host]),
+                techniques: techniques
+            )
             for title in titles.prefix(3) {
-                if let time = group.filter({ $0.title == title }).compactMap(\.timestamp).min() { mark(time, "Sigma \(level): \(title)", subject: host) }
+                if let time = group.filter({ $0.title == title }).compactMap(\.timestamp).min() {
+                    mark(time, "Sigma \(level): \(title)", subject: host)
+                }
             }
             if rule == .sigmaCredentialDumping {
                 recommend("Isolate \(host) now; treat every credential used on it as stolen and reset them.")
             } else if rule.severity >= .medium {
-                recommend("Review the \(level)-level Sigma detections on \(host) (`socagent hunt`) and the processes behind them.")
+                recommend(
+                    "Review the \(level)-level Sigma detections on \(host) (`socagent hunt`) and the processes behind them."
+                )
             }
         }
     }
@@ -360,17 +486,33 @@ struct Investigation {
         let row = RubricRule.attackChain.row
         findings.insert(
             Finding(
-                title: phrase("Attack chain on \(compromisedHosts.joined(separator: ", "))"), severity: row.severity,
-                detail: phrase("Failed logins, then a successful logon, then suspicious processes" + (outbound ? " and outbound connections" : "") + " on the same host: an active breach."),
-                evidence: timeline.sorted { $0.timestamp < $1.timestamp }.map { "\($0.timestamp) \($0.subject ?? "") \($0.description)" },
-                attackTechniques: row.techniques, kind: row.kind, rule: RubricRule.attackChain.rawValue,
+                title: phrase("Attack chain on \(compromisedHosts.joined(separator: ", "))"),
+                severity: row.severity,
+                detail: phrase(
+                    "Failed logins, then a successful logon, then suspicious processes"
+                        + (outbound ? " and outbound connections" : "") + " on the same host: an active breach."
+                ),
+                evidence: timeline.sorted { $0.timestamp < $1.timestamp }.map {
+                    "\($0.timestamp) \($0.subject ?? "") \($0.description)"
+                },
+                attackTechniques: row.techniques,
+                kind: row.kind,
+                rule: RubricRule.attackChain.rawValue,
                 entities: FindingEntities(
-                    hosts: compromisedHosts, users: compromisedUsers,
-                    addresses: findings.filter { $0.kind == .logonAfterFailures }.flatMap(\.entities.addresses).uniqued())),
-            at: 0)
+                    hosts: compromisedHosts,
+                    users: compromisedUsers,
+                    addresses: findings.filter { $0.kind == .logonAfterFailures }.flatMap(\.entities.addresses)
+                        .uniqued()
+                )
+            ),
+            at: 0
+        )
         recommendations.insert(
-            phrase("Contain now: isolate \(compromisedHosts.joined(separator: ", ")), disable \(compromisedUsers.joined(separator: ", ")), block the source addresses."),
-            at: 0)
+            phrase(
+                "Contain now: isolate \(compromisedHosts.joined(separator: ", ")), disable \(compromisedUsers.joined(separator: ", ")), block the source addresses."
+            ),
+            at: 0
+        )
     }
 
     // MARK: The report
@@ -378,29 +520,52 @@ struct Investigation {
     func report(alert: Alert, createdAt: Date) -> IncidentReport {
         let ordered = findings.sorted { $0.severity > $1.severity }
         let severity = ordered.first?.severity ?? RubricRule.nothingCorroborates.severity
-        var reasons = ordered.filter { $0.severity == severity }.map { "\(severity.rawValue): \($0.title) — \(phrase(severity.meaning))" }
+        var reasons = ordered.filter { $0.severity == severity }.map {
+            "\(severity.rawValue): \($0.title) — \(phrase(severity.meaning))"
+        }
         if ordered.isEmpty {
-            reasons = [phrase("LOW: no tool found corroborating activity around the alert's time — informational or a likely false positive")]
+            reasons = [
+                phrase(
+                    "LOW: no tool found corroborating activity around the alert's time — informational or a likely false positive"
+                )
+            ]
         }
         let failed = calls.filter { $0.error != nil }
         if !failed.isEmpty {
             reasons.append(
-                phrase("Incomplete: \(failed.count) tool call\(failed.count == 1 ? "" : "s") failed (\(failed.map(\.tool).uniqued().joined(separator: ", "))); the severity rests on what the other tools found."))
+                phrase(
+                    "Incomplete: \(failed.count) tool call\(failed.count == 1 ? "" : "s") failed (\(failed.map(\.tool).uniqued().joined(separator: ", "))); the severity rests on what the other tools found."
+                )
+            )
         }
         let techniques = Array(Set(ordered.flatMap(\.attackTechniques))).sorted()
         let summary: String
         if let top = ordered.first {
-            summary = "\(severity.rawValue): \(top.title). \(top.detail)" + (ordered.count > 1 ? phrase(" \(ordered.count - 1) more finding\(ordered.count == 2 ? "" : "s").") : "")
+            summary =
+                "\(severity.rawValue): \(top.title). \(top.detail)"
+                + (ordered.count > 1
+                    ? phrase(" \(ordered.count - 1) more finding\(ordered.count == 2 ? "" : "s").") : "")
         } else {
             summary = phrase("LOW: nothing in the logs or threat intelligence corroborates the alert.")
         }
         var recommendations = self.recommendations.uniqued()
-        if recommendations.isEmpty { recommendations = [phrase("No action needed beyond closing the alert; keep monitoring the indicators.")] }
+        if recommendations.isEmpty {
+            recommendations = [phrase("No action needed beyond closing the alert; keep monitoring the indicators.")]
+        }
         return IncidentReport(
-            createdAt: Timestamp(secondsSinceEpoch: createdAt.timeIntervalSince1970).iso8601, severity: severity, severityReasons: reasons, summary: summary,
-            alert: alert.text, indicators: indicators, findings: ordered, attackTechniques: techniques,
-            timeline: timeline.sorted { $0.timestamp < $1.timestamp }.uniqued(), recommendations: recommendations, toolCalls: calls,
-            analyst: AnalystInfo(mode: .offline))
+            createdAt: Timestamp(secondsSinceEpoch: createdAt.timeIntervalSince1970).iso8601,
+            severity: severity,
+            severityReasons: reasons,
+            summary: summary,
+            alert: alert.text,
+            indicators: indicators,
+            findings: ordered,
+            attackTechniques: techniques,
+            timeline: timeline.sorted { $0.timestamp < $1.timestamp }.uniqued(),
+            recommendations: recommendations,
+            toolCalls: calls,
+            analyst: AnalystInfo(mode: .offline)
+        )
     }
 }
 
@@ -410,7 +575,6 @@ extension Array where Element: Hashable {
         return filter { seen.insert($0).inserted }
     }
 }
-
 
 extension String {
     var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }

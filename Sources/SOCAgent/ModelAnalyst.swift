@@ -52,18 +52,37 @@ public struct ModelAnalyst: Sendable {
         """
 
     public func investigate(
-        _ alert: Alert, store: any EventStore, intel: ThreatIntelService, readableRoots: [String] = [], now: Date = Date()
+        _ alert: Alert,
+        store: any EventStore,
+        intel: ThreatIntelService,
+        readableRoots: [String] = [],
+        now: Date = Date()
     ) async -> IncidentReport {
-        var report = await DeterministicAnalyst().investigate(alert, store: store, intel: intel, readableRoots: readableRoots, now: now)
+        var report = await DeterministicAnalyst().investigate(
+            alert,
+            store: store,
+            intel: intel,
+            readableRoots: readableRoots,
+            now: now
+        )
         let floor = report.severity
-        let anchor = TimestampParser.parse(report.indicators.timestamps.first ?? "") ?? alert.event?.timestamp
+        let anchor =
+            TimestampParser.parse(report.indicators.timestamps.first ?? "") ?? alert.event?.timestamp
             ?? Timestamp(secondsSinceEpoch: now.timeIntervalSince1970)
         let context = ToolContext(store: store, intel: intel, anchor: anchor, readableRoots: readableRoots)
-        let tools = AgentToolbox.all.map { ToolSpec(name: $0.name, description: $0.description, inputSchema: $0.inputSchema) }
+        let tools = AgentToolbox.all.map {
+            ToolSpec(name: $0.name, description: $0.description, inputSchema: $0.inputSchema)
+        }
         var messages = [
-            ChatMessage(role: .user, content: [.text(
-                "Investigate this alert. The deterministic playbook already rates it \(floor.rawValue): \(report.summary)\n\n"
-                    + Self.fence(alert.text, source: "alert"))])
+            ChatMessage(
+                role: .user,
+                content: [
+                    .text(
+                        "Investigate this alert. The deterministic playbook already rates it \(floor.rawValue): \(report.summary)\n\n"
+                            + Self.fence(alert.text, source: "alert")
+                    )
+                ]
+            )
         ]
         var inputTokens = 0
         var outputTokens = 0
@@ -72,15 +91,29 @@ public struct ModelAnalyst: Sendable {
         var stopNote: String?
         let started = ContinuousClock.now
         loop: while true {
-            if turns >= budget.turns { stopNote = "stopped by the budget after \(turns) turns"; break }
-            if inputTokens + outputTokens >= budget.tokens { stopNote = "stopped by the budget at \(inputTokens + outputTokens) tokens"; break }
-            if ContinuousClock.now - started >= budget.wallTime { stopNote = "stopped by the budget after \(budget.wallTime)"; break }
+            if turns >= budget.turns {
+                stopNote = "stopped by the budget after \(turns) turns"
+                break
+            }
+            if inputTokens + outputTokens >= budget.tokens {
+                stopNote = "stopped by the budget at \(inputTokens + outputTokens) tokens"
+                break
+            }
+            if ContinuousClock.now - started >= budget.wallTime {
+                stopNote = "stopped by the budget after \(budget.wallTime)"
+                break
+            }
             // The last turn the budget allows asks for a conclusion in words (`tool_choice: none`): some local
             // servers otherwise answer every tool result with another tool call.
             let closing = turns == budget.turns - 1 && turns > 0
             let turn: ModelTurn
             do {
-                turn = try await provider.complete(system: Self.systemPrompt, messages: messages, tools: tools, toolChoice: closing ? .none : .auto)
+                turn = try await provider.complete(
+                    system: Self.systemPrompt,
+                    messages: messages,
+                    tools: tools,
+                    toolChoice: closing ? .none : .auto
+                )
             } catch {
                 stopNote = "the model call failed: \(error)"
                 break
@@ -94,8 +127,22 @@ public struct ModelAnalyst: Sendable {
             var results: [ChatContent] = []
             for use in uses {
                 guard let tool = AgentToolbox.tool(named: use.name) else {
-                    results.append(.toolResult(id: use.id, content: "error: there is no tool named \(use.name.prefix(60)); use one of the listed tools", isError: true))
-                    report.toolCalls.append(ToolCallRecord(tool: String(use.name.prefix(60)), input: use.input, resultSummary: "refused: not a tool", durationMilliseconds: 0))
+                    results.append(
+                        .toolResult(
+                            id: use.id,
+                            content:
+                                "error: there is no tool named \(use.name.prefix(60)); use one of the listed tools",
+                            isError: true
+                        )
+                    )
+                    report.toolCalls.append(
+                        ToolCallRecord(
+                            tool: String(use.name.prefix(60)),
+                            input: use.input,
+                            resultSummary: "refused: not a tool",
+                            durationMilliseconds: 0
+                        )
+                    )
                     continue
                 }
                 let (outcome, record) = await tool.runRecorded(use.input, context: context)
@@ -105,7 +152,16 @@ public struct ModelAnalyst: Sendable {
                     if case .reportProposal(let proposed) = result.output {
                         proposal = (proposed.severity, proposed.summary, proposed.recommendations)
                     }
-                    results.append(.toolResult(id: use.id, content: Self.fence(Self.bounded(result, bytes: budget.resultBytes), source: "tool:\(tool.name)"), isError: false))
+                    results.append(
+                        .toolResult(
+                            id: use.id,
+                            content: Self.fence(
+                                Self.bounded(result, bytes: budget.resultBytes),
+                                source: "tool:\(tool.name)"
+                            ),
+                            isError: false
+                        )
+                    )
                 case .failure(let error):
                     results.append(.toolResult(id: use.id, content: "error: \(error)", isError: true))
                 }
@@ -113,25 +169,42 @@ public struct ModelAnalyst: Sendable {
             messages.append(ChatMessage(role: .user, content: results))
             if proposal != nil { break loop }
         }
-        report.analyst = AnalystInfo(mode: provider.kind.analystMode, model: provider.model, inputTokens: inputTokens, outputTokens: outputTokens, turns: turns)
+        report.analyst = AnalystInfo(
+            mode: provider.kind.analystMode,
+            model: provider.model,
+            inputTokens: inputTokens,
+            outputTokens: outputTokens,
+            turns: turns
+        )
         if let proposal {
             if proposal.severity > floor {
                 report.severity = proposal.severity
-                report.severityReasons.insert("\(proposal.severity.rawValue): raised by the \(provider.kind.rawValue) analyst — \(proposal.summary)", at: 0)
+                report.severityReasons.insert(
+                    "\(proposal.severity.rawValue): raised by the \(provider.kind.rawValue) analyst — \(proposal.summary)",
+                    at: 0
+                )
             } else if proposal.severity < floor {
-                report.severityReasons.append("The \(provider.kind.rawValue) analyst proposed \(proposal.severity.rawValue); the evidence sets the floor at \(floor.rawValue), which holds.")
+                report.severityReasons.append(
+                    "The \(provider.kind.rawValue) analyst proposed \(proposal.severity.rawValue); the evidence sets the floor at \(floor.rawValue), which holds."
+                )
             }
             report.summary = "\(report.severity.rawValue): \(proposal.summary)"
             report.recommendations = (proposal.recommendations + report.recommendations).uniqued()
         } else {
-            report.severityReasons.append("The \(provider.kind.rawValue) analyst gave no conclusion (\(stopNote ?? "it stopped without calling generate_incident_report")); the deterministic severity stands.")
+            report.severityReasons.append(
+                "The \(provider.kind.rawValue) analyst gave no conclusion (\(stopNote ?? "it stopped without calling generate_incident_report")); the deterministic severity stands."
+            )
         }
         return report
     }
 
     /// Data for the model, fenced and labelled; a closing fence inside the data is defused.
     static func fence(_ text: String, source: String) -> String {
-        let defused = text.replacingOccurrences(of: "</untrusted-data", with: "</untrusted_data", options: .caseInsensitive)
+        let defused = text.replacingOccurrences(
+            of: "</untrusted-data",
+            with: "</untrusted_data",
+            options: .caseInsensitive
+        )
         return "<untrusted-data source=\"\(source)\">\n\(defused)\n</untrusted-data>"
     }
 
@@ -139,6 +212,7 @@ public struct ModelAnalyst: Sendable {
     static func bounded(_ result: ToolResult, bytes: Int) -> String {
         let data = (try? JSONEncoder().encode(result.data)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let text = "summary: \(result.summary)\ndata: \(data)"
-        return text.utf8.count <= bytes ? text : String(decoding: Array(text.utf8.prefix(bytes)), as: UTF8.self) + " …(cut)"
+        return text.utf8.count <= bytes
+            ? text : String(decoding: Array(text.utf8.prefix(bytes)), as: UTF8.self) + " …(cut)"
     }
 }

@@ -1,5 +1,5 @@
 public import SOCModel
-public import SOCStore
+import SOCStore
 
 /// The severity rubric: which evidence is CRITICAL, HIGH, MEDIUM or LOW, and why — every row the deterministic
 /// analyst can apply, in one table a reviewer can read.
@@ -45,49 +45,132 @@ public enum RubricRule: String, Sendable, CaseIterable, Codable {
     public var row: Row {
         switch self {
         case .attackChain:
-            Row(severity: .critical, kind: .attackChain, techniques: ["T1110", "T1078"],
-                when: "failed logins, a successful logon from their source, then a MEDIUM-or-worse process or Sigma finding on the host it reached")
+            Row(
+                severity: .critical,
+                kind: .attackChain,
+                techniques: ["T1110", "T1078"],
+                when:
+                    "failed logins, a successful logon from their source, then a MEDIUM-or-worse process or Sigma finding on the host it reached"
+            )
         case .logonAfterBruteForce:
-            Row(severity: .high, kind: .logonAfterFailures, techniques: ["T1110", "T1078"],
-                when: "a successful logon from an address after its failed logins")
+            Row(
+                severity: .high,
+                kind: .logonAfterFailures,
+                techniques: ["T1110", "T1078"],
+                when: "a successful logon from an address after its failed logins"
+            )
         case .bruteForce:
-            Row(severity: .medium, kind: .bruteForce, techniques: ["T1110", "T1110.001"],
-                when: "five or more failed logins from one address against fewer than five accounts")
+            Row(
+                severity: .medium,
+                kind: .bruteForce,
+                techniques: ["T1110", "T1110.001"],
+                when: "five or more failed logins from one address against fewer than five accounts"
+            )
         case .passwordSpraying:
-            Row(severity: .medium, kind: .bruteForce, techniques: ["T1110", "T1110.003"],
-                when: "five or more failed logins from one address against five or more accounts")
+            Row(
+                severity: .medium,
+                kind: .bruteForce,
+                techniques: ["T1110", "T1110.003"],
+                when: "five or more failed logins from one address against five or more accounts"
+            )
         case .repeatedFailedLogins:
-            Row(severity: .medium, kind: .failedLogins, techniques: ["T1110"],
-                when: "five or more failed logins for an account named in the alert, no brute-force source found")
+            Row(
+                severity: .medium,
+                kind: .failedLogins,
+                techniques: ["T1110"],
+                when: "five or more failed logins for an account named in the alert, no brute-force source found"
+            )
         case .failedLogins:
-            Row(severity: .low, kind: .failedLogins, techniques: [],
-                when: "fewer than five failed logins for an account named in the alert")
+            Row(
+                severity: .low,
+                kind: .failedLogins,
+                techniques: [],
+                when: "fewer than five failed logins for an account named in the alert"
+            )
         case .maliciousAddress:
-            Row(severity: .high, kind: .intelligenceVerdict, techniques: [], when: "threat intelligence rates an address malicious")
+            Row(
+                severity: .high,
+                kind: .intelligenceVerdict,
+                techniques: [],
+                when: "threat intelligence rates an address malicious"
+            )
         case .suspiciousAddress:
-            Row(severity: .medium, kind: .intelligenceVerdict, techniques: [], when: "threat intelligence rates an address suspicious")
+            Row(
+                severity: .medium,
+                kind: .intelligenceVerdict,
+                techniques: [],
+                when: "threat intelligence rates an address suspicious"
+            )
         case .maliciousFile:
-            Row(severity: .high, kind: .intelligenceVerdict, techniques: ["T1204.002"], when: "threat intelligence rates a file hash malicious")
+            Row(
+                severity: .high,
+                kind: .intelligenceVerdict,
+                techniques: ["T1204.002"],
+                when: "threat intelligence rates a file hash malicious"
+            )
         case .suspiciousFile:
-            Row(severity: .medium, kind: .intelligenceVerdict, techniques: ["T1204.002"], when: "threat intelligence rates a file hash suspicious")
+            Row(
+                severity: .medium,
+                kind: .intelligenceVerdict,
+                techniques: ["T1204.002"],
+                when: "threat intelligence rates a file hash suspicious"
+            )
         case .knownExploitedCVE:
-            Row(severity: .high, kind: .vulnerability, techniques: ["T1190"], when: "a CVE in CISA's Known Exploited Vulnerabilities catalog")
+            Row(
+                severity: .high,
+                kind: .vulnerability,
+                techniques: ["T1190"],
+                when: "a CVE in CISA's Known Exploited Vulnerabilities catalog"
+            )
         case .criticalCVE:
-            Row(severity: .medium, kind: .vulnerability, techniques: [], when: "a CVE with CVSS 9 or more, not known to be exploited")
+            Row(
+                severity: .medium,
+                kind: .vulnerability,
+                techniques: [],
+                when: "a CVE with CVSS 9 or more, not known to be exploited"
+            )
         case .outboundAfterLogon:
-            Row(severity: .medium, kind: .outboundConnection, techniques: ["T1071"],
-                when: "outbound connections to public addresses from a host after a logon that followed failures")
+            Row(
+                severity: .medium,
+                kind: .outboundConnection,
+                techniques: ["T1071"],
+                when: "outbound connections to public addresses from a host after a logon that followed failures"
+            )
         case .outboundConnections:
-            Row(severity: .low, kind: .outboundConnection, techniques: [], when: "outbound connections to public addresses from a host in the alert")
+            Row(
+                severity: .low,
+                kind: .outboundConnection,
+                techniques: [],
+                when: "outbound connections to public addresses from a host in the alert"
+            )
         case .sigmaCredentialDumping:
-            Row(severity: .critical, kind: .sigmaDetection, techniques: ["T1003"],
-                when: "a high or critical Sigma rule for OS credential dumping (T1003) matched on the host")
+            Row(
+                severity: .critical,
+                kind: .sigmaDetection,
+                techniques: ["T1003"],
+                when: "a high or critical Sigma rule for OS credential dumping (T1003) matched on the host"
+            )
         case .sigmaCritical:
-            Row(severity: .high, kind: .sigmaDetection, techniques: [], when: "a critical Sigma rule (\"indicates an incident\") matched on the host")
+            Row(
+                severity: .high,
+                kind: .sigmaDetection,
+                techniques: [],
+                when: "a critical Sigma rule (\"indicates an incident\") matched on the host"
+            )
         case .sigmaHigh:
-            Row(severity: .medium, kind: .sigmaDetection, techniques: [], when: "a high Sigma rule (\"requires a prompt review\") matched on the host")
+            Row(
+                severity: .medium,
+                kind: .sigmaDetection,
+                techniques: [],
+                when: "a high Sigma rule (\"requires a prompt review\") matched on the host"
+            )
         case .sigmaMedium:
-            Row(severity: .low, kind: .sigmaDetection, techniques: [], when: "a medium Sigma rule (\"should be reviewed\") matched on the host")
+            Row(
+                severity: .low,
+                kind: .sigmaDetection,
+                techniques: [],
+                when: "a medium Sigma rule (\"should be reviewed\") matched on the host"
+            )
         case .nothingCorroborates:
             Row(severity: .low, kind: nil, techniques: [], when: "no tool found activity that corroborates the alert")
         }

@@ -8,9 +8,24 @@ import SOCThreatIntel
 public enum AgentToolbox {
     /// Every tool, in the order they are offered to a model.
     public static let all: [any AgentTool] = [
-        IntelTool(name: "check_ip_reputation", kind: .ip, field: "ip", what: "an IP address (AbuseIPDB, VirusTotal, local blocklists)"),
-        IntelTool(name: "lookup_cve", kind: .cve, field: "cve_id", what: "a CVE id (NVD CVSS and description, CISA KEV known exploitation)"),
-        IntelTool(name: "check_file_hash", kind: .hash, field: "hash", what: "an MD5, SHA-1 or SHA-256 file hash (VirusTotal, local hash lists)"),
+        IntelTool(
+            name: "check_ip_reputation",
+            kind: .ip,
+            field: "ip",
+            what: "an IP address (AbuseIPDB, VirusTotal, local blocklists)"
+        ),
+        IntelTool(
+            name: "lookup_cve",
+            kind: .cve,
+            field: "cve_id",
+            what: "a CVE id (NVD CVSS and description, CISA KEV known exploitation)"
+        ),
+        IntelTool(
+            name: "check_file_hash",
+            kind: .hash,
+            field: "hash",
+            what: "an MD5, SHA-1 or SHA-256 file hash (VirusTotal, local hash lists)"
+        ),
         FailedLoginsTool(), SuspiciousProcessesTool(), NetworkConnectionsTool(), BruteForceTool(), QueryEventsTool(),
         SigmaDetectionsTool(), ParseLogFileTool(), ReportTool(),
     ]
@@ -26,9 +41,13 @@ struct IntelTool: AgentTool {
     let field: String
     let what: String
 
-    var description: String { "Look up \(what). Returns a verdict (malicious, suspicious, clean, unknown) with each source's evidence." }
+    var description: String {
+        "Look up \(what). Returns a verdict (malicious, suspicious, clean, unknown) with each source's evidence."
+    }
 
-    var inputSchema: JSONValue { Schema.object([field: Schema.string("The \(kind.rawValue) to look up.")], required: [field]) }
+    var inputSchema: JSONValue {
+        Schema.object([field: Schema.string("The \(kind.rawValue) to look up.")], required: [field])
+    }
 
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
         let fields = try ToolInput(input, tool: name, allowed: [field])
@@ -39,7 +58,8 @@ struct IntelTool: AgentTool {
         let report = await context.intel.lookup(indicator)
         var summary = "\(indicator.value): \(report.verdict.rawValue)"
         if let cve = report.cve {
-            summary += "; CVSS \(cve.cvssScore.map { String($0) } ?? "n/a") \(cve.severity ?? ""); known exploited: \(cve.knownExploited ? "yes" : "no")"
+            summary +=
+                "; CVSS \(cve.cvssScore.map { String($0) } ?? "n/a") \(cve.severity ?? ""); known exploited: \(cve.knownExploited ? "yes" : "no")"
         } else if let reason = report.reasons.first {
             summary += " (\(reason.prefix(200)))"
         }
@@ -52,13 +72,16 @@ struct IntelTool: AgentTool {
 struct StoreFilterInput {
     static let properties: [String: JSONValue] = [
         "hours": Schema.hours, "source_ip": Schema.string("A source address or CIDR block."),
-        "user": Schema.string("A user name (exact)."), "host": Schema.string("A host name (exact)."), "limit": Schema.limit,
+        "user": Schema.string("A user name (exact)."), "host": Schema.string("A host name (exact)."),
+        "limit": Schema.limit,
     ]
 
     static func filter(_ fields: ToolInput, context: ToolContext, tool: String) throws -> EventFilter {
         var filter = EventFilter(timeRange: context.window(hours: try fields.number("hours", range: 0.01...(24 * 90))))
         if let address = try fields.string("source_ip") {
-            guard let matcher = IPMatcher(address) else { throw ToolInputError(tool: tool, reason: "'\(address.prefix(60))' is not an address or CIDR block") }
+            guard let matcher = IPMatcher(address) else {
+                throw ToolInputError(tool: tool, reason: "'\(address.prefix(60))' is not an address or CIDR block")
+            }
             filter.sourceIP = matcher
         }
         filter.user = try fields.string("user", maximumLength: 256)
@@ -71,40 +94,57 @@ struct StoreFilterInput {
 /// `query_failed_logins`
 struct FailedLoginsTool: AgentTool {
     let name = "query_failed_logins"
-    let description = "Failed authentication attempts (Windows 4625/4771/4776/4648, sshd, PAM, su, sudo, sign-ins) around the alert's time, newest first."
+    let description =
+        "Failed authentication attempts (Windows 4625/4771/4776/4648, sshd, PAM, su, sudo, sign-ins) around the alert's time, newest first."
     var inputSchema: JSONValue { Schema.object(StoreFilterInput.properties) }
 
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
         let fields = try ToolInput(input, tool: name, allowed: Set(StoreFilterInput.properties.keys))
-        let results = try await context.store.failedLogins(try StoreFilterInput.filter(fields, context: context, tool: name))
+        let results = try await context.store.failedLogins(
+            try StoreFilterInput.filter(fields, context: context, tool: name)
+        )
         let users = Set(results.compactMap(\.user)).count
         let sources = Set(results.compactMap(\.sourceIP)).count
         return ToolResult(
-            summary: "\(results.count) failed login\(results.count == 1 ? "" : "s") (\(users) user\(users == 1 ? "" : "s"), \(sources) source\(sources == 1 ? "" : "s"))",
-            output: .failedLogins(results), notable: !results.isEmpty)
+            summary:
+                "\(results.count) failed login\(results.count == 1 ? "" : "s") (\(users) user\(users == 1 ? "" : "s"), \(sources) source\(sources == 1 ? "" : "s"))",
+            output: .failedLogins(results),
+            notable: !results.isEmpty
+        )
     }
 }
 
 /// `query_suspicious_processes`
 struct SuspiciousProcessesTool: AgentTool {
     let name = "query_suspicious_processes"
-    let description = "Process starts and PowerShell activity flagged by rules (encoded commands, credential dumping, shadow-copy deletion, LOLBins…), each with its reasons and ATT&CK technique."
+    let description =
+        "Process starts and PowerShell activity flagged by rules (encoded commands, credential dumping, shadow-copy deletion, LOLBins…), each with its reasons and ATT&CK technique."
     var inputSchema: JSONValue { Schema.object(StoreFilterInput.properties.filter { $0.key != "source_ip" }) }
 
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
-        let fields = try ToolInput(input, tool: name, allowed: Set(StoreFilterInput.properties.keys).subtracting(["source_ip"]))
-        let results = try await context.store.suspiciousProcesses(try StoreFilterInput.filter(fields, context: context, tool: name))
+        let fields = try ToolInput(
+            input,
+            tool: name,
+            allowed: Set(StoreFilterInput.properties.keys).subtracting(["source_ip"])
+        )
+        let results = try await context.store.suspiciousProcesses(
+            try StoreFilterInput.filter(fields, context: context, tool: name)
+        )
         let reasons = Set(results.flatMap(\.reasons)).sorted()
         return ToolResult(
-            summary: "\(results.count) flagged process\(results.count == 1 ? "" : "es")" + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; ")),
-            output: .processes(results), notable: !results.isEmpty)
+            summary: "\(results.count) flagged process\(results.count == 1 ? "" : "es")"
+                + (reasons.isEmpty ? "" : ": " + reasons.prefix(5).joined(separator: "; ")),
+            output: .processes(results),
+            notable: !results.isEmpty
+        )
     }
 }
 
 /// `query_network_connections`
 struct NetworkConnectionsTool: AgentTool {
     let name = "query_network_connections"
-    let description = "Network connections (Sysmon 3, Windows filtering platform, flow logs) to destinations, newest first; public destinations only unless include_private."
+    let description =
+        "Network connections (Sysmon 3, Windows filtering platform, flow logs) to destinations, newest first; public destinations only unless include_private."
     var inputSchema: JSONValue {
         var properties = StoreFilterInput.properties
         properties["include_private"] = Schema.boolean("Include private and loopback destinations.")
@@ -112,21 +152,34 @@ struct NetworkConnectionsTool: AgentTool {
     }
 
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
-        let fields = try ToolInput(input, tool: name, allowed: Set(StoreFilterInput.properties.keys).union(["include_private"]))
+        let fields = try ToolInput(
+            input,
+            tool: name,
+            allowed: Set(StoreFilterInput.properties.keys).union(["include_private"])
+        )
         let results = try await context.store.networkConnections(
-            try StoreFilterInput.filter(fields, context: context, tool: name), includePrivate: try fields.bool("include_private") ?? false)
+            try StoreFilterInput.filter(fields, context: context, tool: name),
+            includePrivate: try fields.bool("include_private") ?? false
+        )
         let destinations = Set(results.compactMap(\.destinationIP)).count
         return ToolResult(
-            summary: "\(results.count) connection\(results.count == 1 ? "" : "s") to \(destinations) destination\(destinations == 1 ? "" : "s")",
-            output: .connections(results), notable: !results.isEmpty)
+            summary:
+                "\(results.count) connection\(results.count == 1 ? "" : "s") to \(destinations) destination\(destinations == 1 ? "" : "s")",
+            output: .connections(results),
+            notable: !results.isEmpty
+        )
     }
 }
 
 /// `query_sigma_detections`
 struct SigmaDetectionsTool: AgentTool {
     let name = "query_sigma_detections"
-    let description = "Sigma rule matches that `socagent hunt` saved in the store around the alert's time (rule title, level, ATT&CK techniques, the event's host and the fields that matched), newest first; optionally on one host and at or above a level."
-    static let levelProperty = Schema.string("Only detections at or above this Sigma level: informational, low, medium, high or critical.", pattern: "^(informational|low|medium|high|critical)$")
+    let description =
+        "Sigma rule matches that `socagent hunt` saved in the store around the alert's time (rule title, level, ATT&CK techniques, the event's host and the fields that matched), newest first; optionally on one host and at or above a level."
+    static let levelProperty = Schema.string(
+        "Only detections at or above this Sigma level: informational, low, medium, high or critical.",
+        pattern: "^(informational|low|medium|high|critical)$"
+    )
     var inputSchema: JSONValue {
         var properties = StoreFilterInput.properties.filter { $0.key != "source_ip" && $0.key != "user" }
         properties["min_level"] = Self.levelProperty
@@ -136,12 +189,16 @@ struct SigmaDetectionsTool: AgentTool {
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
         let fields = try ToolInput(input, tool: name, allowed: ["hours", "host", "limit", "min_level"])
         let filter = try StoreFilterInput.filter(fields, context: context, tool: name)
-        let minimum = try fields.string("min_level").map { level in
-            guard let known = SigmaLevel(rawValue: level) else {
-                throw ToolInputError(tool: name, reason: "'min_level' must be informational, low, medium, high or critical")
-            }
-            return known
-        } ?? .informational
+        let minimum =
+            try fields.string("min_level").map { level in
+                guard let known = SigmaLevel(rawValue: level) else {
+                    throw ToolInputError(
+                        tool: name,
+                        reason: "'min_level' must be informational, low, medium, high or critical"
+                    )
+                }
+                return known
+            } ?? .informational
         guard context.store.keepsDetections else {
             return ToolResult(summary: "this store does not keep Sigma detections", output: .detections(nil))
         }
@@ -151,29 +208,47 @@ struct SigmaDetectionsTool: AgentTool {
         let levels = SigmaLevel.allCases.reversed().compactMap { level in byLevel[level].map { "\($0) \(level)" } }
         let titles = results.map(\.title).uniqued()
         return ToolResult(
-            summary: "\(results.count) Sigma detection\(results.count == 1 ? "" : "s")" + (results.isEmpty ? "" : " (\(levels.joined(separator: ", ")))")
+            summary: "\(results.count) Sigma detection\(results.count == 1 ? "" : "s")"
+                + (results.isEmpty ? "" : " (\(levels.joined(separator: ", ")))")
                 + (titles.isEmpty ? "" : ": " + titles.prefix(5).joined(separator: "; ")),
-            output: .detections(results), notable: results.contains { $0.level >= .high })
+            output: .detections(results),
+            notable: results.contains { $0.level >= .high }
+        )
     }
 }
 
 /// `detect_brute_force`
 struct BruteForceTool: AgentTool {
     let name = "detect_brute_force"
-    let description = "Failed logins grouped by source address (a terms aggregation): failures, distinct users, first/last seen, and successful logons from the same source afterwards."
+    let description =
+        "Failed logins grouped by source address (a terms aggregation): failures, distinct users, first/last seen, and successful logons from the same source afterwards."
     var inputSchema: JSONValue {
         var properties = StoreFilterInput.properties
-        properties["min_failures"] = Schema.number("Leave out sources with fewer failures (default 5).", minimum: 1, maximum: 1_000_000)
+        properties["min_failures"] = Schema.number(
+            "Leave out sources with fewer failures (default 5).",
+            minimum: 1,
+            maximum: 1_000_000
+        )
         return Schema.object(properties)
     }
 
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
-        let fields = try ToolInput(input, tool: name, allowed: Set(StoreFilterInput.properties.keys).union(["min_failures"]))
+        let fields = try ToolInput(
+            input,
+            tool: name,
+            allowed: Set(StoreFilterInput.properties.keys).union(["min_failures"])
+        )
         let minimum = Int(try fields.number("min_failures", range: 1...1_000_000) ?? 5)
-        let results = try await context.store.bruteForce(try StoreFilterInput.filter(fields, context: context, tool: name), minimumFailures: minimum)
-        let summary = results.isEmpty
+        let results = try await context.store.bruteForce(
+            try StoreFilterInput.filter(fields, context: context, tool: name),
+            minimumFailures: minimum
+        )
+        let summary =
+            results.isEmpty
             ? "no source with \(minimum) or more failures"
-            : results.prefix(3).map { "\($0.sourceIP): \($0.failures) failures, \($0.users) users, \($0.successes) later successes" }.joined(separator: "; ")
+            : results.prefix(3).map {
+                "\($0.sourceIP): \($0.failures) failures, \($0.users) users, \($0.successes) later successes"
+            }.joined(separator: "; ")
         return ToolResult(summary: summary, output: .bruteForce(results), notable: !results.isEmpty)
     }
 }
@@ -181,9 +256,16 @@ struct BruteForceTool: AgentTool {
 /// `query_events`: a Lucene query, parsed (so validated) before anything runs.
 struct QueryEventsTool: AgentTool {
     let name = "query_events"
-    let description = "Search events with a Lucene query_string (field:value, AND/OR/NOT, wildcards, ranges, phrases) around the alert's time; returns the exact total and the newest events."
+    let description =
+        "Search events with a Lucene query_string (field:value, AND/OR/NOT, wildcards, ranges, phrases) around the alert's time; returns the exact total and the newest events."
     var inputSchema: JSONValue {
-        Schema.object(["lucene": Schema.string("The Lucene query, e.g. event.code:4625 AND user.name:admin*"), "hours": Schema.hours, "limit": Schema.limit], required: ["lucene"])
+        Schema.object(
+            [
+                "lucene": Schema.string("The Lucene query, e.g. event.code:4625 AND user.name:admin*"),
+                "hours": Schema.hours, "limit": Schema.limit,
+            ],
+            required: ["lucene"]
+        )
     }
 
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
@@ -197,21 +279,30 @@ struct QueryEventsTool: AgentTool {
         }
         let filter = EventFilter(
             timeRange: context.window(hours: try fields.number("hours", range: 0.01...(24 * 90))),
-            limit: Int(try fields.number("limit", range: 1...200) ?? 20))
+            limit: Int(try fields.number("limit", range: 1...200) ?? 20)
+        )
         let result = try await context.store.search(query, filter: filter, now: context.anchor)
         return ToolResult(
             summary: "\(result.total) event\(result.total == 1 ? "" : "s") match \(text)",
             output: .events(total: result.total, events: result.events.map(EventSummary.init)),
-            notable: result.total > 0)
+            notable: result.total > 0
+        )
     }
 }
 
 /// `parse_log_file`: parses a log file (any supported format, Microsoft Sentinel exports included) without storing it.
 struct ParseLogFileTool: AgentTool {
     let name = "parse_log_file"
-    let description = "Parse a log file (syslog, Windows event JSON/XML, Winlogbeat, Sentinel JSON/CSV exports, auditd, text) and summarize its events, indicators and rejected records. Only files under the allowed folders can be read."
+    let description =
+        "Parse a log file (syslog, Windows event JSON/XML, Winlogbeat, Sentinel JSON/CSV exports, auditd, text) and summarize its events, indicators and rejected records. Only files under the allowed folders can be read."
     var inputSchema: JSONValue {
-        Schema.object(["path": Schema.string("The file's path."), "format": Schema.string("Force a format (see socagent formats).")], required: ["path"])
+        Schema.object(
+            [
+                "path": Schema.string("The file's path."),
+                "format": Schema.string("Force a format (see socagent formats)."),
+            ],
+            required: ["path"]
+        )
     }
 
     static let maximumEvents = 10_000
@@ -220,19 +311,29 @@ struct ParseLogFileTool: AgentTool {
         let fields = try ToolInput(input, tool: name, allowed: ["path", "format"])
         let path = try fields.string("path", required: true, maximumLength: 4096) ?? ""
         let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-        guard context.readableRoots.contains(where: { root in
-            let base = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
-            return resolved == base || resolved.hasPrefix(base.hasSuffix("/") ? base : base + "/")
-        }) else {
-            throw ToolInputError(tool: name, reason: "\(path.prefix(200)) is outside the folders this investigation may read")
+        guard
+            context.readableRoots.contains(where: { root in
+                let base = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
+                return resolved == base || resolved.hasPrefix(base.hasSuffix("/") ? base : base + "/")
+            })
+        else {
+            throw ToolInputError(
+                tool: name,
+                reason: "\(path.prefix(200)) is outside the folders this investigation may read"
+            )
         }
         var format: LogFormat?
         if let name = try fields.string("format", maximumLength: 40) {
-            guard let named = LogFormat.named(name) else { throw ToolInputError(tool: self.name, reason: "unknown format '\(name)'") }
+            guard let named = LogFormat.named(name) else {
+                throw ToolInputError(tool: self.name, reason: "unknown format '\(name)'")
+            }
             format = named
         }
         var reader = try EventFileReader(
-            path: resolved, format: format, options: .init(referenceTime: context.anchor))
+            path: resolved,
+            format: format,
+            options: .init(referenceTime: context.anchor)
+        )
         var events = 0
         var indicators = IndicatorSet()
         var codes: [String: Int] = [:]
@@ -247,12 +348,19 @@ struct ParseLogFileTool: AgentTool {
         let summary = reader.summary
         let topCodes = codes.sorted { $0.value > $1.value }.prefix(10).map { "\($0.key) (\($0.value))" }
         return ToolResult(
-            summary: "\(summary.format): \(events) events, \(summary.rejected) rejected" + (topCodes.isEmpty ? "" : "; event codes \(topCodes.joined(separator: ", "))"),
+            summary: "\(summary.format): \(events) events, \(summary.rejected) rejected"
+                + (topCodes.isEmpty ? "" : "; event codes \(topCodes.joined(separator: ", "))"),
             output: .logFile(
                 LogFileSummary(
-                    format: summary.format, events: events, rejected: summary.rejected,
-                    errors: summary.errors.prefix(10).map { "line \($0.line): \($0.reason)" }, indicators: indicators.limited(to: 50))),
-            notable: false)
+                    format: summary.format,
+                    events: events,
+                    rejected: summary.rejected,
+                    errors: summary.errors.prefix(10).map { "line \($0.line): \($0.reason)" },
+                    indicators: indicators.limited(to: 50)
+                )
+            ),
+            notable: false
+        )
     }
 }
 
@@ -260,14 +368,21 @@ struct ParseLogFileTool: AgentTool {
 /// tools gathered; the severity it proposes cannot go below the rubric's floor.
 struct ReportTool: AgentTool {
     let name = "generate_incident_report"
-    let description = "Finish the investigation: give the severity (CRITICAL, HIGH, MEDIUM, LOW), a summary, and recommendations. Call it once, last."
+    let description =
+        "Finish the investigation: give the severity (CRITICAL, HIGH, MEDIUM, LOW), a summary, and recommendations. Call it once, last."
     var inputSchema: JSONValue {
         Schema.object(
             [
-                "severity": .object(["type": .string("string"), "enum": .array(Severity.allCases.map { .string($0.rawValue) })]),
+                "severity": .object([
+                    "type": .string("string"), "enum": .array(Severity.allCases.map { .string($0.rawValue) }),
+                ]),
                 "summary": Schema.string("Two or three sentences for the incident's reader."),
-                "recommendations": .object(["type": .string("array"), "items": .object(["type": .string("string")]), "maxItems": .number(10)]),
-            ], required: ["severity", "summary"])
+                "recommendations": .object([
+                    "type": .string("array"), "items": .object(["type": .string("string")]), "maxItems": .number(10),
+                ]),
+            ],
+            required: ["severity", "summary"]
+        )
     }
 
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
@@ -284,13 +399,19 @@ struct ReportTool: AgentTool {
             }
             for item in items {
                 guard case .string(let text) = item, text.utf8.count <= 1000 else {
-                    throw ToolInputError(tool: name, reason: "each recommendation must be a string of at most 1000 bytes")
+                    throw ToolInputError(
+                        tool: name,
+                        reason: "each recommendation must be a string of at most 1000 bytes"
+                    )
                 }
                 recommendations.append(text)
             }
         }
         return ToolResult(
             summary: "report proposed: \(severity.rawValue)",
-            output: .reportProposal(ReportProposal(severity: severity, summary: summary, recommendations: recommendations)))
+            output: .reportProposal(
+                ReportProposal(severity: severity, summary: summary, recommendations: recommendations)
+            )
+        )
     }
 }

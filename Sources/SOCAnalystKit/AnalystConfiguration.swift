@@ -14,12 +14,23 @@ public enum AnalystConfiguration {
         guard let key = value("ANTHROPIC_API_KEY") else {
             // A local model through an OpenAI-compatible server.
             guard let base = value("OPENAI_BASE_URL") else { return nil }
-            let transport = RetryingTransport(AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(500)))
-            return OpenAICompatibleProvider(baseURL: base, model: value("OPENAI_MODEL") ?? "local", apiKey: value("OPENAI_API_KEY"), transport: transport)
+            let transport = RetryingTransport(
+                AsyncHTTPTransport(),
+                policy: RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(500))
+            )
+            return OpenAICompatibleProvider(
+                baseURL: base,
+                model: value("OPENAI_MODEL") ?? "local",
+                apiKey: value("OPENAI_API_KEY"),
+                transport: transport
+            )
         }
         let transport = RetryingTransport(AsyncHTTPTransport(), policy: AnthropicProvider.retryPolicy())
         return AnthropicProvider(
-            apiKey: key, model: value("ANTHROPIC_MODEL") ?? defaultAnthropicModel,
-            baseURL: value("ANTHROPIC_BASE_URL") ?? "https://api.anthropic.com", transport: transport)
+            apiKey: key,
+            model: value("ANTHROPIC_MODEL") ?? defaultAnthropicModel,
+            baseURL: value("ANTHROPIC_BASE_URL") ?? "https://api.anthropic.com",
+            transport: transport
+        )
     }
 }

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import SOCAgent
-public import SOCDetection
+import SOCDetection
 public import SOCModel
 import SOCParsers
 public import SOCStore
@@ -38,15 +38,25 @@ public enum Benchmarks {
 
     /// Ingests `file` into a new store in `directory` (removed afterwards).
     public static func ingest(file: String, directory: String) async throws -> IngestResult {
-        let storePath = (directory as NSString).appendingPathComponent("socagent-bench-\(ProcessInfo.processInfo.processIdentifier).db")
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) } }
+        let storePath = (directory as NSString).appendingPathComponent(
+            "socagent-bench-\(ProcessInfo.processInfo.processIdentifier).db"
+        )
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
+        }
         let store = try SQLiteEventStore(path: storePath)
         let request = IngestService.Request(paths: [file], options: .init(referenceTime: now))
         let report = try await IngestService(store: store).run(request)
         let megabytes = Double(report.bytes) / 1_000_000
         return IngestResult(
-            events: report.events, rejected: report.rejected, seconds: report.seconds, eventsPerSecond: Double(report.events) / report.seconds,
-            megabytesPerSecond: megabytes / report.seconds, megabytes: megabytes, peakRSSMegabytes: Double(ProcessStatistics.peakResidentBytes) / 1_000_000)
+            events: report.events,
+            rejected: report.rejected,
+            seconds: report.seconds,
+            eventsPerSecond: Double(report.events) / report.seconds,
+            megabytesPerSecond: megabytes / report.seconds,
+            megabytes: megabytes,
+            peakRSSMegabytes: Double(ProcessStatistics.peakResidentBytes) / 1_000_000
+        )
     }
 
     /// Parsing a file without storing it.
@@ -72,8 +82,12 @@ public enum Benchmarks {
         while try reader.nextBatch() != nil {}
         let seconds = (ContinuousClock.now - started).timeInterval
         return ParseResult(
-            events: reader.summary.events, megabytes: Double(reader.summary.bytes) / 1_000_000, seconds: seconds,
-            eventsPerSecond: Double(reader.summary.events) / seconds, peakRSSMegabytes: Double(ProcessStatistics.peakResidentBytes) / 1_000_000)
+            events: reader.summary.events,
+            megabytes: Double(reader.summary.bytes) / 1_000_000,
+            seconds: seconds,
+            eventsPerSecond: Double(reader.summary.events) / seconds,
+            peakRSSMegabytes: Double(ProcessStatistics.peakResidentBytes) / 1_000_000
+        )
     }
 
     /// The store alone: appending already-parsed events, then building indexes and full text.
@@ -103,7 +117,11 @@ public enum Benchmarks {
         let appended = ContinuousClock.now
         try await store.finishBulkLoad()
         let finished = ContinuousClock.now
-        return StoreResult(events: reader.summary.events, appendSeconds: (appended - started).timeInterval, indexSeconds: (finished - appended).timeInterval)
+        return StoreResult(
+            events: reader.summary.events,
+            appendSeconds: (appended - started).timeInterval,
+            indexSeconds: (finished - appended).timeInterval
+        )
     }
 
     // MARK: Queries
@@ -130,17 +148,27 @@ public enum Benchmarks {
     }
 
     /// Times each query on `store`, `runs` times; `row` is called as each finishes.
-    public static func queries(_ store: any EventStore, runs: Int, row: (QueryResult.Row) -> Void = { _ in }) async throws -> QueryResult {
+    public static func queries(
+        _ store: any EventStore,
+        runs: Int,
+        row: (QueryResult.Row) -> Void = { _ in }
+    ) async throws -> QueryResult {
         let all = EventFilter(limit: 100)
         let now = now
         func search(_ text: String) -> @Sendable () async throws -> Int {
             { try await store.search(try LuceneParser.parse(text), filter: EventFilter(limit: 20), now: now).total }
         }
         let cases: [(String, @Sendable () async throws -> Int)] = [
-            ("brute-force (all time, top 20)", { try await store.bruteForce(EventFilter(limit: 20), minimumFailures: 5).count }),
+            (
+                "brute-force (all time, top 20)",
+                { try await store.bruteForce(EventFilter(limit: 20), minimumFailures: 5).count }
+            ),
             ("failed-logins (newest 100)", { try await store.failedLogins(all).count }),
             ("processes (newest 100 flagged)", { try await store.suspiciousProcesses(all).count }),
-            ("connections (newest 100 public)", { try await store.networkConnections(all, includePrivate: false).count }),
+            (
+                "connections (newest 100 public)",
+                { try await store.networkConnections(all, includePrivate: false).count }
+            ),
             ("search term event.code:4625 (total + 20)", search("event.code:4625")),
             ("search term source.ip:45.142.212.7 (total + 20)", search("source.ip:45.142.212.7")),
             ("search full text message:\"failed to log on\" (total + 20)", search(#"message:"failed to log on""#)),
@@ -155,7 +183,11 @@ public enum Benchmarks {
                 answer = try await body()
                 times.append((ContinuousClock.now - started).timeInterval * 1000)
             }
-            let timing = QueryResult.Row(query: name, medianMilliseconds: times.sorted()[times.count / 2], result: answer)
+            let timing = QueryResult.Row(
+                query: name,
+                medianMilliseconds: times.sorted()[times.count / 2],
+                result: answer
+            )
             row(timing)
             result.results.append(timing)
         }
@@ -185,7 +217,12 @@ public enum Benchmarks {
 
     /// Builds (or reuses) a store of the demo's attack in `backgroundEvents` events at `path`, then times `runs`
     /// offline investigations of the demo's alert; `progress` hears about the build.
-    public static func analyze(storePath path: String, backgroundEvents: Int, runs: Int, progress: (String) -> Void = { _ in }) async throws
+    public static func analyze(
+        storePath path: String,
+        backgroundEvents: Int,
+        runs: Int,
+        progress: (String) -> Void = { _ in }
+    ) async throws
         -> AnalyzeResult
     {
         let sqlite = try SQLiteEventStore(path: path)
@@ -193,11 +230,20 @@ public enum Benchmarks {
             let file = path + ".jsonl"
             let written = try AttackScenario.write(to: file, backgroundEvents: backgroundEvents)
             let report = try await IngestService(store: sqlite).run(
-                IngestService.Request(paths: [file], format: nil, options: .init(referenceTime: AttackScenario.referenceTime)))
+                IngestService.Request(
+                    paths: [file],
+                    format: nil,
+                    options: .init(referenceTime: AttackScenario.referenceTime)
+                )
+            )
             try? FileManager.default.removeItem(atPath: file)
-            progress("built \(path): \(report.inserted) of \(written) events in \(String(format: "%.1f", report.seconds)) s")
+            progress(
+                "built \(path): \(report.inserted) of \(written) events in \(String(format: "%.1f", report.seconds)) s"
+            )
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "socagent-bench-\(UUID().uuidString)"
+        )
         let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
         defer { try? FileManager.default.removeItem(at: directory) }
         let intel = IntelConfiguration.offlineService(database)
@@ -205,13 +251,23 @@ public enum Benchmarks {
         var last: IncidentReport?
         for _ in 0..<max(1, runs) {
             let started = ContinuousClock.now
-            last = await DeterministicAnalyst().investigate(Alert(text: AttackScenario.seedEvent), store: sqlite, intel: intel)
+            last = await DeterministicAnalyst().investigate(
+                Alert(text: AttackScenario.seedEvent),
+                store: sqlite,
+                intel: intel
+            )
             times.append((ContinuousClock.now - started).timeInterval * 1000)
         }
         times.sort()
         return AnalyzeResult(
-            events: try await sqlite.count(), runs: times.count, toolCalls: last?.toolCalls.count ?? 0, severity: last?.severity ?? .low,
-            medianMilliseconds: times[times.count / 2], minimumMilliseconds: times.first ?? 0, maximumMilliseconds: times.last ?? 0)
+            events: try await sqlite.count(),
+            runs: times.count,
+            toolCalls: last?.toolCalls.count ?? 0,
+            severity: last?.severity ?? .low,
+            medianMilliseconds: times[times.count / 2],
+            minimumMilliseconds: times.first ?? 0,
+            maximumMilliseconds: times.last ?? 0
+        )
     }
 
     // MARK: Hunting
@@ -273,11 +329,19 @@ public enum Benchmarks {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let all = phase(threads: cores)
         return HuntResult(
-            rules: set.rules.count, events: events, detections: all.detections, loadSeconds: (loaded - started).timeInterval,
-            compileSeconds: (compiled - loaded).timeInterval, parseSeconds: (parsed - compiled).timeInterval,
-            rulePhaseOneCoreSeconds: single.seconds, rulePhaseOneCoreEventsPerSecond: Double(events) / single.seconds,
-            rulePhaseAllCoresSeconds: all.seconds, rulePhaseAllCoresEventsPerSecond: Double(events) / all.seconds,
-            rulePhaseAllCoresCPUSeconds: all.cpu, cores: cores)
+            rules: set.rules.count,
+            events: events,
+            detections: all.detections,
+            loadSeconds: (loaded - started).timeInterval,
+            compileSeconds: (compiled - loaded).timeInterval,
+            parseSeconds: (parsed - compiled).timeInterval,
+            rulePhaseOneCoreSeconds: single.seconds,
+            rulePhaseOneCoreEventsPerSecond: Double(events) / single.seconds,
+            rulePhaseAllCoresSeconds: all.seconds,
+            rulePhaseAllCoresEventsPerSecond: Double(events) / all.seconds,
+            rulePhaseAllCoresCPUSeconds: all.cpu,
+            cores: cores
+        )
     }
 
     private static var now: Timestamp { Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970) }

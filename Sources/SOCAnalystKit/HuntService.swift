@@ -76,7 +76,10 @@ public struct HuntService: Sendable {
         case .files(let paths, let format):
             // Parsing runs on a task of its own, so the next batch is parsed while the engine works on this one.
             var request = IngestService.Request(
-                paths: paths, format: format, options: ParseContext.Options(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+                paths: paths,
+                format: format,
+                options: ParseContext.Options(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970))
+            )
             request.batchSize = 8192
             let parsing = try ParsedBatches(request)
             try await parsing.forEachBatch { batch in

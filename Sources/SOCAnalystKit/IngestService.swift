@@ -1,10 +1,9 @@
 import AsyncAlgorithms
+import Foundation
 import SOCHTTP
 public import SOCModel
 public import SOCParsers
 public import SOCStore
-
-import Foundation
 
 /// Reads log inputs into an event store: the work behind `socagent ingest`.
 ///
@@ -69,12 +68,16 @@ public struct IngestService: Sendable {
                 throw IngestError("no such file or directory: \(path)")
             }
             if isDirectory.boolValue {
-                guard let enumerator = manager.enumerator(atPath: path) else { throw IngestError("cannot read directory \(path)") }
+                guard let enumerator = manager.enumerator(atPath: path) else {
+                    throw IngestError("cannot read directory \(path)")
+                }
                 var found: [String] = []
                 while let relative = enumerator.nextObject() as? String {
                     let name = (relative as NSString).lastPathComponent
                     if name.hasPrefix(".") {
-                        if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { enumerator.skipDescendants() }
+                        if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
+                            enumerator.skipDescendants()
+                        }
                         continue
                     }
                     let full = (path as NSString).appendingPathComponent(relative)
@@ -85,7 +88,9 @@ public struct IngestService: Sendable {
                 }
                 inputs.append(contentsOf: found.sorted())
             } else {
-                guard manager.isReadableFile(atPath: path) else { throw IngestError("cannot read \(path): permission denied") }
+                guard manager.isReadableFile(atPath: path) else {
+                    throw IngestError("cannot read \(path): permission denied")
+                }
                 inputs.append(path)
             }
         }
@@ -96,9 +101,13 @@ public struct IngestService: Sendable {
     /// - Parameter progress: Called after each batch, from the parsing task.
     /// - Returns: Counts per input and in total, with the first rejection reasons of each input.
     /// - Throws: ``IngestError`` for a missing input; ``EventStoreError`` when the store cannot be written.
-    public func run(_ request: Request, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> IngestReport {
+    public func run(
+        _ request: Request,
+        progress: @escaping @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> IngestReport {
         let started = ContinuousClock.now
-        let parsing = try ParsedBatches(request, progress: progress)  // a missing input fails before the store is touched
+        // A missing input fails here, before the store is touched.
+        let parsing = try ParsedBatches(request, progress: progress)
         let inputs = parsing.inputs
         do {
             try await store.beginBulkLoad()
@@ -115,7 +124,16 @@ public struct IngestService: Sendable {
             storeTime += ContinuousClock.now - appendStarted
         }
         let finishStarted = ContinuousClock.now
-        progress(Progress(path: "", filesDone: inputs.count, files: inputs.count, events: stored.inserted + stored.duplicates, bytes: 0, indexing: true))
+        progress(
+            Progress(
+                path: "",
+                filesDone: inputs.count,
+                files: inputs.count,
+                events: stored.inserted + stored.duplicates,
+                bytes: 0,
+                indexing: true
+            )
+        )
         try await store.finishBulkLoad()
         finishTime = ContinuousClock.now - finishStarted
         let files = await parsing.files
@@ -144,7 +162,10 @@ public struct ParsedBatches: Sendable {
 
     /// Starts parsing.
     /// - Throws: ``IngestError`` for a missing input, before anything is read.
-    public init(_ request: IngestService.Request, progress: @escaping @Sendable (IngestService.Progress) -> Void = { _ in }) throws {
+    public init(
+        _ request: IngestService.Request,
+        progress: @escaping @Sendable (IngestService.Progress) -> Void = { _ in }
+    ) throws {
         let inputs = try IngestService.expandInputs(request.paths)
         let batches = self.batches
         self.inputs = inputs
@@ -164,7 +185,15 @@ public struct ParsedBatches: Sendable {
                     do {
                         while !Task.isCancelled, let batch = try reader.nextBatch(maximumCount: request.batchSize) {
                             await batches.send(batch)
-                            progress(IngestService.Progress(path: path, filesDone: index, files: inputs.count, events: events + reader.summary.events, bytes: bytes + reader.summary.bytes))
+                            progress(
+                                IngestService.Progress(
+                                    path: path,
+                                    filesDone: index,
+                                    files: inputs.count,
+                                    events: events + reader.summary.events,
+                                    bytes: bytes + reader.summary.bytes
+                                )
+                            )
                         }
                     } catch {
                         file.readError = "\(error)"
@@ -243,7 +272,9 @@ public struct IngestReport: Sendable, Codable {
 
             /// `line 3, column 17: reason`, or the reason alone when it has no position.
             public var description: String {
-                let position = [line.map { "line \($0)" }, column.map { "column \($0)" }].compactMap { $0 }.joined(separator: ", ")
+                let position = [line.map { "line \($0)" }, column.map { "column \($0)" }].compactMap { $0 }.joined(
+                    separator: ", "
+                )
                 return position.isEmpty ? reason : position + ": " + reason
             }
         }
@@ -321,4 +352,3 @@ public struct IngestReport: Sendable, Codable {
         case indexSeconds = "index_seconds"
     }
 }
-

@@ -24,8 +24,11 @@ public enum IntelConfiguration {
     ///   - databasePath: The intel database; ``AnalystEnvironment/intelDatabasePath`` when `nil`.
     ///   - offline: Local sources and cached answers only.
     public static func makeService(
-        environment: AnalystEnvironment, databasePath: String? = nil, offline: Bool = false,
-        maximumQuotaWait: Duration = .seconds(60), transport: (any HTTPTransport)? = nil
+        environment: AnalystEnvironment,
+        databasePath: String? = nil,
+        offline: Bool = false,
+        maximumQuotaWait: Duration = .seconds(60),
+        transport: (any HTTPTransport)? = nil
     ) throws -> (service: ThreatIntelService, database: IntelDatabase) {
         let database = try IntelDatabase(path: databasePath ?? environment.intelDatabasePath)
         let base = transport ?? AsyncHTTPTransport()
@@ -37,30 +40,59 @@ public enum IntelConfiguration {
         if let key = value("ABUSEIPDB_API_KEY") {
             providers.append(
                 AbuseIPDBProvider(
-                    apiKey: key, baseURL: value("ABUSEIPDB_BASE_URL") ?? "https://api.abuseipdb.com", transport: retrying,
-                    dailyLimit: integer("ABUSEIPDB_DAILY_LIMIT", 1000)))
+                    apiKey: key,
+                    baseURL: value("ABUSEIPDB_BASE_URL") ?? "https://api.abuseipdb.com",
+                    transport: retrying,
+                    dailyLimit: integer("ABUSEIPDB_DAILY_LIMIT", 1000)
+                )
+            )
         } else {
-            unavailable.append(.init(name: "abuseipdb", kinds: [.ip], reason: "it is not configured (set ABUSEIPDB_API_KEY)"))
+            unavailable.append(
+                .init(name: "abuseipdb", kinds: [.ip], reason: "it is not configured (set ABUSEIPDB_API_KEY)")
+            )
         }
         if let key = value("VIRUSTOTAL_API_KEY") {
             providers.append(
                 VirusTotalProvider(
-                    apiKey: key, baseURL: value("VIRUSTOTAL_BASE_URL") ?? "https://www.virustotal.com", transport: retrying,
-                    perMinute: integer("VIRUSTOTAL_PER_MINUTE", 4), perDay: integer("VIRUSTOTAL_PER_DAY", 500)))
+                    apiKey: key,
+                    baseURL: value("VIRUSTOTAL_BASE_URL") ?? "https://www.virustotal.com",
+                    transport: retrying,
+                    perMinute: integer("VIRUSTOTAL_PER_MINUTE", 4),
+                    perDay: integer("VIRUSTOTAL_PER_DAY", 500)
+                )
+            )
         } else {
             unavailable.append(
-                .init(name: "virustotal", kinds: [.ip, .hash, .domain], reason: "it is not configured (set VIRUSTOTAL_API_KEY)"))
+                .init(
+                    name: "virustotal",
+                    kinds: [.ip, .hash, .domain],
+                    reason: "it is not configured (set VIRUSTOTAL_API_KEY)"
+                )
+            )
         }
         // NVD works without a key (at a tenth of the rate); it throttles with 403 and asks for ~6 s between retries.
         let nvdTransport = RetryingTransport(
-            base, policy: RetryPolicy(maximumAttempts: 3, baseDelay: .seconds(6), retryableStatuses: NVDProvider.retryableStatuses))
+            base,
+            policy: RetryPolicy(
+                maximumAttempts: 3,
+                baseDelay: .seconds(6),
+                retryableStatuses: NVDProvider.retryableStatuses
+            )
+        )
         providers.append(
             NVDProvider(
-                apiKey: value("NVD_API_KEY"), baseURL: value("NVD_BASE_URL") ?? "https://services.nvd.nist.gov",
-                transport: nvdTransport))
+                apiKey: value("NVD_API_KEY"),
+                baseURL: value("NVD_BASE_URL") ?? "https://services.nvd.nist.gov",
+                transport: nvdTransport
+            )
+        )
         let service = ThreatIntelService(
-            database: database, providers: providers, unavailable: unavailable, offline: offline,
-            maximumQuotaWait: maximumQuotaWait)
+            database: database,
+            providers: providers,
+            unavailable: unavailable,
+            offline: offline,
+            maximumQuotaWait: maximumQuotaWait
+        )
         return (service, database)
     }
 }

@@ -41,8 +41,12 @@ public struct SOCAnalyst: Sendable {
 
         /// Creates a configuration.
         public init(
-            store: String? = nil, storeMustExist: Bool = false, cluster: StoreLocation.ClusterOptions = .init(),
-            reportDirectory: String? = nil, intelDatabase: String? = nil, offline: Bool = false,
+            store: String? = nil,
+            storeMustExist: Bool = false,
+            cluster: StoreLocation.ClusterOptions = .init(),
+            reportDirectory: String? = nil,
+            intelDatabase: String? = nil,
+            offline: Bool = false,
             environment: AnalystEnvironment = .current()
         ) {
             self.store = store
@@ -63,13 +67,19 @@ public struct SOCAnalyst: Sendable {
         /// Opens the event store.
         /// - Throws: ``EventStoreError`` when it cannot be opened (or is missing and ``storeMustExist``).
         public func openStore() async throws -> any EventStore {
-            try await StoreLocation.open(storeLocation, mustExist: storeMustExist, cluster: cluster, environment: environment)
+            try await StoreLocation.open(
+                storeLocation,
+                mustExist: storeMustExist,
+                cluster: cluster,
+                environment: environment
+            )
         }
 
         /// Threat intelligence: local sources always, the online services whose keys are set unless ``offline``.
         /// - Throws: when the intel database cannot be opened.
         public func makeIntelligence() throws -> ThreatIntelService {
-            try IntelConfiguration.makeService(environment: environment, databasePath: intelDatabase, offline: offline).service
+            try IntelConfiguration.makeService(environment: environment, databasePath: intelDatabase, offline: offline)
+                .service
         }
 
         /// The model that drives investigations, or `nil` for the deterministic analyst (always `nil` offline).
@@ -93,13 +103,19 @@ public struct SOCAnalyst: Sendable {
     /// - Throws: ``EventStoreError`` when the store cannot be opened; an error when the intel database cannot be.
     public init(configuration: Configuration = Configuration()) async throws {
         self.init(
-            store: try await configuration.openStore(), intelligence: try configuration.makeIntelligence(),
-            model: configuration.makeModel(), reports: configuration.reports)
+            store: try await configuration.openStore(),
+            intelligence: try configuration.makeIntelligence(),
+            model: configuration.makeModel(),
+            reports: configuration.reports
+        )
     }
 
     /// An analyst over parts the caller built (tests, embedding programs with their own store).
     public init(
-        store: any EventStore, intelligence: ThreatIntelService, model: (any LLMProvider)? = nil, reports: ReportStore,
+        store: any EventStore,
+        intelligence: ThreatIntelService,
+        model: (any LLMProvider)? = nil,
+        reports: ReportStore,
         readableRoots: [String] = [FileManager.default.currentDirectoryPath]
     ) {
         self.store = store
@@ -119,11 +135,18 @@ public struct SOCAnalyst: Sendable {
     public func analyze(_ alert: Alert) async -> IncidentReport {
         if let model {
             // Local models have small contexts: shorter tool results for them.
-            let budget = model.kind == .openAICompatible ? InvestigationBudget(turns: 6, resultBytes: 1500) : InvestigationBudget()
+            let budget =
+                model.kind == .openAICompatible
+                ? InvestigationBudget(turns: 6, resultBytes: 1500) : InvestigationBudget()
             return await ModelAnalyst(provider: model, budget: budget)
                 .investigate(alert, store: store, intel: intelligence, readableRoots: readableRoots)
         }
-        return await DeterministicAnalyst().investigate(alert, store: store, intel: intelligence, readableRoots: readableRoots)
+        return await DeterministicAnalyst().investigate(
+            alert,
+            store: store,
+            intel: intelligence,
+            readableRoots: readableRoots
+        )
     }
 
     /// Writes a report to the reports folder (`INC-YYYYMMDD-HHMMSS.json`, mode 0600, never overwriting).
@@ -142,12 +165,17 @@ public struct SOCAnalyst: Sendable {
     @discardableResult
     public func ingest(_ paths: [String], format: LogFormat? = nil) async throws -> IngestReport {
         let request = IngestService.Request(
-            paths: paths, format: format, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+            paths: paths,
+            format: format,
+            options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970))
+        )
         return try await IngestService(store: store).run(request)
     }
 
     /// Failed logins, newest first.
-    public func failedLogins(_ filter: EventFilter) async throws -> [EventSummary] { try await store.failedLogins(filter) }
+    public func failedLogins(_ filter: EventFilter) async throws -> [EventSummary] {
+        try await store.failedLogins(filter)
+    }
 
     /// Process starts and PowerShell activity a process rule flags, newest first.
     public func suspiciousProcesses(_ filter: EventFilter) async throws -> [ProcessFinding] {
@@ -176,10 +204,16 @@ public struct SOCAnalyst: Sendable {
     ///   - rules: Rule files or folders.
     ///   - logs: Log files to hunt; empty hunts the store, in `window` (`nil`: all of it).
     /// - Returns: The detections, in event order, and the tallies.
-    public func hunt(rules: [String], logs: [String] = [], window: TimeRange? = nil) async throws -> (detections: [Detection], summary: HuntSummary) {
+    public func hunt(
+        rules: [String],
+        logs: [String] = [],
+        window: TimeRange? = nil
+    ) async throws -> (detections: [Detection], summary: HuntSummary) {
         let service = HuntService(rules: try SigmaRuleSet.load(paths: rules))
         var detections: [Detection] = []
-        let summary = try await service.hunt(logs.isEmpty ? .store(store, window: window) : .files(logs)) { detections += $0 }
+        let summary = try await service.hunt(logs.isEmpty ? .store(store, window: window) : .files(logs)) {
+            detections += $0
+        }
         return (detections, summary)
     }
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SOCStore
 import SOCStoreElasticsearch
 import SOCStoreSQLite
@@ -38,16 +38,25 @@ public enum StoreLocation {
     /// Opens the store at `location`.
     /// - Parameter mustExist: For queries: a missing SQLite file is an error rather than a new empty store.
     public static func open(
-        _ location: String, mustExist: Bool = false, cluster: ClusterOptions = ClusterOptions(), environment: AnalystEnvironment
+        _ location: String,
+        mustExist: Bool = false,
+        cluster: ClusterOptions = ClusterOptions(),
+        environment: AnalystEnvironment
     ) async throws -> any EventStore {
         if isCluster(location) {
-            var configuration = ElasticsearchConfiguration.fromEnvironment(url: location, environment: environment.values)
+            var configuration = ElasticsearchConfiguration.fromEnvironment(
+                url: location,
+                environment: environment.values
+            )
             if let caFile = cluster.caFile { configuration.caFile = caFile }
             configuration.insecureSkipVerify = cluster.insecure
             return try await ElasticsearchEventStore(configuration: configuration)
         }
         if mustExist, location != ":memory:", !FileManager.default.fileExists(atPath: location) {
-            throw EventStoreError(.cannotOpen, "no event store at \(location); run `socagent ingest LOGS...` first (or pass --store)")
+            throw EventStoreError(
+                .cannotOpen,
+                "no event store at \(location); run `socagent ingest LOGS...` first (or pass --store)"
+            )
         }
         return try SQLiteEventStore(path: location)
     }

@@ -13,7 +13,11 @@ final class FieldRegistry {
     func slot(_ names: [String]) -> Int {
         if let slot = slots[names] { return slot }
         candidates.append(names.map(FieldKey.init))
-        eventDataNames.append(names.first { $0.hasPrefix(ECSField.winlogEventDataPrefix) }.map { String($0.dropFirst(ECSField.winlogEventDataPrefix.count)) })
+        eventDataNames.append(
+            names.first { $0.hasPrefix(ECSField.winlogEventDataPrefix) }.map {
+                String($0.dropFirst(ECSField.winlogEventDataPrefix.count))
+            }
+        )
         slots[names] = candidates.count - 1
         return candidates.count - 1
     }
@@ -25,7 +29,9 @@ final class CompiledRule: Sendable {
 
     init(_ rule: SigmaRule, registry: FieldRegistry, logSources: LogSourceMap) {
         self.rule = rule
-        scopes = rule.scope.map { CompiledScope(rule: rule, alternative: $0, registry: registry, logSources: logSources) }
+        scopes = rule.scope.map {
+            CompiledScope(rule: rule, alternative: $0, registry: registry, logSources: logSources)
+        }
     }
 }
 
@@ -40,15 +46,23 @@ final class CompiledScope: Sendable {
         self.alternative = alternative
         let names = rule.selections.keys.sorted()
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-        func slot(_ field: String) -> Int { registry.slot(logSources.candidates(for: field, renames: alternative.fields)) }
+        func slot(_ field: String) -> Int {
+            registry.slot(logSources.candidates(for: field, renames: alternative.fields))
+        }
         selections = names.map { name in
             switch rule.selections[name]?.body {
             case .maps(let maps)?:
-                return .maps(maps.map { conditions in
-                    conditions.map { condition in
-                        CompiledFieldCondition(condition, slot: slot(condition.field), references: condition.fieldReference?.map(slot))
+                return .maps(
+                    maps.map { conditions in
+                        conditions.map { condition in
+                            CompiledFieldCondition(
+                                condition,
+                                slot: slot(condition.field),
+                                references: condition.fieldReference?.map(slot)
+                            )
+                        }
                     }
-                })
+                )
             case .keywords(let tests)?: return .keywords(tests)
             case nil: return .keywords([])
             }

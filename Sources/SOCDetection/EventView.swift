@@ -57,7 +57,9 @@ final class EventView {
             if case .strings(let list) = value, list.isEmpty { break }  // present but empty: try the spaced name
             return value
         }
-        if hasSpacedNames, let name = registry.eventDataNames[slot], let spaced = spacelessEventData[name] { return event[spaced] }
+        if hasSpacedNames, let name = registry.eventDataNames[slot], let spaced = spacelessEventData[name] {
+            return event[spaced]
+        }
         return nil
     }
 
@@ -131,7 +133,9 @@ final class SlotCache {
         generation &+= 1
         if generation == 0 {  // wrapped: forget every stamp
             generation = 1
-            for index in lowerStamps.indices { (lowerStamps[index], originalStamps[index], stringStamps[index]) = (0, 0, 0) }
+            for index in lowerStamps.indices {
+                (lowerStamps[index], originalStamps[index], stringStamps[index]) = (0, 0, 0)
+            }
         }
         spans.removeAll(keepingCapacity: true)
         bytes.removeAll(keepingCapacity: true)
@@ -194,7 +198,9 @@ final class SlotCache {
         return bytes.withUnsafeBufferPointer { arena in
             for index in Int(values.first)..<Int(values.first + values.count) {
                 let span = spans[index]
-                if body(UnsafeBufferPointer(rebasing: arena[Int(span.start)..<Int(span.start + span.count)])) { return true }
+                if body(UnsafeBufferPointer(rebasing: arena[Int(span.start)..<Int(span.start + span.count)])) {
+                    return true
+                }
             }
             return false
         }

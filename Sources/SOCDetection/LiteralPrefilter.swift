@@ -22,9 +22,13 @@ struct LiteralRequirement: Equatable {
     /// All of `parts` hold: their clauses together.
     static func all(_ parts: [LiteralRequirement?]) -> LiteralRequirement? {
         var clauses: [Set<RequiredLiteral>] = []
-        for clause in parts.compactMap({ $0 }).flatMap(\.clauses) where !clauses.contains(clause) { clauses.append(clause) }
+        for clause in parts.compactMap({ $0 }).flatMap(\.clauses) where !clauses.contains(clause) {
+            clauses.append(clause)
+        }
         guard !clauses.isEmpty else { return nil }
-        return LiteralRequirement(clauses: Array(clauses.sorted { selectivity($0) > selectivity($1) }.prefix(maximumClauses)))
+        return LiteralRequirement(
+            clauses: Array(clauses.sorted { selectivity($0) > selectivity($1) }.prefix(maximumClauses))
+        )
     }
 
     /// Any of `parts` holds: a single part as it is, else one clause, the union of each part's most selective
@@ -67,7 +71,9 @@ extension CompiledSelection {
             // not a necessary condition; neither is one that is not ASCII (see `LiteralAutomaton.scan`).
             var clause = Set<RequiredLiteral>()
             for test in tests {
-                guard let literals = test.requiredLiterals, !literals.contains(where: { $0.contains(0x0A) }) else { return nil }
+                guard let literals = test.requiredLiterals, !literals.contains(where: { $0.contains(0x0A) }) else {
+                    return nil
+                }
                 clause.formUnion(literals.map { RequiredLiteral(slot: RequiredLiteral.fullText, bytes: $0) })
             }
             return clause.isEmpty ? nil : LiteralRequirement(clauses: [clause])
@@ -79,7 +85,9 @@ extension CompiledFieldCondition {
     var requirement: LiteralRequirement? {
         guard exists == nil, references == nil else { return nil }
         let perTest = tests.map { test in
-            test.requiredLiterals.map { LiteralRequirement(clauses: [Set($0.map { RequiredLiteral(slot: slot, bytes: $0) })]) }
+            test.requiredLiterals.map {
+                LiteralRequirement(clauses: [Set($0.map { RequiredLiteral(slot: slot, bytes: $0) })])
+            }
         }
         return requireAll ? .all(perTest) : .any(perTest)
     }

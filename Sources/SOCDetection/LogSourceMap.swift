@@ -22,7 +22,11 @@ public struct LogSourceMap: Sendable {
             if !eventIDs.isEmpty, !(view.eventCode.map { eventIDs.contains($0) } ?? false) { return false }
             if let format, view.format != format { return false }
             if !programs.isEmpty, !(view.program.map { programs.contains($0) } ?? false) { return false }
-            if !recordTypes.isEmpty, !(view.event.string("auditd.log.record_type").map { recordTypes.contains($0) } ?? false) { return false }
+            if !recordTypes.isEmpty,
+                !(view.event.string("auditd.log.record_type").map { recordTypes.contains($0) } ?? false)
+            {
+                return false
+            }
             return true
         }
     }
@@ -34,8 +38,9 @@ public struct LogSourceMap: Sendable {
 
     /// The mapping shipped with socagent.
     public static let bundled: LogSourceMap = {
-        guard let sources = Bundle.module.url(forResource: "logsources", withExtension: "yml", subdirectory: "Resources")
-            .flatMap({ try? String(contentsOf: $0, encoding: .utf8) }),
+        guard
+            let sources = Bundle.module.url(forResource: "logsources", withExtension: "yml", subdirectory: "Resources")
+                .flatMap({ try? String(contentsOf: $0, encoding: .utf8) }),
             let fields = Bundle.module.url(forResource: "fields", withExtension: "yml", subdirectory: "Resources")
                 .flatMap({ try? String(contentsOf: $0, encoding: .utf8) }),
             let map = try? LogSourceMap(logSources: sources, fields: fields)
@@ -56,7 +61,11 @@ public struct LogSourceMap: Sendable {
                 guard let entries = sections[section] as? [String: Any] else { continue }
                 for (name, alternatives) in entries {
                     let parsed = (alternatives as? [Any] ?? []).compactMap { Self.alternative($0) }
-                    if target == 0 { categories[product, default: [:]][name] = parsed } else { services[product, default: [:]][name] = parsed }
+                    if target == 0 {
+                        categories[product, default: [:]][name] = parsed
+                    } else {
+                        services[product, default: [:]][name] = parsed
+                    }
                 }
             }
         }
@@ -88,7 +97,9 @@ public struct LogSourceMap: Sendable {
             if let service, let byService = services[product]?[service.lowercased()] {
                 // Keep the category's alternatives on the service's channels.
                 let channels = Set(byService.compactMap { $0.channel?.lowercased() })
-                let narrowed = byCategory.filter { $0.channel == nil || channels.isEmpty || channels.contains($0.channel?.lowercased() ?? "") }
+                let narrowed = byCategory.filter {
+                    $0.channel == nil || channels.isEmpty || channels.contains($0.channel?.lowercased() ?? "")
+                }
                 return narrowed.isEmpty ? byCategory : narrowed
             }
             return byCategory

@@ -95,7 +95,10 @@ final class RuleProgram: @unchecked Sendable {
     let roots: [Int32]
 
     deinit {
-        for buffer in [UnsafeMutableRawBufferPointer(nodes), .init(operands), .init(selections), .init(maps), .init(conditions), .init(tests), .init(patterns), .init(pieces), .init(bytes)] {
+        for buffer in [
+            UnsafeMutableRawBufferPointer(nodes), .init(operands), .init(selections), .init(maps), .init(conditions),
+            .init(tests), .init(patterns), .init(pieces), .init(bytes),
+        ] {
             buffer.deallocate()
         }
     }
@@ -128,7 +131,9 @@ final class RuleProgram: @unchecked Sendable {
         let selection = selections[Int(index)]
         if selection.isKeywords {
             let text = view.lowerFullText
-            for test in selection.span.range where matches(test: tests[test], values: text, view: view, slot: -1) { return true }
+            for test in selection.span.range where matches(test: tests[test], values: text, view: view, slot: -1) {
+                return true
+            }
             return false
         }
         for map in selection.span.range {
@@ -177,7 +182,13 @@ final class RuleProgram: @unchecked Sendable {
                 for index in test.span.range {
                     let pattern = patterns[index]
                     let own = UnsafeBufferPointer(rebasing: pieces[pattern.pieces.range])
-                    if Pattern.matches(value, position: pattern.position, isWildcard: pattern.isWildcard, pieces: own, bytes: bytes) {
+                    if Pattern.matches(
+                        value,
+                        position: pattern.position,
+                        isWildcard: pattern.isWildcard,
+                        pieces: own,
+                        bytes: bytes
+                    ) {
                         return true
                     }
                 }
@@ -242,26 +253,43 @@ final class RuleProgram: @unchecked Sendable {
             let span = Span(first: Int32(tests.count), count: Int32(laidOut.count))
             tests += laidOut
             return Condition(
-                slot: Int32(condition.slot), exists: condition.exists.map { $0 ? 1 : 0 } ?? -1,
-                requireAll: condition.requireAll, cased: condition.cased, tests: span, references: references
+                slot: Int32(condition.slot),
+                exists: condition.exists.map { $0 ? 1 : 0 } ?? -1,
+                requireAll: condition.requireAll,
+                cased: condition.cased,
+                tests: span,
+                references: references
             )
         }
 
         /// Lays out a test's patterns (not the test itself: callers place tests contiguously).
         private mutating func add(_ test: ValueTest) -> Test {
             switch test.form {
-            case .null: return Test(kind: .null, usesOriginalCase: test.usesOriginalCase, span: Span(first: 0, count: 0))
+            case .null:
+                return Test(kind: .null, usesOriginalCase: test.usesOriginalCase, span: Span(first: 0, count: 0))
             case .string:
                 stringTests.append(test)
-                return Test(kind: .string, usesOriginalCase: test.usesOriginalCase, span: Span(first: Int32(stringTests.count - 1), count: 1))
+                return Test(
+                    kind: .string,
+                    usesOriginalCase: test.usesOriginalCase,
+                    span: Span(first: Int32(stringTests.count - 1), count: 1)
+                )
             case .patterns(let list):
                 let span = Span(first: Int32(patterns.count), count: Int32(list.count))
                 for pattern in list {
                     let base = Int32(bytes.count)
                     bytes += pattern.bytes
                     let first = Int32(pieces.count)
-                    pieces += pattern.pieces.map { Pattern.Piece(kind: $0.kind, start: $0.start + base, count: $0.count) }
-                    patterns.append(PatternCode(position: pattern.position, isWildcard: pattern.isWildcard, pieces: Span(first: first, count: Int32(pattern.pieces.count))))
+                    pieces += pattern.pieces.map {
+                        Pattern.Piece(kind: $0.kind, start: $0.start + base, count: $0.count)
+                    }
+                    patterns.append(
+                        PatternCode(
+                            position: pattern.position,
+                            isWildcard: pattern.isWildcard,
+                            pieces: Span(first: first, count: Int32(pattern.pieces.count))
+                        )
+                    )
                 }
                 return Test(kind: .patterns, usesOriginalCase: test.usesOriginalCase, span: span)
             }
@@ -275,7 +303,8 @@ final class RuleProgram: @unchecked Sendable {
                 return Int32(nodes.count - 1)
             }
             switch condition {
-            case .selection(let index): return index >= 0 ? node(.selection, [selectionBase + Int32(index)]) : node(.never, [])
+            case .selection(let index):
+                return index >= 0 ? node(.selection, [selectionBase + Int32(index)]) : node(.never, [])
             case .and(let parts): return node(.and, parts.map { add($0, selectionBase: selectionBase) })
             case .or(let parts): return node(.or, parts.map { add($0, selectionBase: selectionBase) })
             case .not(let inner): return node(.not, [add(inner, selectionBase: selectionBase)])

@@ -89,7 +89,9 @@ indirect enum SigmaCondition: Sendable {
                 return inner
             case "1", "all", "any":
                 index += 1
-                guard peek?.lowercased() == "of", index + 1 < tokens.count else { throw SigmaCompileError("expected 'of' after '\(token)'") }
+                guard peek?.lowercased() == "of", index + 1 < tokens.count else {
+                    throw SigmaCompileError("expected 'of' after '\(token)'")
+                }
                 index += 1
                 let target = tokens[index]
                 index += 1

@@ -37,7 +37,8 @@ public struct SigmaRuleSet: Sendable {
                 slots.buffer[index] = .failure(SigmaDiagnostic(path: file, reason: "cannot read the file as UTF-8"))
                 return
             }
-            slots.buffer[index] = SigmaRule.load(yaml: text, path: file, logSources: logSources)  // each index written once
+            // Each index is written once.
+            slots.buffer[index] = SigmaRule.load(yaml: text, path: file, logSources: logSources)
         }
         var set = SigmaRuleSet(rules: [], diagnostics: [])
         for result in results {
@@ -100,7 +101,16 @@ public struct Detection: Sendable, Codable, Hashable {
 
     /// The detection as an event store keeps it.
     public var stored: StoredDetection {
-        StoredDetection(ruleID: ruleID, title: title, level: level, techniques: techniques, eventID: eventID, timestamp: timestamp, host: host, fields: fields)
+        StoredDetection(
+            ruleID: ruleID,
+            title: title,
+            level: level,
+            techniques: techniques,
+            eventID: eventID,
+            timestamp: timestamp,
+            host: host,
+            fields: fields
+        )
     }
 }
 
@@ -203,7 +213,9 @@ public final class SigmaEngine: @unchecked Sendable {
                 fullTextLiterals.append((id, literal.bytes))
                 continue
             }
-            for key in registry.candidates[literal.slot] { literalsByField[key, default: []].append((id, literal.bytes)) }
+            for key in registry.candidates[literal.slot] {
+                literalsByField[key, default: []].append((id, literal.bytes))
+            }
         }
         // Fields that are candidates of the same slots (process.command_line and winlog.event_data.CommandLine) have
         // the same literals: they share one automaton.
@@ -218,7 +230,8 @@ public final class SigmaEngine: @unchecked Sendable {
             return Int32(automatonList.count - 1)
         }
         self.automatonList = automatonList
-        self.fullTextAutomaton = fullTextLiterals.isEmpty ? nil : LiteralAutomaton(fullTextLiterals.sorted { $0.id < $1.id })
+        self.fullTextAutomaton =
+            fullTextLiterals.isEmpty ? nil : LiteralAutomaton(fullTextLiterals.sorted { $0.id < $1.id })
         self.registry = registry
         // A scope in several buckets (one per event id) is laid out once.
         var scopeNumbers: [ObjectIdentifier: Int] = [:]
@@ -228,7 +241,9 @@ public final class SigmaEngine: @unchecked Sendable {
             scopes.append(entry.scope)
         }
         self.program = RuleProgram(scopes)
-        for index in entries.indices { entries[index].root = program.roots[scopeNumbers[ObjectIdentifier(entries[index].scope)] ?? 0] }
+        for index in entries.indices {
+            entries[index].root = program.roots[scopeNumbers[ObjectIdentifier(entries[index].scope)] ?? 0]
+        }
         self.entries = entries
         self.entryBucket = entryBucket
         self.entryMask = entryMask
@@ -241,7 +256,8 @@ public final class SigmaEngine: @unchecked Sendable {
 
     private static func keys(_ alternative: LogSourceMap.Alternative) -> [String] {
         if let channel = alternative.channel {
-            return alternative.eventIDs.isEmpty ? ["\(channel)|*"] : alternative.eventIDs.sorted().map { "\(channel)|\($0)" }
+            return alternative.eventIDs.isEmpty
+                ? ["\(channel)|*"] : alternative.eventIDs.sorted().map { "\(channel)|\($0)" }
         }
         if let format = alternative.format { return ["format:\(format)"] }
         return ["*"]
@@ -291,12 +307,16 @@ public final class SigmaEngine: @unchecked Sendable {
     private func detect(_ event: SecurityEvent, scratch: Scratch) -> [Detection] {
         let view = EventView(event, registry: registry, cache: scratch.slots)
         let route = Route(channel: view.lowerChannel, code: view.eventCode, format: view.format)
-        let buckets = scratch.routes[route] ?? {
-            let keys = ["\(route.channel ?? "")|\(route.code ?? "")", "\(route.channel ?? "")|*", "*"] + (route.format.map { ["format:\($0)"] } ?? [])
-            let found = keys.compactMap { bucketNumbers[$0] }
-            scratch.routes[route] = found
-            return found
-        }()
+        let buckets =
+            scratch.routes[route]
+            ?? {
+                let keys =
+                    ["\(route.channel ?? "")|\(route.code ?? "")", "\(route.channel ?? "")|*", "*"]
+                    + (route.format.map { ["format:\($0)"] } ?? [])
+                let found = keys.compactMap { bucketNumbers[$0] }
+                scratch.routes[route] = found
+                return found
+            }()
         guard !buckets.isEmpty else { return [] }
         for bucket in buckets { scratch.active[Int(bucket)] = true }
         collectLiteralHits(event, into: scratch)
@@ -346,19 +366,27 @@ public final class SigmaEngine: @unchecked Sendable {
     private func collectLiteralHits(_ event: SecurityEvent, into scratch: Scratch) {
         scratch.hits.removeAll(keepingCapacity: true)
         event.fields.forEachKeyed { key, value in
-            let index = scratch.fieldAutomata[key] ?? {
-                var found = automata[key]
-                if found == nil, key.name.contains(" ") { found = automata[FieldKey(EventView.spaceless(key.name))] }
-                // Field names come from the logs: the memo stops growing rather than hold every name a log invents.
-                if scratch.fieldAutomata.count < Scratch.maximumRememberedFields { scratch.fieldAutomata[key] = found ?? -1 }
-                return found ?? -1
-            }()
+            let index =
+                scratch.fieldAutomata[key]
+                ?? {
+                    var found = automata[key]
+                    if found == nil, key.name.contains(" ") {
+                        found = automata[FieldKey(EventView.spaceless(key.name))]
+                    }
+                    // Field names come from the logs: the memo stops growing rather than hold every name a log invents.
+                    if scratch.fieldAutomata.count < Scratch.maximumRememberedFields {
+                        scratch.fieldAutomata[key] = found ?? -1
+                    }
+                    return found ?? -1
+                }()
             guard index >= 0 else { return }
             let automaton = automatonList[Int(index)]
             value.forEachString { automaton.scan($0, into: &scratch.hits) }
         }
         if let fullTextAutomaton {
-            if let message = event.fields[EventView.messageKey]?.stringValue { fullTextAutomaton.scan(message, into: &scratch.hits) }
+            if let message = event.fields[EventView.messageKey]?.stringValue {
+                fullTextAutomaton.scan(message, into: &scratch.hits)
+            }
             fullTextAutomaton.scan(event.original, into: &scratch.hits)
         }
     }
@@ -398,8 +426,16 @@ public final class SigmaEngine: @unchecked Sendable {
         }
         let event = view.event
         return Detection(
-            ruleID: sigma.id, title: sigma.title, level: sigma.level, techniques: sigma.techniques, tactics: sigma.tactics, tags: sigma.tags,
-            eventID: event.id.hex, timestamp: event.timestamp?.iso8601, host: event.string(ECSField.hostName), fields: fields
+            ruleID: sigma.id,
+            title: sigma.title,
+            level: sigma.level,
+            techniques: sigma.techniques,
+            tactics: sigma.tactics,
+            tags: sigma.tags,
+            eventID: event.id.hex,
+            timestamp: event.timestamp?.iso8601,
+            host: event.string(ECSField.hostName),
+            fields: fields
         )
     }
 }

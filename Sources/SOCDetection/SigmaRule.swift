@@ -46,15 +46,25 @@ public struct SigmaRule: Sendable {
     public var testedFields: [String] { Array(Set(selections.values.flatMap(\.fieldNames))).sorted() }
 
     /// Loads one rule from YAML; a rule that cannot run gives a ``SigmaDiagnostic`` with the reason.
-    public static func load(yaml: String, path: String, logSources: LogSourceMap) -> Result<SigmaRule, SigmaDiagnostic> {
+    public static func load(yaml: String, path: String, logSources: LogSourceMap) -> Result<SigmaRule, SigmaDiagnostic>
+    {
         let documents: [Any]
         do {
             documents = try Array(Yams.load_all(yaml: yaml)).compactMap { $0 }
         } catch {
-            return .failure(SigmaDiagnostic(path: path, reason: "invalid YAML: \(String(describing: error).prefix(160))"))
+            return .failure(
+                SigmaDiagnostic(path: path, reason: "invalid YAML: \(String(describing: error).prefix(160))")
+            )
         }
         guard documents.count == 1, let document = documents.first as? [String: Any] else {
-            return .failure(SigmaDiagnostic(path: path, reason: documents.count > 1 ? "rule collections (several YAML documents) are not supported" : "not a Sigma rule (expected a mapping)"))
+            return .failure(
+                SigmaDiagnostic(
+                    path: path,
+                    reason: documents.count > 1
+                        ? "rule collections (several YAML documents) are not supported"
+                        : "not a Sigma rule (expected a mapping)"
+                )
+            )
         }
         do {
             return .success(try SigmaRule(document: document, path: path, logSources: logSources))
@@ -67,7 +77,9 @@ public struct SigmaRule: Sendable {
 
     init(document: [String: Any], path: String, logSources: LogSourceMap) throws {
         self.path = path
-        guard let title = document["title"] as? String else { throw SigmaDiagnostic(path: path, reason: "missing title") }
+        guard let title = document["title"] as? String else {
+            throw SigmaDiagnostic(path: path, reason: "missing title")
+        }
         self.title = title
         id = (document["id"] as? String) ?? path
         level = SigmaLevel(lenient: document["level"] as? String)
@@ -87,12 +99,22 @@ public struct SigmaRule: Sendable {
         falsePositives = (document["falsepositives"] as? [Any])?.compactMap { "\($0)" } ?? []
         let source = document["logsource"] as? [String: Any] ?? [:]
         logSource = (source["product"] as? String, source["category"] as? String, source["service"] as? String)
-        guard let scope = logSources.alternatives(product: logSource.product, category: logSource.category, service: logSource.service) else {
-            let name = [logSource.product, logSource.category, logSource.service].compactMap { $0 }.joined(separator: "/")
+        guard
+            let scope = logSources.alternatives(
+                product: logSource.product,
+                category: logSource.category,
+                service: logSource.service
+            )
+        else {
+            let name = [logSource.product, logSource.category, logSource.service].compactMap { $0 }.joined(
+                separator: "/"
+            )
             throw SigmaDiagnostic(path: path, reason: "unsupported log source \(name.isEmpty ? "(none)" : name)")
         }
         self.scope = scope
-        guard let detection = document["detection"] as? [String: Any] else { throw SigmaDiagnostic(path: path, reason: "missing detection") }
+        guard let detection = document["detection"] as? [String: Any] else {
+            throw SigmaDiagnostic(path: path, reason: "missing detection")
+        }
         var selections: [String: SigmaSelection] = [:]
         for (name, value) in detection where name != "condition" && name != "timeframe" {
             do {

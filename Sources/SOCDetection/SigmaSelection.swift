@@ -66,7 +66,9 @@ struct FieldCondition: Sendable {
         let modifiers = Array(parts.dropFirst()).map { $0.lowercased() }
         requireAll = modifiers.contains("all")
         cased = modifiers.contains("cased")
-        if modifiers.contains("expand") { throw SigmaCompileError("the 'expand' modifier needs placeholder values that are not configured") }
+        if modifiers.contains("expand") {
+            throw SigmaCompileError("the 'expand' modifier needs placeholder values that are not configured")
+        }
         let values: [Any?] = (value as? [Any])?.map { $0 } ?? [value]
         if modifiers.contains("exists") {
             exists = SigmaSelection.text(values.first ?? nil) == "true"

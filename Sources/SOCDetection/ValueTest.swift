@@ -1,10 +1,11 @@
+import Foundation
+import SOCModel
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import SOCModel
 
 /// One value of a Sigma field condition with its modifiers applied: a set of string patterns (any may match), a
 /// regular expression, a CIDR block or a number comparison.
@@ -27,7 +28,8 @@ struct ValueTest: Sendable {
 
     /// The modifiers socagent implements; any other is a reason not to load the rule.
     static let supported: Set<String> = [
-        "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "base64", "base64offset", "utf16le", "utf16be",
+        "contains", "startswith", "endswith", "all", "re", "i", "m", "s", "base64", "base64offset", "utf16le",
+        "utf16be",
         "utf16", "wide", "windash", "cidr", "lt", "lte", "gt", "gte", "cased", "exists", "fieldref",
     ]
 
@@ -58,22 +60,30 @@ struct ValueTest: Sendable {
         // String values: variants from windash and encodings, then the position modifiers.
         var variants = [value]
         if modifiers.contains("windash") {
-            variants = variants.flatMap { text in ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"].map { dash in text.replacingOccurrences(of: "-", with: dash) } }
+            variants = variants.flatMap { text in
+                ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"].map { dash in
+                    text.replacingOccurrences(of: "-", with: dash)
+                }
+            }
             variants = Array(NSOrderedSet(array: variants)) as? [String] ?? variants
         }
         let encodings = ["utf16le", "utf16be", "utf16", "wide"].filter(modifiers.contains)
         let base64 = modifiers.contains("base64") || modifiers.contains("base64offset")
-        if !encodings.isEmpty && !base64 { throw SigmaCompileError("'\(encodings[0])' without 'base64' is not supported") }
+        if !encodings.isEmpty && !base64 {
+            throw SigmaCompileError("'\(encodings[0])' without 'base64' is not supported")
+        }
         var literal = false
         if base64 {
             literal = true  // an encoded value has no wildcards
             variants = variants.flatMap { text -> [String] in
                 let bytes = Self.encode(Self.unescapeLiteral(text), encodings.first)
-                return modifiers.contains("base64offset") ? Self.base64Offsets(bytes) : [Data(bytes).base64EncodedString()]
+                return modifiers.contains("base64offset")
+                    ? Self.base64Offsets(bytes) : [Data(bytes).base64EncodedString()]
             }
         }
         let position: Pattern.Position =
-            modifiers.contains("contains") ? .contains : modifiers.contains("startswith") ? .prefix : modifiers.contains("endswith") ? .suffix : .whole
+            modifiers.contains("contains")
+            ? .contains : modifiers.contains("startswith") ? .prefix : modifiers.contains("endswith") ? .suffix : .whole
         let originalCase = cased || base64
         let patterns = variants.map { Pattern($0, position: position, literal: literal, lowercase: !originalCase) }
         return ValueTest(kind: .patterns(patterns), usesOriginalCase: originalCase)
@@ -338,8 +348,11 @@ struct Pattern: Sendable {
     /// `pieces` whose text is in `bytes`.
     @inline(__always)
     static func matches(
-        _ value: UnsafeBufferPointer<UInt8>, position: Position, isWildcard: Bool,
-        pieces: UnsafeBufferPointer<Piece>, bytes: UnsafePointer<UInt8>
+        _ value: UnsafeBufferPointer<UInt8>,
+        position: Position,
+        isWildcard: Bool,
+        pieces: UnsafeBufferPointer<Piece>,
+        bytes: UnsafePointer<UInt8>
     ) -> Bool {
         if isWildcard { return match(pieces, bytes, value) }
         let text = UnsafeBufferPointer(start: bytes + Int(pieces[0].start), count: Int(pieces[0].count))
@@ -352,7 +365,11 @@ struct Pattern: Sendable {
     }
 
     @inline(__always)
-    private static func equal(_ value: UnsafeBufferPointer<UInt8>, _ offset: Int, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func equal(
+        _ value: UnsafeBufferPointer<UInt8>,
+        _ offset: Int,
+        _ text: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
         guard let textBase = text.baseAddress else { return true }
         guard let valueBase = value.baseAddress else { return false }
         return memcmp(valueBase + offset, textBase, text.count) == 0
@@ -380,7 +397,11 @@ struct Pattern: Sendable {
     }
 
     /// Wildcard matching over UTF-8 bytes with backtracking on the last `*` (linear in practice).
-    private static func match(_ pieces: UnsafeBufferPointer<Piece>, _ bytes: UnsafePointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func match(
+        _ pieces: UnsafeBufferPointer<Piece>,
+        _ bytes: UnsafePointer<UInt8>,
+        _ value: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
         var p = 0
         var v = 0
         var starPiece = -1

@@ -45,7 +45,9 @@ public struct AsyncHTTPTransport: HTTPTransport {
             if [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout].contains(error) {
                 throw HTTPTransportError.timedOut(url: shownURL, after: request.timeout)
             }
-            if [.invalidURL, .emptyHost, .emptyScheme].contains(error) { throw HTTPTransportError.invalidURL(shownURL) }
+            if [.invalidURL, .emptyHost, .emptyScheme].contains(error) {
+                throw HTTPTransportError.invalidURL(shownURL)
+            }
             throw HTTPTransportError.unreachable(url: shownURL, reason: Self.describe(error))
         } catch is NIOTooManyBytesError {
             throw HTTPTransportError.bodyTooLarge(url: shownURL, limit: maximumBodyBytes)
@@ -63,7 +65,9 @@ public struct AsyncHTTPTransport: HTTPTransport {
             return "connection refused"
         }
         if text.contains("NXDOMAIN") || text.contains("lookup") { return "the host name does not resolve" }
-        if text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate") {
+        if text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED")
+            || text.contains("certificate")
+        {
             return "the TLS handshake failed (is the server's certificate signed by a trusted CA? \(text))"
         }
         return text

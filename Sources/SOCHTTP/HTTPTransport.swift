@@ -15,7 +15,10 @@ public struct HTTPRequestSpec: Sendable {
 
     /// A request; `timeout` defaults to 30 seconds.
     public init(
-        method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        method: String = "GET",
+        url: String,
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8]? = nil,
         timeout: Duration = .seconds(30)
     ) {
         self.method = method

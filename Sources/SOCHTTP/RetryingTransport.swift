@@ -21,8 +21,11 @@ public struct RetryPolicy: Sendable {
     /// A policy; by default 4 attempts (2 without an answer), 1 s doubling, at most 60 s per wait, on 429, 502,
     /// 503, 504 and 529.
     public init(
-        maximumAttempts: Int = 4, baseDelay: Duration = .seconds(1), maximumDelay: Duration = .seconds(60),
-        retryableStatuses: Set<Int> = [429, 502, 503, 504, 529], maximumTransportAttempts: Int = 2
+        maximumAttempts: Int = 4,
+        baseDelay: Duration = .seconds(1),
+        maximumDelay: Duration = .seconds(60),
+        retryableStatuses: Set<Int> = [429, 502, 503, 504, 529],
+        maximumTransportAttempts: Int = 2
     ) {
         self.maximumAttempts = maximumAttempts
         self.baseDelay = baseDelay
@@ -66,7 +69,8 @@ public struct RetryingTransport: HTTPTransport {
 
     /// Wraps `inner`. `sleep` waits between attempts (tests pass a recording sleep).
     public init(
-        _ inner: any HTTPTransport, policy: RetryPolicy,
+        _ inner: any HTTPTransport,
+        policy: RetryPolicy,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.inner = inner

@@ -21,7 +21,11 @@ public struct AnthropicProvider: LLMProvider {
     /// The retry policy the official SDK follows: `x-should-retry` first, never a 429 for a reached spend limit,
     /// then ``retryableStatuses``, with `retry-after` honoured.
     public static func retryPolicy(maximumAttempts: Int = 4, baseDelay: Duration = .milliseconds(500)) -> RetryPolicy {
-        var policy = RetryPolicy(maximumAttempts: maximumAttempts, baseDelay: baseDelay, retryableStatuses: retryableStatuses)
+        var policy = RetryPolicy(
+            maximumAttempts: maximumAttempts,
+            baseDelay: baseDelay,
+            retryableStatuses: retryableStatuses
+        )
         policy.verdict = { response in
             if let header = response.header("x-should-retry")?.lowercased() { return header == "true" }
             if response.status == 429, response.text.contains("enforced_spend_limit_reached") { return false }
@@ -34,8 +38,12 @@ public struct AnthropicProvider: LLMProvider {
     ///   - baseURL: `https://api.anthropic.com` unless overridden (`ANTHROPIC_BASE_URL`).
     ///   - transport: Retrying transport (see ``retryableStatuses``).
     public init(
-        apiKey: String, model: String, baseURL: String = "https://api.anthropic.com", transport: any HTTPTransport,
-        maximumTokens: Int = 2048, timeout: Duration = .seconds(120)
+        apiKey: String,
+        model: String,
+        baseURL: String = "https://api.anthropic.com",
+        transport: any HTTPTransport,
+        maximumTokens: Int = 2048,
+        timeout: Duration = .seconds(120)
     ) {
         self.apiKey = apiKey
         self.model = model
@@ -45,19 +53,36 @@ public struct AnthropicProvider: LLMProvider {
         self.timeout = timeout
     }
 
-    public func complete(system: String, messages: [ChatMessage], tools: [ToolSpec], toolChoice: ToolChoice) async throws -> ModelTurn {
+    public func complete(
+        system: String,
+        messages: [ChatMessage],
+        tools: [ToolSpec],
+        toolChoice: ToolChoice
+    ) async throws -> ModelTurn {
         var body: [String: JSONValue] = [
             "model": .string(model), "max_tokens": .number(Double(maximumTokens)), "system": .string(system),
             "messages": .array(messages.map(Self.encode)),
         ]
         if !tools.isEmpty {
-            body["tools"] = .array(tools.map { .object(["name": .string($0.name), "description": .string($0.description), "input_schema": $0.inputSchema]) })
+            body["tools"] = .array(
+                tools.map {
+                    .object([
+                        "name": .string($0.name), "description": .string($0.description),
+                        "input_schema": $0.inputSchema,
+                    ])
+                }
+            )
             body["tool_choice"] = .object(["type": .string(toolChoice == .auto ? "auto" : "none")])
         }
         let request = HTTPRequestSpec(
-            method: "POST", url: baseURL + "/v1/messages",
-            headers: [("x-api-key", apiKey), ("anthropic-version", "2023-06-01"), ("content-type", "application/json")],
-            body: Array(try JSONEncoder().encode(JSONValue.object(body))), timeout: timeout)
+            method: "POST",
+            url: baseURL + "/v1/messages",
+            headers: [
+                ("x-api-key", apiKey), ("anthropic-version", "2023-06-01"), ("content-type", "application/json"),
+            ],
+            body: Array(try JSONEncoder().encode(JSONValue.object(body))),
+            timeout: timeout
+        )
         let response: HTTPResponseData
         do {
             response = try await transport.send(request)
@@ -104,9 +129,13 @@ public struct AnthropicProvider: LLMProvider {
         let blocks: [JSONValue] = message.content.map { content in
             switch content {
             case .text(let text): .object(["type": .string("text"), "text": .string(text)])
-            case .toolUse(let id, let name, let input): .object(["type": .string("tool_use"), "id": .string(id), "name": .string(name), "input": input])
+            case .toolUse(let id, let name, let input):
+                .object(["type": .string("tool_use"), "id": .string(id), "name": .string(name), "input": input])
             case .toolResult(let id, let text, let isError):
-                .object(["type": .string("tool_result"), "tool_use_id": .string(id), "content": .string(text), "is_error": .bool(isError)])
+                .object([
+                    "type": .string("tool_result"), "tool_use_id": .string(id), "content": .string(text),
+                    "is_error": .bool(isError),
+                ])
             }
         }
         return .object(["role": .string(message.role.rawValue), "content": .array(blocks)])

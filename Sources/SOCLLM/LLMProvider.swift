@@ -72,7 +72,12 @@ public protocol LLMProvider: Sendable {
     /// The model's name.
     var model: String { get }
     /// One turn: the system prompt, the conversation so far and the tools on offer.
-    func complete(system: String, messages: [ChatMessage], tools: [ToolSpec], toolChoice: ToolChoice) async throws -> ModelTurn
+    func complete(
+        system: String,
+        messages: [ChatMessage],
+        tools: [ToolSpec],
+        toolChoice: ToolChoice
+    ) async throws -> ModelTurn
 }
 
 /// The kinds of model service socagent talks to.

@@ -20,7 +20,11 @@ public struct OpenAICompatibleProvider: LLMProvider {
 
     /// - Parameter baseURL: The API root including `/v1` (`http://127.0.0.1:8080/v1`), from `OPENAI_BASE_URL`.
     public init(
-        baseURL: String, model: String, apiKey: String? = nil, transport: any HTTPTransport, maximumTokens: Int = 512,
+        baseURL: String,
+        model: String,
+        apiKey: String? = nil,
+        transport: any HTTPTransport,
+        maximumTokens: Int = 512,
         timeout: Duration = .seconds(300)
     ) {
         self.baseURL = HTTPRequestSpec.baseURL(baseURL)
@@ -31,7 +35,12 @@ public struct OpenAICompatibleProvider: LLMProvider {
         self.timeout = timeout
     }
 
-    public func complete(system: String, messages: [ChatMessage], tools: [ToolSpec], toolChoice: ToolChoice) async throws -> ModelTurn {
+    public func complete(
+        system: String,
+        messages: [ChatMessage],
+        tools: [ToolSpec],
+        toolChoice: ToolChoice
+    ) async throws -> ModelTurn {
         var encoded: [JSONValue] = [.object(["role": .string("system"), "content": .string(system)])]
         for message in messages { encoded += Self.encode(message) }
         var body: [String: JSONValue] = [
@@ -39,16 +48,28 @@ public struct OpenAICompatibleProvider: LLMProvider {
             "max_tokens": .number(Double(maximumTokens)), "stream": .bool(false),
         ]
         if !tools.isEmpty {
-            body["tools"] = .array(tools.map {
-                .object(["type": .string("function"), "function": .object(["name": .string($0.name), "description": .string($0.description), "parameters": $0.inputSchema])])
-            })
+            body["tools"] = .array(
+                tools.map {
+                    .object([
+                        "type": .string("function"),
+                        "function": .object([
+                            "name": .string($0.name), "description": .string($0.description),
+                            "parameters": $0.inputSchema,
+                        ]),
+                    ])
+                }
+            )
             body["tool_choice"] = .string(toolChoice == .auto ? "auto" : "none")
         }
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
         if let apiKey { headers.append(("Authorization", "Bearer " + apiKey)) }
         let request = HTTPRequestSpec(
-            method: "POST", url: baseURL + "/chat/completions", headers: headers, body: Array(try JSONEncoder().encode(JSONValue.object(body))),
-            timeout: timeout)
+            method: "POST",
+            url: baseURL + "/chat/completions",
+            headers: headers,
+            body: Array(try JSONEncoder().encode(JSONValue.object(body))),
+            timeout: timeout
+        )
         let response: HTTPResponseData
         do {
             response = try await transport.send(request)
@@ -79,7 +100,8 @@ public struct OpenAICompatibleProvider: LLMProvider {
                 if case .string(let given)? = fields["id"], !given.isEmpty { id = given }
                 var input: JSONValue = .object([:])
                 if case .string(let arguments)? = function["arguments"] {
-                    input = (try? JSONDecoder().decode(JSONValue.self, from: Data(arguments.utf8))) ?? .string(arguments)
+                    input =
+                        (try? JSONDecoder().decode(JSONValue.self, from: Data(arguments.utf8))) ?? .string(arguments)
                 } else if let arguments = function["arguments"] {
                     input = arguments
                 }
@@ -109,11 +131,15 @@ public struct OpenAICompatibleProvider: LLMProvider {
                 switch content {
                 case .text(let value): text.append(value)
                 case .toolResult(let id, let result, _):
-                    output.append(.object(["role": .string("tool"), "tool_call_id": .string(id), "content": .string(result)]))
+                    output.append(
+                        .object(["role": .string("tool"), "tool_call_id": .string(id), "content": .string(result)])
+                    )
                 case .toolUse: break
                 }
             }
-            if !text.isEmpty { output.append(.object(["role": .string("user"), "content": .string(text.joined(separator: "\n"))])) }
+            if !text.isEmpty {
+                output.append(.object(["role": .string("user"), "content": .string(text.joined(separator: "\n"))]))
+            }
             return output
         case .assistant:
             var text = ""
@@ -122,8 +148,14 @@ public struct OpenAICompatibleProvider: LLMProvider {
                 switch content {
                 case .text(let value): text += value
                 case .toolUse(let id, let name, let input):
-                    let arguments = (try? JSONEncoder().encode(input)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-                    calls.append(.object(["id": .string(id), "type": .string("function"), "function": .object(["name": .string(name), "arguments": .string(arguments)])]))
+                    let arguments =
+                        (try? JSONEncoder().encode(input)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                    calls.append(
+                        .object([
+                            "id": .string(id), "type": .string("function"),
+                            "function": .object(["name": .string(name), "arguments": .string(arguments)]),
+                        ])
+                    )
                 case .toolResult: break
                 }
             }

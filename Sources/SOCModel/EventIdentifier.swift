@@ -105,7 +105,9 @@ enum MurmurHash3 {
             h2 ^= k2
         }
         if rest > 0 {
-            for i in stride(from: min(rest, 8) - 1, through: 0, by: -1) { k1 ^= UInt64(data[tail + i]) << (UInt64(i) * 8) }
+            for i in stride(from: min(rest, 8) - 1, through: 0, by: -1) {
+                k1 ^= UInt64(data[tail + i]) << (UInt64(i) * 8)
+            }
             k1 &*= c1
             k1 = rotl(k1, 31)
             k1 &*= c2

@@ -135,7 +135,8 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         }
         let text = groups.map { String($0, radix: 16) }
         guard bestLength >= 2 else { return text.joined(separator: ":") }
-        return text[..<bestStart].joined(separator: ":") + "::" + text[(bestStart + bestLength)...].joined(separator: ":")
+        return text[..<bestStart].joined(separator: ":") + "::"
+            + text[(bestStart + bestLength)...].joined(separator: ":")
     }
 }
 

@@ -133,13 +133,21 @@ public struct Finding: Codable, Sendable, Equatable {
     public var entities: FindingEntities
 
     enum CodingKeys: String, CodingKey {
-        case title, severity, detail, evidence, attackTechniques = "attack_techniques", kind, rule, entities
+        case title, severity, detail, evidence
+        case attackTechniques = "attack_techniques"
+        case kind, rule, entities
     }
 
     /// Creates a finding.
     public init(
-        title: String, severity: Severity, detail: String, evidence: [String] = [], attackTechniques: [String] = [],
-        kind: FindingKind? = nil, rule: String? = nil, entities: FindingEntities = FindingEntities()
+        title: String,
+        severity: Severity,
+        detail: String,
+        evidence: [String] = [],
+        attackTechniques: [String] = [],
+        kind: FindingKind? = nil,
+        rule: String? = nil,
+        entities: FindingEntities = FindingEntities()
     ) {
         self.title = title
         self.severity = severity
@@ -191,11 +199,15 @@ public struct ToolCallRecord: Codable, Sendable, Equatable {
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case tool, input, resultSummary = "result_summary", durationMilliseconds = "duration_ms", error
+        case tool, input
+        case resultSummary = "result_summary"
+        case durationMilliseconds = "duration_ms"
+        case error
     }
 
     /// Records a call.
-    public init(tool: String, input: JSONValue, resultSummary: String, durationMilliseconds: Int, error: String? = nil) {
+    public init(tool: String, input: JSONValue, resultSummary: String, durationMilliseconds: Int, error: String? = nil)
+    {
         self.tool = tool
         self.input = input
         self.resultSummary = resultSummary
@@ -227,10 +239,19 @@ public struct AnalystInfo: Codable, Sendable, Equatable {
     public var turns: Int?
 
     enum CodingKeys: String, CodingKey {
-        case mode, model, inputTokens = "input_tokens", outputTokens = "output_tokens", turns
+        case mode, model
+        case inputTokens = "input_tokens"
+        case outputTokens = "output_tokens"
+        case turns
     }
 
-    public init(mode: AnalystMode, model: String? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil, turns: Int? = nil) {
+    public init(
+        mode: AnalystMode,
+        model: String? = nil,
+        inputTokens: Int? = nil,
+        outputTokens: Int? = nil,
+        turns: Int? = nil
+    ) {
         self.mode = mode
         self.model = model
         self.inputTokens = inputTokens
@@ -260,15 +281,33 @@ public struct IncidentReport: Codable, Sendable, Equatable {
     public var analyst: AnalystInfo
 
     enum CodingKeys: String, CodingKey {
-        case incidentID = "incident_id", createdAt = "created_at", severity, severityReasons = "severity_reasons", summary,
-            alert, indicators, findings, attackTechniques = "attack_techniques", timeline, recommendations,
-            toolCalls = "tool_calls", analyst
+        case incidentID = "incident_id"
+        case createdAt = "created_at"
+        case severity
+        case severityReasons = "severity_reasons"
+        case summary,
+            alert, indicators, findings
+        case attackTechniques = "attack_techniques"
+        case timeline, recommendations
+        case
+            toolCalls = "tool_calls"
+        case analyst
     }
 
     public init(
-        incidentID: String = "", createdAt: String, severity: Severity, severityReasons: [String], summary: String,
-        alert: String? = nil, indicators: IndicatorSet = IndicatorSet(), findings: [Finding] = [], attackTechniques: [String] = [],
-        timeline: [TimelineEntry] = [], recommendations: [String] = [], toolCalls: [ToolCallRecord] = [], analyst: AnalystInfo
+        incidentID: String = "",
+        createdAt: String,
+        severity: Severity,
+        severityReasons: [String],
+        summary: String,
+        alert: String? = nil,
+        indicators: IndicatorSet = IndicatorSet(),
+        findings: [Finding] = [],
+        attackTechniques: [String] = [],
+        timeline: [TimelineEntry] = [],
+        recommendations: [String] = [],
+        toolCalls: [ToolCallRecord] = [],
+        analyst: AnalystInfo
     ) {
         self.incidentID = incidentID
         self.createdAt = createdAt

@@ -57,7 +57,9 @@ public struct JSONWriter: Sendable {
                 index += 1
                 continue
             }
-            if index > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart)) }
+            if index > runStart {
+                bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart))
+            }
             runStart = index + 1
             switch byte {
             case UInt8(ascii: "\""): raw("\\\"")
@@ -72,7 +74,9 @@ public struct JSONWriter: Sendable {
             }
             index += 1
         }
-        if count > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
+        if count > runStart {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart))
+        }
         bytes.append(UInt8(ascii: "\""))
     }
 

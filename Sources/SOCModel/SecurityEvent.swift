@@ -110,6 +110,8 @@ public struct SecurityEvent: Hashable, Sendable {
             writer.string(timestamp.iso8601)
             first = false
         }
+        // ECSFields.forEach walks the table in place (it is not a Sequence).
+        // swift-format-ignore: ReplaceForEachWithForLoop
         fields.forEach { key, value in
             if let excluded, key == excluded.name { return }
             if !first { writer.byte(UInt8(ascii: ",")) }

@@ -29,7 +29,8 @@ public enum FormatSniffer {
         let body = UnsafeRawBufferPointer(rebasing: sample[start...])
         let first = body[0]
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return .format(json(body)) }
-        if first == UInt8(ascii: "<") && (contains(body.prefix(2048), "<Event") || contains(body.prefix(256), "<?xml")) {
+        if first == UInt8(ascii: "<") && (contains(body.prefix(2048), "<Event") || contains(body.prefix(256), "<?xml"))
+        {
             return .format(.windowsXML)
         }
         let lines = sampleLines(body, count: 20)

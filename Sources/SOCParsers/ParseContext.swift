@@ -53,7 +53,9 @@ public struct ParseContext: Sendable {
     public mutating func identifier(for record: UnsafeRawBufferPointer) -> EventIdentifier {
         let first = EventIdentifier(record: record)
         if deferredRecords != nil {
-            deferredRecords?.append(DeferredRecord(address: UInt(bitPattern: record.baseAddress), count: record.count, first: first))
+            deferredRecords?.append(
+                DeferredRecord(address: UInt(bitPattern: record.baseAddress), count: record.count, first: first)
+            )
             return EventIdentifier(high: 0, low: UInt64((deferredRecords?.count ?? 1) - 1))
         }
         return numbered(first, record: record)
@@ -70,7 +72,12 @@ public struct ParseContext: Sendable {
     /// The identifiers of records a worker context deferred, numbered in order as ``identifier(for:)`` numbers them.
     /// The records' bytes must still be alive.
     mutating func resolve(_ records: [DeferredRecord]) -> [EventIdentifier] {
-        records.map { numbered($0.first, record: UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: $0.address), count: $0.count)) }
+        records.map {
+            numbered(
+                $0.first,
+                record: UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: $0.address), count: $0.count)
+            )
+        }
     }
 
     /// The year for a year-less month and day: the reference year, or the one before when the date would be in the future.

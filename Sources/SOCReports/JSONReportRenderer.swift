@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SOCModel
 
 /// Renders reports as JSON for programs: one report pretty-printed with sorted keys (the file's own form), or a list
@@ -23,7 +23,9 @@ public enum JSONReportRenderer {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let rows = reports.map { Row(incident_id: $0.incidentID, created_at: $0.createdAt, severity: $0.severity, summary: $0.summary) }
+        let rows = reports.map {
+            Row(incident_id: $0.incidentID, created_at: $0.createdAt, severity: $0.severity, summary: $0.summary)
+        }
         return String(decoding: try encoder.encode(rows), as: UTF8.self)
     }
 }

@@ -28,7 +28,9 @@ public enum MarkdownRenderer {
             lines.append("## Findings")
             for finding in report.findings {
                 lines.append("")
-                let techniques = finding.attackTechniques.isEmpty ? "" : " (" + finding.attackTechniques.map(code).joined(separator: ", ") + ")"
+                let techniques =
+                    finding.attackTechniques.isEmpty
+                    ? "" : " (" + finding.attackTechniques.map(code).joined(separator: ", ") + ")"
                 lines.append("### \(finding.severity.rawValue): \(plain(finding.title))\(techniques)")
                 lines.append("")
                 lines.append(plain(finding.detail))
@@ -51,7 +53,9 @@ public enum MarkdownRenderer {
             lines.append("| time | what | where |")
             lines.append("| --- | --- | --- |")
             for entry in report.timeline {
-                lines.append("| \(code(entry.timestamp)) | \(cell(entry.description)) | \(entry.subject.map(code) ?? "") |")
+                lines.append(
+                    "| \(code(entry.timestamp)) | \(cell(entry.description)) | \(entry.subject.map(code) ?? "") |"
+                )
             }
         }
         let indicators = report.indicators.lists.filter { !$0.values.isEmpty }
@@ -65,7 +69,9 @@ public enum MarkdownRenderer {
             lines.append("")
             lines.append("## Recommendations")
             lines.append("")
-            for (index, recommendation) in report.recommendations.enumerated() { lines.append("\(index + 1). " + plain(recommendation)) }
+            for (index, recommendation) in report.recommendations.enumerated() {
+                lines.append("\(index + 1). " + plain(recommendation))
+            }
         }
         if !report.toolCalls.isEmpty {
             lines.append("")
@@ -119,7 +125,9 @@ public enum MarkdownRenderer {
     /// A fenced block longer than any backtick run in `text`.
     static func fenced(_ text: String) -> [String] {
         let fence = String(repeating: "`", count: max(3, text.longestRun(of: "`") + 1))
-        return [fence + "text"] + text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) + [fence]
+        return [fence + "text"] + text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) + [
+            fence
+        ]
     }
 }
 

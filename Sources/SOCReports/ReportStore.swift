@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SOCModel
 
 #if canImport(Glibc)
@@ -69,7 +69,9 @@ public struct ReportStore: Sendable {
             throw Failure(description: "'\(id.prefix(80))' is not a report id (INC-YYYYMMDD-HHMMSS)")
         }
         let path = directory + "/" + name + ".json"
-        guard FileManager.default.fileExists(atPath: path) else { throw Failure(description: "no report \(name) in \(directory)") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Failure(description: "no report \(name) in \(directory)")
+        }
         return try read(path: path)
     }
 
@@ -95,7 +97,11 @@ public struct ReportStore: Sendable {
             return
         }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         } catch {
             throw Failure(description: "cannot create the report folder \(directory): \(error.localizedDescription)")
         }
@@ -104,7 +110,9 @@ public struct ReportStore: Sendable {
     /// Creates `path` (which must not exist) with mode 0600 and writes and flushes `data`.
     private static func writeFlushed(_ data: Data, to path: String) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
         defer { close(descriptor) }
         let written = data.withUnsafeBytes { buffer -> Bool in
             var offset = 0

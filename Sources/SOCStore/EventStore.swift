@@ -85,7 +85,16 @@ public struct StoredDetection: Sendable, Codable, Hashable {
     public var fields: [String: String]
 
     /// Creates a detection.
-    public init(ruleID: String, title: String, level: SigmaLevel, techniques: [String], eventID: String, timestamp: String?, host: String?, fields: [String: String]) {
+    public init(
+        ruleID: String,
+        title: String,
+        level: SigmaLevel,
+        techniques: [String],
+        eventID: String,
+        timestamp: String?,
+        host: String?,
+        fields: [String: String]
+    ) {
         self.ruleID = ruleID
         self.title = title
         self.level = level
@@ -118,7 +127,9 @@ public struct StoredDetection: Sendable, Codable, Hashable {
     }
 
     /// When the detected event happened, read from ``timestamp``.
-    public var instant: Timestamp? { timestamp.flatMap { DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) } }
+    public var instant: Timestamp? {
+        timestamp.flatMap { DateMath.resolve($0, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) }
+    }
 }
 
 extension EventStore {

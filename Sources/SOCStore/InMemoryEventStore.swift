@@ -29,7 +29,10 @@ public actor InMemoryEventStore: EventStore {
 
     /// Every stored event, oldest first.
     public func allEvents() -> [SecurityEvent] {
-        events.values.sorted { ($0.timestamp ?? Timestamp(microsecondsSinceEpoch: .min)) < ($1.timestamp ?? Timestamp(microsecondsSinceEpoch: .min)) }
+        events.values.sorted {
+            ($0.timestamp ?? Timestamp(microsecondsSinceEpoch: .min))
+                < ($1.timestamp ?? Timestamp(microsecondsSinceEpoch: .min))
+        }
     }
 
     /// The time range and most common values of the key fields.
@@ -69,7 +72,11 @@ public actor InMemoryEventStore: EventStore {
     }
 
     /// Every event passing the filter, oldest first, `pageSize` at a time.
-    public nonisolated func forEachEvent(_ filter: EventFilter, pageSize: Int, _ body: ([SecurityEvent]) async throws -> Void) async throws {
+    public nonisolated func forEachEvent(
+        _ filter: EventFilter,
+        pageSize: Int,
+        _ body: ([SecurityEvent]) async throws -> Void
+    ) async throws {
         let all = await oldestFirst(filter)
         var start = 0
         while start < all.count {
@@ -78,7 +85,9 @@ public actor InMemoryEventStore: EventStore {
         }
     }
 
-    private func oldestFirst(_ filter: EventFilter) -> [SecurityEvent] { Array(filtered(filter) { _ in true }.reversed()) }
+    private func oldestFirst(_ filter: EventFilter) -> [SecurityEvent] {
+        Array(filtered(filter) { _ in true }.reversed())
+    }
 
     /// Failed authentication attempts, newest first.
     public func failedLogins(_ filter: EventFilter) -> [EventSummary] {
@@ -99,7 +108,8 @@ public actor InMemoryEventStore: EventStore {
 
     /// Connections to (public, unless `includePrivate`) destinations, newest first.
     public func networkConnections(_ filter: EventFilter, includePrivate: Bool) -> [EventSummary] {
-        filtered(filter) { InvestigationRules.isConnection($0, includePrivate: includePrivate) }.prefix(filter.limit).map(EventSummary.init)
+        filtered(filter) { InvestigationRules.isConnection($0, includePrivate: includePrivate) }.prefix(filter.limit)
+            .map(EventSummary.init)
     }
 
     /// Failed logins grouped by source address.
@@ -115,14 +125,17 @@ public actor InMemoryEventStore: EventStore {
             guard count >= minimumFailures else { continue }
             var perUser: [String: Int] = [:]
             for attempt in attempts {
-                if let user = attempt.string(ECSField.userName) { perUser[user, default: 0] += Int(attempt[InvestigationRules.repeatCountField]?.integerValue ?? 1) }
+                if let user = attempt.string(ECSField.userName) {
+                    perUser[user, default: 0] += Int(attempt[InvestigationRules.repeatCountField]?.integerValue ?? 1)
+                }
             }
             let times = attempts.compactMap(\.timestamp)
             let first = times.min()
             var successFilter = filter
             successFilter.user = nil
             let successes = events.values.filter { event in
-                successFilter.matches(event) && InvestigationRules.isSuccessfulLogon(event) && event.string(ECSField.sourceIP) == source
+                successFilter.matches(event) && InvestigationRules.isSuccessfulLogon(event)
+                    && event.string(ECSField.sourceIP) == source
                     && (first.map { earliest in event.timestamp.map { $0 >= earliest } ?? false } ?? true)
             }.count
             sources.append(
@@ -130,14 +143,19 @@ public actor InMemoryEventStore: EventStore {
                     sourceIP: source,
                     failures: count,
                     users: perUser.count,
-                    userNames: perUser.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map(\.key),
+                    userNames: perUser.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(
+                        10
+                    ).map(\.key),
                     firstSeen: first?.iso8601,
                     lastSeen: times.max()?.iso8601,
                     successes: successes
                 )
             )
         }
-        return Array(sources.sorted { $0.failures != $1.failures ? $0.failures > $1.failures : $0.sourceIP < $1.sourceIP }.prefix(filter.limit))
+        return Array(
+            sources.sorted { $0.failures != $1.failures ? $0.failures > $1.failures : $0.sourceIP < $1.sourceIP }
+                .prefix(filter.limit)
+        )
     }
 
     /// Events matching a Lucene query, evaluated in memory.
@@ -161,6 +179,8 @@ public actor InMemoryEventStore: EventStore {
             detection.level >= minimumLevel && (filter.timeRange?.contains(detection.instant) ?? true)
                 && filter.matches(host: detection.host)
         }
-        return Array(matching.sorted { ($0.timestamp ?? "", $1.ruleID) > ($1.timestamp ?? "", $0.ruleID) }.prefix(filter.limit))
+        return Array(
+            matching.sorted { ($0.timestamp ?? "", $1.ruleID) > ($1.timestamp ?? "", $0.ruleID) }.prefix(filter.limit)
+        )
     }
 }

@@ -45,7 +45,10 @@ struct ElasticsearchClient: Sendable {
             if let client = clients[key] { return client }
             var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
             clientConfiguration.connectionPool.retryConnectionEstablishment = false
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+            let client = HTTPClient(
+                eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                configuration: clientConfiguration
+            )
             clients[key] = client
             return client
         }
@@ -64,7 +67,11 @@ struct ElasticsearchClient: Sendable {
 
     /// Sends a request and returns the answer; statuses in `accepting` are returned, others become errors.
     func send(
-        _ method: String, _ path: String, json body: Any? = nil, ndjson: [UInt8]? = nil, accepting: Set<Int> = [200, 201]
+        _ method: String,
+        _ path: String,
+        json body: Any? = nil,
+        ndjson: [UInt8]? = nil,
+        accepting: Set<Int> = [200, 201]
     ) async throws -> Response {
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
         if let authorization = configuration.authorization { headers.append(("Authorization", authorization)) }
@@ -77,7 +84,12 @@ struct ElasticsearchClient: Sendable {
             bytes = Array(try JSONSerialization.data(withJSONObject: body))
         }
         let request = HTTPRequestSpec(
-            method: method, url: configuration.url + path, headers: headers, body: bytes, timeout: configuration.timeout)
+            method: method,
+            url: configuration.url + path,
+            headers: headers,
+            body: bytes,
+            timeout: configuration.timeout
+        )
         let response: HTTPResponseData
         do {
             response = try await transport.send(request)
@@ -85,7 +97,9 @@ struct ElasticsearchClient: Sendable {
             throw EventStoreError(.unavailable, "Elasticsearch at \(configuration.description): \(error)")
         }
         let json = (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
-        guard accepting.contains(response.status) else { throw Self.error(response.status, json, path: path, body: response.text) }
+        guard accepting.contains(response.status) else {
+            throw Self.error(response.status, json, path: path, body: response.text)
+        }
         return Response(status: response.status, json: json)
     }
 
@@ -95,19 +109,29 @@ struct ElasticsearchClient: Sendable {
         let object = error as? [String: Any]
         let rootCause = (object?["root_cause"] as? [[String: Any]])?.first
         let type = (rootCause?["type"] ?? object?["type"]) as? String
-        let reason = ((rootCause?["reason"] ?? object?["reason"]) as? String) ?? (error as? String) ?? String(body.prefix(200))
+        let reason =
+            ((rootCause?["reason"] ?? object?["reason"]) as? String) ?? (error as? String) ?? String(body.prefix(200))
         let shownPath = String(path.split(separator: "?").first ?? "")
         switch (status, type) {
         case (401, _):
-            return EventStoreError(.cannotOpen, "Elasticsearch refused the credentials (HTTP 401); check ELK_USERNAME/ELK_PASSWORD or ELK_API_KEY")
+            return EventStoreError(
+                .cannotOpen,
+                "Elasticsearch refused the credentials (HTTP 401); check ELK_USERNAME/ELK_PASSWORD or ELK_API_KEY"
+            )
         case (403, _):
             return EventStoreError(.readFailed, "Elasticsearch denied \(shownPath) (HTTP 403): \(reason)")
         case (404, "index_not_found_exception"):
             return EventStoreError(.readFailed, "no such index: \(reason)")
         case (429, _), (503, _):
-            return EventStoreError(.unavailable, "Elasticsearch is overloaded (HTTP \(status)) and retries did not help: \(reason)")
+            return EventStoreError(
+                .unavailable,
+                "Elasticsearch is overloaded (HTTP \(status)) and retries did not help: \(reason)"
+            )
         default:
-            return EventStoreError(.readFailed, "Elasticsearch \(shownPath) failed (HTTP \(status)\(type.map { ", \($0)" } ?? "")): \(reason)")
+            return EventStoreError(
+                .readFailed,
+                "Elasticsearch \(shownPath) failed (HTTP \(status)\(type.map { ", \($0)" } ?? "")): \(reason)"
+            )
         }
     }
 

@@ -35,9 +35,14 @@ public struct ElasticsearchConfiguration: Sendable, CustomStringConvertible {
     public static let defaultIndexPatterns = ["winlogbeat-*", "filebeat-*", "packetbeat-*"]
 
     public init(
-        url: String, credentials: Credentials = .none, caFile: String? = nil, insecureSkipVerify: Bool = false,
-        timeout: Duration = .seconds(30), retryPolicy: RetryPolicy = RetryPolicy(retryableStatuses: [429, 502, 503, 504]),
-        indexPatterns: [String] = ElasticsearchConfiguration.defaultIndexPatterns, bulkBatchSize: Int = 2_000
+        url: String,
+        credentials: Credentials = .none,
+        caFile: String? = nil,
+        insecureSkipVerify: Bool = false,
+        timeout: Duration = .seconds(30),
+        retryPolicy: RetryPolicy = RetryPolicy(retryableStatuses: [429, 502, 503, 504]),
+        indexPatterns: [String] = ElasticsearchConfiguration.defaultIndexPatterns,
+        bulkBatchSize: Int = 2_000
     ) {
         self.url = HTTPRequestSpec.baseURL(url)
         self.credentials = credentials

@@ -36,7 +36,6 @@ public final class ElasticsearchEventStore: EventStore {
         return (patterns + (coversDetections ? ["-" + Self.detectionsIndex] : [])).joined(separator: ",")
     }
 
-
     /// Search options that make a pattern with no index yet an empty answer rather than a 404.
     private static let lenient = "ignore_unavailable=true&allow_no_indices=true"
 
@@ -83,7 +82,10 @@ public final class ElasticsearchEventStore: EventStore {
         var result = AppendResult()
         let items = response.json["items"] as? [[String: Any]] ?? []
         guard items.count == events.count else {
-            throw EventStoreError(.writeFailed, "Elasticsearch answered \(items.count) bulk items for \(events.count) documents")
+            throw EventStoreError(
+                .writeFailed,
+                "Elasticsearch answered \(items.count) bulk items for \(events.count) documents"
+            )
         }
         for item in items {
             let outcome = (item["create"] ?? item.values.first) as? [String: Any] ?? [:]
@@ -95,7 +97,9 @@ public final class ElasticsearchEventStore: EventStore {
                 result.failed += 1
                 if result.failures.count < AppendResult.maximumFailureReasons {
                     let error = outcome["error"] as? [String: Any]
-                    let reason = [error?["type"] as? String, error?["reason"] as? String].compactMap { $0 }.joined(separator: ": ")
+                    let reason = [error?["type"] as? String, error?["reason"] as? String].compactMap { $0 }.joined(
+                        separator: ": "
+                    )
                     result.failures.append("event \(outcome["_id"] as? String ?? "?"): HTTP \(status) \(reason)")
                 }
             }
@@ -143,9 +147,12 @@ public final class ElasticsearchEventStore: EventStore {
                 "@timestamp": ["type": "date"], "message": ["type": "text"], Self.idField: ["type": "keyword"],
                 ECSField.eventOriginal: ["type": "keyword", "index": false, "doc_values": false],
             ]
-            for field in [ECSField.sourceIP, ECSField.destinationIP, ECSField.hostIP] { properties[field] = ["type": "ip"] }
+            for field in [ECSField.sourceIP, ECSField.destinationIP, ECSField.hostIP] {
+                properties[field] = ["type": "ip"]
+            }
             for field in [
-                ECSField.sourcePort, ECSField.destinationPort, ECSField.processPID, InvestigationRules.repeatCountField, Self.microsecondsField,
+                ECSField.sourcePort, ECSField.destinationPort, ECSField.processPID, InvestigationRules.repeatCountField,
+                Self.microsecondsField,
             ] {
                 properties[field] = ["type": "long"]
             }
@@ -154,7 +161,14 @@ public final class ElasticsearchEventStore: EventStore {
                 "priority": 1,
                 "template": [
                     "mappings": [
-                        "dynamic_templates": [["strings": ["match_mapping_type": "string", "mapping": ["type": "keyword", "ignore_above": 32766]]]],
+                        "dynamic_templates": [
+                            [
+                                "strings": [
+                                    "match_mapping_type": "string",
+                                    "mapping": ["type": "keyword", "ignore_above": 32766],
+                                ]
+                            ]
+                        ],
                         "properties": properties,
                     ] as [String: Any]
                 ],
@@ -167,7 +181,11 @@ public final class ElasticsearchEventStore: EventStore {
     // MARK: Reading
 
     public func count() async throws -> Int {
-        let response = try await client.send("POST", "/\(patterns)/_count?\(Self.lenient)", json: ["query": ["match_all": [:]]])
+        let response = try await client.send(
+            "POST",
+            "/\(patterns)/_count?\(Self.lenient)",
+            json: ["query": ["match_all": [:]]]
+        )
         return (response.json["count"] as? NSNumber)?.intValue ?? 0
     }
 
@@ -194,7 +212,9 @@ public final class ElasticsearchEventStore: EventStore {
         let failures: [String: Any] = ["sum": ["field": InvestigationRules.repeatCountField, "missing": 1]]
         let body: [String: Any] = [
             "size": 0,
-            "query": QueryDSL.bool(filter: QueryDSL.filter(filter) + [QueryDSL.failedLogin, ["exists": ["field": ECSField.sourceIP]]]),
+            "query": QueryDSL.bool(
+                filter: QueryDSL.filter(filter) + [QueryDSL.failedLogin, ["exists": ["field": ECSField.sourceIP]]]
+            ),
             "aggs": [
                 "sources": [
                     "terms": [
@@ -208,9 +228,13 @@ public final class ElasticsearchEventStore: EventStore {
                         "failures": failures,
                         "users": ["cardinality": ["field": ECSField.userName, "precision_threshold": 40000]],
                         "first": ["min": ["field": "@timestamp"]], "last": ["max": ["field": "@timestamp"]],
-                        "first_us": ["min": ["field": Self.microsecondsField]], "last_us": ["max": ["field": Self.microsecondsField]],
+                        "first_us": ["min": ["field": Self.microsecondsField]],
+                        "last_us": ["max": ["field": Self.microsecondsField]],
                         "top_users": [
-                            "terms": ["field": ECSField.userName, "size": 10, "order": [["failures": "desc"], ["_key": "asc"]]] as [String: Any],
+                            "terms": [
+                                "field": ECSField.userName, "size": 10,
+                                "order": [["failures": "desc"], ["_key": "asc"]],
+                            ] as [String: Any],
                             "aggs": ["failures": failures],
                         ] as [String: Any],
                     ] as [String: Any],
@@ -219,7 +243,9 @@ public final class ElasticsearchEventStore: EventStore {
         ]
         let response = try await client.send("POST", "/\(patterns)/_search?\(Self.lenient)", json: body)
         try Self.checkShards(response.json)
-        let buckets = ((response.json["aggregations"] as? [String: Any])?["sources"] as? [String: Any])?["buckets"] as? [[String: Any]] ?? []
+        let buckets =
+            ((response.json["aggregations"] as? [String: Any])?["sources"] as? [String: Any])?["buckets"]
+            as? [[String: Any]] ?? []
         var sources: [(source: BruteForceSource, first: Timestamp?)] = []
         for bucket in buckets {
             let count = Self.number(bucket["failures"]).map { Int($0) } ?? 0
@@ -228,12 +254,20 @@ public final class ElasticsearchEventStore: EventStore {
             let first = Self.time(bucket, micros: "first_us", millis: "first")
             let last = Self.time(bucket, micros: "last_us", millis: "last")
             let source = BruteForceSource(
-                sourceIP: ip, failures: count, users: Self.number(bucket["users"]).map { Int($0) } ?? 0,
-                userNames: userBuckets.compactMap { $0["key"] as? String }, firstSeen: first?.iso8601, lastSeen: last?.iso8601,
-                successes: 0)
+                sourceIP: ip,
+                failures: count,
+                users: Self.number(bucket["users"]).map { Int($0) } ?? 0,
+                userNames: userBuckets.compactMap { $0["key"] as? String },
+                firstSeen: first?.iso8601,
+                lastSeen: last?.iso8601,
+                successes: 0
+            )
             sources.append((source, first))
         }
-        sources.sort { $0.source.failures != $1.source.failures ? $0.source.failures > $1.source.failures : $0.source.sourceIP < $1.source.sourceIP }
+        sources.sort {
+            $0.source.failures != $1.source.failures
+                ? $0.source.failures > $1.source.failures : $0.source.sourceIP < $1.source.sourceIP
+        }
         let top = Array(sources.prefix(filter.limit))
         let successes = try await successes(top.map { ($0.source.sourceIP, $0.first) }, filter: filter)
         return top.enumerated().map { index, entry in
@@ -261,7 +295,8 @@ public final class ElasticsearchEventStore: EventStore {
                             ["range": [Self.microsecondsField: ["gte": since.microsecondsSinceEpoch]]],
                             QueryDSL.bool(
                                 filter: [["range": ["@timestamp": ["gte": since.iso8601]]]],
-                                mustNot: [["exists": ["field": Self.microsecondsField]]]),
+                                mustNot: [["exists": ["field": Self.microsecondsField]]]
+                            ),
                         ],
                         "minimum_should_match": 1,
                     ] as [String: Any]
@@ -276,14 +311,17 @@ public final class ElasticsearchEventStore: EventStore {
         ]
         let response = try await client.send("POST", "/\(patterns)/_search?\(Self.lenient)", json: body)
         try Self.checkShards(response.json)
-        let counts = ((response.json["aggregations"] as? [String: Any])?["sources"] as? [String: Any])?["buckets"] as? [String: Any] ?? [:]
+        let counts =
+            ((response.json["aggregations"] as? [String: Any])?["sources"] as? [String: Any])?["buckets"]
+            as? [String: Any] ?? [:]
         return sources.indices.map { ((counts["s\($0)"] as? [String: Any])?["doc_count"] as? NSNumber)?.intValue ?? 0 }
     }
 
     public func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) async throws -> SearchResult {
         // The query was parsed (so validated) by our parser; the cluster gets it back in canonical Lucene syntax.
         let queryString: [String: Any] = [
-            "query_string": ["query": query.description, "default_operator": "OR", "analyze_wildcard": true] as [String: Any]
+            "query_string": ["query": query.description, "default_operator": "OR", "analyze_wildcard": true]
+                as [String: Any]
         ]
         let body: [String: Any] = [
             "query": QueryDSL.bool(filter: QueryDSL.filter(filter), must: [queryString]),
@@ -292,7 +330,9 @@ public final class ElasticsearchEventStore: EventStore {
         let response = try await client.send("POST", "/\(patterns)/_search?\(Self.lenient)", json: body)
         try Self.checkShards(response.json)
         let hits = response.json["hits"] as? [String: Any] ?? [:]
-        let total = ((hits["total"] as? [String: Any])?["value"] as? NSNumber)?.intValue ?? (hits["total"] as? NSNumber)?.intValue ?? 0
+        let total =
+            ((hits["total"] as? [String: Any])?["value"] as? NSNumber)?.intValue ?? (hits["total"] as? NSNumber)?
+            .intValue ?? 0
         return SearchResult(total: total, events: (hits["hits"] as? [[String: Any]] ?? []).compactMap(Self.event))
     }
 
@@ -302,7 +342,8 @@ public final class ElasticsearchEventStore: EventStore {
             "size": 0, "track_total_hits": true,
             "aggs": [
                 "first": ["min": ["field": "@timestamp"]], "last": ["max": ["field": "@timestamp"]],
-                "first_us": ["min": ["field": Self.microsecondsField]], "last_us": ["max": ["field": Self.microsecondsField]],
+                "first_us": ["min": ["field": Self.microsecondsField]],
+                "last_us": ["max": ["field": Self.microsecondsField]],
                 "formats": terms(ECSField.sourceFormat), "categories": terms(ECSField.eventCategory),
                 "codes": terms(ECSField.eventCode), "hosts": terms(ECSField.hostName),
                 "failed": [
@@ -326,10 +367,15 @@ public final class ElasticsearchEventStore: EventStore {
         let failed = aggregations["failed"] as? [String: Any] ?? [:]
         return StoreStatistics(
             events: ((hits["total"] as? [String: Any])?["value"] as? NSNumber)?.intValue ?? 0,
-            firstSeen: time("first"), lastSeen: time("last"), formats: counts(aggregations["formats"]),
-            categories: counts(aggregations["categories"]), eventCodes: counts(aggregations["codes"]),
-            hosts: counts(aggregations["hosts"]), failedLoginSources: counts(failed["sources"]),
-            failedLoginUsers: counts(failed["users"]))
+            firstSeen: time("first"),
+            lastSeen: time("last"),
+            formats: counts(aggregations["formats"]),
+            categories: counts(aggregations["categories"]),
+            eventCodes: counts(aggregations["codes"]),
+            hosts: counts(aggregations["hosts"]),
+            failedLoginSources: counts(failed["sources"]),
+            failedLoginUsers: counts(failed["users"])
+        )
     }
 
     // MARK: Helpers
@@ -371,7 +417,8 @@ public final class ElasticsearchEventStore: EventStore {
                 body += Array(try JSONSerialization.data(withJSONObject: action, options: [.sortedKeys]))
                 body.append(0x0A)
                 var document: [String: Any] = [
-                    "rule_id": detection.ruleID, "title": detection.title, "level": detection.level.rawValue, "techniques": detection.techniques,
+                    "rule_id": detection.ruleID, "title": detection.title, "level": detection.level.rawValue,
+                    "techniques": detection.techniques,
                     "event_id": detection.eventID, "fields": detection.fieldsJSON,
                 ]
                 if let host = detection.host { document["host"] = ["name": host] }
@@ -389,7 +436,10 @@ public final class ElasticsearchEventStore: EventStore {
                 let status = (outcome["status"] as? NSNumber)?.intValue ?? 0
                 guard status == 200 || status == 201 else {
                     let error = outcome["error"] as? [String: Any]
-                    throw EventStoreError(.writeFailed, "Elasticsearch refused a detection (HTTP \(status)): \(error?["reason"] as? String ?? "no reason given")")
+                    throw EventStoreError(
+                        .writeFailed,
+                        "Elasticsearch refused a detection (HTTP \(status)): \(error?["reason"] as? String ?? "no reason given")"
+                    )
                 }
             }
             start += slice.count
@@ -404,7 +454,9 @@ public final class ElasticsearchEventStore: EventStore {
             // As SigmaLevel(lenient:) reads levels: an unknown one is medium.
             var accepted: [[String: Any]] = [QueryDSL.terms("level", minimumLevel.andAbove.map(\.rawValue))]
             if minimumLevel <= .medium {
-                accepted.append(QueryDSL.bool(filter: [], mustNot: [QueryDSL.terms("level", SigmaLevel.allCases.map(\.rawValue))]))
+                accepted.append(
+                    QueryDSL.bool(filter: [], mustNot: [QueryDSL.terms("level", SigmaLevel.allCases.map(\.rawValue))])
+                )
             }
             clauses.append(["bool": ["should": accepted, "minimum_should_match": 1] as [String: Any]])
         }
@@ -417,22 +469,35 @@ public final class ElasticsearchEventStore: EventStore {
         if let host = filter.host { clauses.append(QueryDSL.hostClause(host)) }
         let body: [String: Any] = [
             "query": QueryDSL.bool(filter: clauses), "size": min(max(0, filter.limit), 10_000),
-            "sort": [[Self.microsecondsField: ["order": "desc", "unmapped_type": "long"]], ["rule_id": ["order": "asc", "unmapped_type": "keyword"]]],
+            "sort": [
+                [Self.microsecondsField: ["order": "desc", "unmapped_type": "long"]],
+                ["rule_id": ["order": "asc", "unmapped_type": "keyword"]],
+            ],
         ]
         let response = try await client.send("POST", "/\(Self.detectionsIndex)/_search?\(Self.lenient)", json: body)
         try Self.checkShards(response.json)
         let hits = (response.json["hits"] as? [String: Any])?["hits"] as? [[String: Any]] ?? []
         return hits.compactMap { hit in
-            guard let source = hit["_source"] as? [String: Any], let ruleID = source["rule_id"] as? String, let eventID = source["event_id"] as? String else {
+            guard let source = hit["_source"] as? [String: Any], let ruleID = source["rule_id"] as? String,
+                let eventID = source["event_id"] as? String
+            else {
                 return nil
             }
-            let fields = (source["fields"] as? String).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+            let fields =
+                (source["fields"] as? String).flatMap {
+                    try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
+                } ?? [:]
             let micros = ((source["socagent"] as? [String: Any])?["timestamp_us"] as? NSNumber)?.int64Value
             return StoredDetection(
-                ruleID: ruleID, title: source["title"] as? String ?? "", level: SigmaLevel(lenient: source["level"] as? String),
-                techniques: source["techniques"] as? [String] ?? [], eventID: eventID,
+                ruleID: ruleID,
+                title: source["title"] as? String ?? "",
+                level: SigmaLevel(lenient: source["level"] as? String),
+                techniques: source["techniques"] as? [String] ?? [],
+                eventID: eventID,
                 timestamp: micros.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
-                host: (source["host"] as? [String: Any])?["name"] as? String, fields: fields)
+                host: (source["host"] as? [String: Any])?["name"] as? String,
+                fields: fields
+            )
         }
     }
 
@@ -445,11 +510,17 @@ public final class ElasticsearchEventStore: EventStore {
                 "properties": [
                     "rule_id": keyword, "title": keyword, "level": keyword, "techniques": keyword, "event_id": keyword,
                     "@timestamp": ["type": "date"], "socagent": ["properties": ["timestamp_us": ["type": "long"]]],
-                    "host": ["properties": ["name": keyword]], "fields": ["type": "keyword", "index": false, "doc_values": false],
+                    "host": ["properties": ["name": keyword]],
+                    "fields": ["type": "keyword", "index": false, "doc_values": false],
                 ]
             ]
         ]
-        let response = try await client.send("PUT", "/\(Self.detectionsIndex)", json: mapping, accepting: [200, 201, 400])
+        let response = try await client.send(
+            "PUT",
+            "/\(Self.detectionsIndex)",
+            json: mapping,
+            accepting: [200, 201, 400]
+        )
         if response.status == 400 {
             let type = ((response.json["error"] as? [String: Any])?["type"] as? String) ?? ""
             guard type.contains("already_exists") else {
@@ -461,7 +532,11 @@ public final class ElasticsearchEventStore: EventStore {
 
     /// Every event passing `filter` (oldest first), a page at a time under a point in time: what a hunt over a
     /// cluster reads. `filter.limit` does not apply.
-    public func forEachEvent(_ filter: EventFilter, pageSize: Int = 2000, _ body: ([SecurityEvent]) async throws -> Void) async throws {
+    public func forEachEvent(
+        _ filter: EventFilter,
+        pageSize: Int = 2000,
+        _ body: ([SecurityEvent]) async throws -> Void
+    ) async throws {
         try await forEachPage(nil, filter: filter, pageSize: pageSize, oldestFirst: true) { page in
             try await body(page)
             return true
@@ -469,7 +544,12 @@ public final class ElasticsearchEventStore: EventStore {
     }
 
     /// Visits every event matching `condition`, newest first, until `visit` returns false.
-    func walk(_ condition: [String: Any], filter: EventFilter, pageSize: Int = 500, visit: (SecurityEvent) -> Bool) async throws {
+    func walk(
+        _ condition: [String: Any],
+        filter: EventFilter,
+        pageSize: Int = 500,
+        visit: (SecurityEvent) -> Bool
+    ) async throws {
         try await forEachPage(condition, filter: filter, pageSize: pageSize, oldestFirst: false) { page in
             for event in page where !visit(event) { return false }
             return true
@@ -479,7 +559,10 @@ public final class ElasticsearchEventStore: EventStore {
     /// Pages of events matching `condition` (all when `nil`) and the filter, under a point in time with
     /// `search_after`, until `body` returns false. The point in time is closed whatever happens.
     private func forEachPage(
-        _ condition: [String: Any]?, filter: EventFilter, pageSize: Int, oldestFirst: Bool,
+        _ condition: [String: Any]?,
+        filter: EventFilter,
+        pageSize: Int,
+        oldestFirst: Bool,
         _ body: ([SecurityEvent]) async throws -> Bool
     ) async throws {
         let pit = try await openPointInTime()
@@ -524,13 +607,20 @@ public final class ElasticsearchEventStore: EventStore {
     private func closePointInTime(_ id: String) async throws {
         switch dialect {
         case .elasticsearch: _ = try await client.send("DELETE", "/_pit", json: ["id": id], accepting: [200, 404])
-        case .openSearch: _ = try await client.send("DELETE", "/_search/point_in_time", json: ["pit_id": [id]], accepting: [200, 404])
+        case .openSearch:
+            _ = try await client.send(
+                "DELETE",
+                "/_search/point_in_time",
+                json: ["pit_id": [id]],
+                accepting: [200, 404]
+            )
         }
     }
 
     /// A partial answer (some shards failed) is an error, not a smaller result.
     static func checkShards(_ json: [String: Any]) throws {
-        guard let shards = json["_shards"] as? [String: Any], let failed = (shards["failed"] as? NSNumber)?.intValue, failed > 0
+        guard let shards = json["_shards"] as? [String: Any], let failed = (shards["failed"] as? NSNumber)?.intValue,
+            failed > 0
         else { return }
         let failure = (shards["failures"] as? [[String: Any]])?.first
         let reason = ((failure?["reason"] as? [String: Any])?["reason"] as? String) ?? "unknown reason"
@@ -560,7 +650,10 @@ public final class ElasticsearchEventStore: EventStore {
         let ours = source[idField] != nil || (source["socagent"] as? [String: Any])?["id"] != nil
         if !ours {
             var parser = JSONEventParser(format: .ecs)
-            var context = ParseContext(options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)), path: nil)
+            var context = ParseContext(
+                options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)),
+                path: nil
+            )
             var events: [SecurityEvent] = []
             let parsed: Void? = try? Array(data).withUnsafeBytes { bytes in
                 try parser.parse(bytes, line: 1, context: &context, into: &events)

@@ -6,7 +6,11 @@ import SOCStore
 /// queries exactly as the embedded store does.
 enum QueryDSL {
     /// A `bool` query of filters (no scoring) and, optionally, scored `must` clauses.
-    static func bool(filter: [[String: Any]], must: [[String: Any]] = [], mustNot: [[String: Any]] = []) -> [String: Any] {
+    static func bool(
+        filter: [[String: Any]],
+        must: [[String: Any]] = [],
+        mustNot: [[String: Any]] = []
+    ) -> [String: Any] {
         var clauses: [String: Any] = ["filter": filter]
         if !must.isEmpty { clauses["must"] = must }
         if !mustNot.isEmpty { clauses["must_not"] = mustNot }
@@ -20,9 +24,9 @@ enum QueryDSL {
     /// queries are stable and both stores list events in the same order.
     static var newestFirst: [[String: Any]] {
         [
-        [ElasticsearchEventStore.microsecondsField: ["order": "desc", "unmapped_type": "long"]],
-        ["@timestamp": ["order": "desc", "unmapped_type": "date"]],
-        [ElasticsearchEventStore.idField: ["order": "asc", "unmapped_type": "keyword"]],
+            [ElasticsearchEventStore.microsecondsField: ["order": "desc", "unmapped_type": "long"]],
+            ["@timestamp": ["order": "desc", "unmapped_type": "date"]],
+            [ElasticsearchEventStore.idField: ["order": "asc", "unmapped_type": "keyword"]],
         ]
     }
 
@@ -44,7 +48,11 @@ enum QueryDSL {
             if let end = range.end { bounds["lt"] = end.iso8601 }
             clauses.append(["range": ["@timestamp": bounds]])
         }
-        if let matcher = filter.sourceIP { clauses.append(term(ECSField.sourceIP, matcher.isSingleAddress ? matcher.network.description : matcher.description)) }
+        if let matcher = filter.sourceIP {
+            clauses.append(
+                term(ECSField.sourceIP, matcher.isSingleAddress ? matcher.network.description : matcher.description)
+            )
+        }
         if let user = filter.user { clauses.append(term(ECSField.userName, user)) }
         if let host = filter.host { clauses.append(hostClause(host)) }
         return clauses
@@ -64,31 +72,50 @@ enum QueryDSL {
         var filter: [[String: Any]] = [["bool": ["should": idClauses, "minimum_should_match": 1] as [String: Any]]]
         if let provider {
             filter.append(
-                ["bool": ["should": [term(ECSField.eventProvider, provider), term(ECSField.winlogProviderName, provider), term("source_name", provider)],
-                          "minimum_should_match": 1] as [String: Any]])
+                [
+                    "bool": [
+                        "should": [
+                            term(ECSField.eventProvider, provider), term(ECSField.winlogProviderName, provider),
+                            term("source_name", provider),
+                        ],
+                        "minimum_should_match": 1,
+                    ] as [String: Any]
+                ])
         }
         return bool(filter: filter)
     }
 
     /// Documents socagent did not write (a Beats document without ECS categories): only these get the event-id
     /// fallbacks, so socagent's own documents are judged by exactly the embedded store's rules.
-    static var foreign: [String: Any] { bool(filter: [], mustNot: [["exists": ["field": ElasticsearchEventStore.idField]]]) }
+    static var foreign: [String: Any] {
+        bool(filter: [], mustNot: [["exists": ["field": ElasticsearchEventStore.idField]]])
+    }
 
     /// ``InvestigationRules/isFailedLogin(_:)``: explicit-credential 4648 from the Security log, or an
     /// authentication failure that is not PAM's copy of an sshd attempt; in Beats documents without ECS
     /// categorization, Security 4625 and 4771.
     static var failedLogin: [String: Any] {
         [
-        "bool": [
-            "should": [
-                bool(filter: [foreign, windowsEvent(["4625", "4771"], provider: "Microsoft-Windows-Security-Auditing")]),
-                bool(filter: [term(ECSField.eventCode, "4648"), term(ECSField.eventModule, "security")]),
-                bool(
-                    filter: [term(ECSField.eventCategory, "authentication"), term(ECSField.eventOutcome, "failure")],
-                    mustNot: [bool(filter: [["prefix": [ECSField.eventAction: "pam_auth_failure"]], term(ECSField.processName, "sshd")])]),
-            ],
-            "minimum_should_match": 1,
-        ] as [String: Any]
+            "bool": [
+                "should": [
+                    bool(filter: [
+                        foreign, windowsEvent(["4625", "4771"], provider: "Microsoft-Windows-Security-Auditing"),
+                    ]),
+                    bool(filter: [term(ECSField.eventCode, "4648"), term(ECSField.eventModule, "security")]),
+                    bool(
+                        filter: [
+                            term(ECSField.eventCategory, "authentication"), term(ECSField.eventOutcome, "failure"),
+                        ],
+                        mustNot: [
+                            bool(filter: [
+                                ["prefix": [ECSField.eventAction: "pam_auth_failure"]],
+                                term(ECSField.processName, "sshd"),
+                            ])
+                        ]
+                    ),
+                ],
+                "minimum_should_match": 1,
+            ] as [String: Any]
         ]
     }
 
@@ -99,7 +126,8 @@ enum QueryDSL {
                 term(ECSField.eventCategory, "authentication"), term(ECSField.eventOutcome, "success"),
                 terms(ECSField.eventAction, InvestigationRules.successfulLogonActions.sorted()),
             ],
-            mustNot: [term(ECSField.eventCode, "4648")])
+            mustNot: [term(ECSField.eventCode, "4648")]
+        )
         let beats = bool(filter: [foreign, windowsEvent(["4624"], provider: "Microsoft-Windows-Security-Auditing")])
         return ["bool": ["should": [rule, beats], "minimum_should_match": 1] as [String: Any]]
     }
@@ -110,7 +138,10 @@ enum QueryDSL {
         if !includePrivate {
             mustNot += IPAddress.privateNetworks.map { term(ECSField.destinationIP, $0.description) }
         }
-        return bool(filter: [term(ECSField.eventCategory, "network"), ["exists": ["field": ECSField.destinationIP]]], mustNot: mustNot)
+        return bool(
+            filter: [term(ECSField.eventCategory, "network"), ["exists": ["field": ECSField.destinationIP]]],
+            mustNot: mustNot
+        )
     }
 
     /// Process activity that one of ``InvestigationRules/processRules`` could flag: a rule's image, a rule's first
@@ -121,9 +152,14 @@ enum QueryDSL {
         }
         // A command line containing a rule's word: in ECS, or in `winlog.event_data` where Beats documents keep it
         // until Elastic's pipeline copies it.
-        let commandFields = [ECSField.processCommandLine, "winlog.event_data.CommandLine", "event_data.CommandLine", "winlog.event_data.ScriptBlockText"]
+        let commandFields = [
+            ECSField.processCommandLine, "winlog.event_data.CommandLine", "event_data.CommandLine",
+            "winlog.event_data.ScriptBlockText",
+        ]
         for word in InvestigationRules.candidateCommandWords {
-            let pattern = "*" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "*", with: "\\*")
+            let pattern =
+                "*"
+                + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "*", with: "\\*")
                 .replacingOccurrences(of: "?", with: "\\?") + "*"
             for field in commandFields {
                 alternatives.append(["wildcard": [field: ["value": pattern, "case_insensitive": true]]])
@@ -135,7 +171,10 @@ enum QueryDSL {
         let processStart: [String: Any] = [
             "bool": [
                 "should": [
-                    bool(filter: [term(ECSField.eventCategory, "process"), terms(ECSField.eventAction, InvestigationRules.processActions.sorted())]),
+                    bool(filter: [
+                        term(ECSField.eventCategory, "process"),
+                        terms(ECSField.eventAction, InvestigationRules.processActions.sorted()),
+                    ]),
                     bool(filter: [foreign, windowsEvent(["4688"], provider: "Microsoft-Windows-Security-Auditing")]),
                     bool(filter: [foreign, windowsEvent(["1"], provider: "Microsoft-Windows-Sysmon")]),
                     bool(filter: [foreign, windowsEvent(["4103", "4104"], provider: "Microsoft-Windows-PowerShell")]),
@@ -143,7 +182,10 @@ enum QueryDSL {
                 "minimum_should_match": 1,
             ] as [String: Any]
         ]
-        for field in ["winlog.event_data.NewProcessName", "winlog.event_data.Image", "event_data.NewProcessName", "event_data.Image"] {
+        for field in [
+            "winlog.event_data.NewProcessName", "winlog.event_data.Image", "event_data.NewProcessName",
+            "event_data.Image",
+        ] {
             alternatives.append(["exists": ["field": field]])
         }
         return [

@@ -27,7 +27,8 @@ struct LuceneSQLCompiler {
         ECSField.userName: ("e.user_name", false), ECSField.userDomain: ("e.user_domain", false),
         ECSField.sourceIP: ("e.source_ip", false), ECSField.destinationIP: ("e.destination_ip", false),
         ECSField.processName: ("e.process_name", false), ECSField.processExecutable: ("e.process_executable", false),
-        ECSField.processCommandLine: ("e.process_command_line", false), ECSField.processParentName: ("e.process_parent_name", false),
+        ECSField.processCommandLine: ("e.process_command_line", false),
+        ECSField.processParentName: ("e.process_parent_name", false),
         ECSField.sourcePort: ("e.source_port", true), ECSField.destinationPort: ("e.destination_port", true),
         ECSField.networkDirection: ("e.network_direction", false),
     ]
@@ -59,7 +60,9 @@ struct LuceneSQLCompiler {
             if must.isEmpty && !should.isEmpty {
                 parts.append("(" + should.map { condition($0.query) }.joined(separator: " OR ") + ")")
             }
-            for clause in clauses where clause.occur == .mustNot { parts.append("NOT coalesce(" + condition(clause.query) + ", 0)") }
+            for clause in clauses where clause.occur == .mustNot {
+                parts.append("NOT coalesce(" + condition(clause.query) + ", 0)")
+            }
             return parts.isEmpty ? "1" : "(" + parts.joined(separator: " AND ") + ")"
         case .exists(let field):
             return exists(field)
@@ -91,7 +94,8 @@ struct LuceneSQLCompiler {
     private mutating func anyField(_ test: (inout LuceneSQLCompiler, String) -> String) -> String {
         let scalar = test(&self, "j.value")
         let element = test(&self, "k.value")
-        return "EXISTS (SELECT 1 FROM json_each(d.doc) j WHERE (j.type <> 'array' AND \(scalar)) OR (j.type = 'array' AND EXISTS (SELECT 1 FROM json_each(j.value) k WHERE \(element))))"
+        return
+            "EXISTS (SELECT 1 FROM json_each(d.doc) j WHERE (j.type <> 'array' AND \(scalar)) OR (j.type = 'array' AND EXISTS (SELECT 1 FROM json_each(j.value) k WHERE \(element))))"
     }
 
     /// Equality with keyword semantics; JSON values may be integers, so a number is compared both ways there
@@ -116,7 +120,8 @@ struct LuceneSQLCompiler {
         switch query {
         case .term(let field, let value):
             guard let field else {
-                return "(" + anyField { $0.equals(value, $1) } + " OR " + fullText(words: FieldSemantics.words(value), phrase: false) + ")"
+                return "(" + anyField { $0.equals(value, $1) } + " OR "
+                    + fullText(words: FieldSemantics.words(value), phrase: false) + ")"
             }
             switch FieldSemantics.of(field) {
             case .text: return fullText(words: FieldSemantics.words(value), phrase: false)
@@ -126,7 +131,8 @@ struct LuceneSQLCompiler {
             }
         case .phrase(let field, let text, _):
             guard let field else {
-                return "(" + anyField { $0.equals(text, $1) } + " OR " + fullText(words: FieldSemantics.words(text), phrase: true) + ")"
+                return "(" + anyField { $0.equals(text, $1) } + " OR "
+                    + fullText(words: FieldSemantics.words(text), phrase: true) + ")"
             }
             switch FieldSemantics.of(field) {
             case .text: return fullText(words: FieldSemantics.words(text), phrase: true)
@@ -136,13 +142,18 @@ struct LuceneSQLCompiler {
             }
         case .wildcard(let field, let pattern):
             guard let field else {
-                let fields = anyField { compiler, value in "\(value) GLOB \(compiler.bind(WildcardPattern.glob(pattern)))" }
+                let fields = anyField { compiler, value in
+                    "\(value) GLOB \(compiler.bind(WildcardPattern.glob(pattern)))"
+                }
                 return "(" + fields + " OR soc_words('wildcard', \(bind(pattern)), d.message))"
             }
             switch FieldSemantics.of(field) {
             case .text: return "soc_words('wildcard', \(bind(pattern)), d.message)"
             case .ip, .date: return "0"
-            case .keyword: return anyValue(field) { compiler, value in "\(value) GLOB \(compiler.bind(WildcardPattern.glob(pattern)))" }
+            case .keyword:
+                return anyValue(field) { compiler, value in
+                    "\(value) GLOB \(compiler.bind(WildcardPattern.glob(pattern)))"
+                }
             }
         case .regex(let field, let pattern):
             guard let field else {
@@ -151,17 +162,23 @@ struct LuceneSQLCompiler {
             }
             switch FieldSemantics.of(field) {
             case .text: return "soc_words('regexp', \(bind(pattern)), d.message)"
-            case .ip, .keyword: return anyValue(field) { compiler, value in "soc_regexp(\(compiler.bind(pattern)), \(value))" }
+            case .ip, .keyword:
+                return anyValue(field) { compiler, value in "soc_regexp(\(compiler.bind(pattern)), \(value))" }
             case .date: return "0"
             }
         case .fuzzy(let field, let term, let distance):
             guard let field else {
-                let fields = anyField { compiler, value in "soc_fuzzy(\(compiler.bind(term)), \(value), \(compiler.bind(distance)))" }
+                let fields = anyField { compiler, value in
+                    "soc_fuzzy(\(compiler.bind(term)), \(value), \(compiler.bind(distance)))"
+                }
                 return "(" + fields + " OR soc_words(\(bind("fuzzy:\(distance)")), \(bind(term)), d.message))"
             }
             switch FieldSemantics.of(field) {
             case .text: return "soc_words(\(bind("fuzzy:\(distance)")), \(bind(term)), d.message)"
-            case .keyword: return anyValue(field) { compiler, value in "soc_fuzzy(\(compiler.bind(term)), \(value), \(compiler.bind(distance)))" }
+            case .keyword:
+                return anyValue(field) { compiler, value in
+                    "soc_fuzzy(\(compiler.bind(term)), \(value), \(compiler.bind(distance)))"
+                }
             case .ip, .date: return "0"
             }
         case .range(let field, let lower, let upper):
@@ -175,7 +192,8 @@ struct LuceneSQLCompiler {
     private mutating func fullText(words: [String], phrase: Bool) -> String {
         guard !words.isEmpty else { return "0" }
         // Words are letters and digits only, so quoting them makes a safe FTS5 expression.
-        let expression = phrase ? "\"" + words.joined(separator: " ") + "\"" : words.map { "\"\($0)\"" }.joined(separator: " OR ")
+        let expression =
+            phrase ? "\"" + words.joined(separator: " ") + "\"" : words.map { "\"\($0)\"" }.joined(separator: " OR ")
         // Driven by the FTS5 index through the rowid both tables share.
         return "(e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH \(bind(expression))))"
     }
@@ -192,21 +210,37 @@ struct LuceneSQLCompiler {
             if (lower != nil && low == nil) || (upper != nil && high == nil) { return "0" }
             var parts: [String] = []
             if field == ECSField.timestamp {
-                if let low, let lower { parts.append("e.ts \(lower.inclusive ? ">=" : ">") \(bind(low.microsecondsSinceEpoch))") }
-                if let high, let upper { parts.append("e.ts \(upper.inclusive ? "<=" : "<") \(bind(high.microsecondsSinceEpoch))") }
+                if let low, let lower {
+                    parts.append("e.ts \(lower.inclusive ? ">=" : ">") \(bind(low.microsecondsSinceEpoch))")
+                }
+                if let high, let upper {
+                    parts.append("e.ts \(upper.inclusive ? "<=" : "<") \(bind(high.microsecondsSinceEpoch))")
+                }
                 return parts.isEmpty ? "(e.ts IS NOT NULL)" : "(" + parts.joined(separator: " AND ") + ")"
             }
             return anyValue(field) { compiler, value in
                 var parts: [String] = []
-                if let low, let lower { parts.append("\(value) \(lower.inclusive ? ">=" : ">") \(compiler.bind(low.iso8601))") }
-                if let high, let upper { parts.append("\(value) \(upper.inclusive ? "<=" : "<") \(compiler.bind(high.iso8601))") }
+                if let low, let lower {
+                    parts.append("\(value) \(lower.inclusive ? ">=" : ">") \(compiler.bind(low.iso8601))")
+                }
+                if let high, let upper {
+                    parts.append("\(value) \(upper.inclusive ? "<=" : "<") \(compiler.bind(high.iso8601))")
+                }
                 return parts.isEmpty ? "1" : parts.joined(separator: " AND ")
             }
         case .ip:
             return anyValue(field) { compiler, value in
                 var parts = ["soc_ip_cmp(\(value), \(value)) = 0"]
-                if let lower { parts.append("soc_ip_cmp(\(value), \(compiler.bind(lower.value))) \(lower.inclusive ? ">=" : ">") 0") }
-                if let upper { parts.append("soc_ip_cmp(\(value), \(compiler.bind(upper.value))) \(upper.inclusive ? "<=" : "<") 0") }
+                if let lower {
+                    parts.append(
+                        "soc_ip_cmp(\(value), \(compiler.bind(lower.value))) \(lower.inclusive ? ">=" : ">") 0"
+                    )
+                }
+                if let upper {
+                    parts.append(
+                        "soc_ip_cmp(\(value), \(compiler.bind(upper.value))) \(upper.inclusive ? "<=" : "<") 0"
+                    )
+                }
                 return parts.joined(separator: " AND ")
             }
         case .keyword, .text:
@@ -226,7 +260,8 @@ struct LuceneSQLCompiler {
                     if !integerColumn { textual.append("\(value) \(op) \(compiler.bind(bound.value))") }
                 }
                 let numericSQL = "(" + numeric.joined(separator: " AND ") + ")"
-                return integerColumn ? numericSQL : "(" + numericSQL + " OR (" + textual.joined(separator: " AND ") + "))"
+                return integerColumn
+                    ? numericSQL : "(" + numericSQL + " OR (" + textual.joined(separator: " AND ") + "))"
             }
         }
     }

@@ -14,14 +14,18 @@ enum SQLFunctions {
     private static let all: [DatabaseFunction] = [
         // soc_ip_in(address, matcher): the address is inside the address or CIDR block.
         DatabaseFunction("soc_ip_in", argumentCount: 2, pure: true) { values in
-            guard let address = String.fromDatabaseValue(values[0]), let matcher = String.fromDatabaseValue(values[1]).flatMap(IPMatcher.init) else {
+            guard let address = String.fromDatabaseValue(values[0]),
+                let matcher = String.fromDatabaseValue(values[1]).flatMap(IPMatcher.init)
+            else {
                 return false
             }
             return matcher.matches(address)
         },
         // soc_ip_cmp(a, b): -1, 0 or 1 comparing addresses numerically; NULL if either is not an address.
         DatabaseFunction("soc_ip_cmp", argumentCount: 2, pure: true) { values in
-            guard let a = String.fromDatabaseValue(values[0]).flatMap(IPAddress.init), let b = String.fromDatabaseValue(values[1]).flatMap(IPAddress.init) else {
+            guard let a = String.fromDatabaseValue(values[0]).flatMap(IPAddress.init),
+                let b = String.fromDatabaseValue(values[1]).flatMap(IPAddress.init)
+            else {
                 return nil
             }
             return a < b ? -1 : (a == b ? 0 : 1)
@@ -33,7 +37,8 @@ enum SQLFunctions {
         },
         // soc_wildcard(pattern, value): Lucene wildcard match on a whole value.
         DatabaseFunction("soc_wildcard", argumentCount: 2, pure: true) { values in
-            guard let pattern = String.fromDatabaseValue(values[0]), let value = String.fromDatabaseValue(values[1]) else { return false }
+            guard let pattern = String.fromDatabaseValue(values[0]), let value = String.fromDatabaseValue(values[1])
+            else { return false }
             return WildcardPattern.matches(pattern, value)
         },
         // soc_regexp(pattern, value): the regular expression matches the whole value.

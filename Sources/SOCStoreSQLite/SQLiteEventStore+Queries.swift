@@ -13,7 +13,11 @@ extension SQLiteEventStore {
     static let successfulLogonSQL = "s.successful_logon = 1"
 
     /// The filter's conditions on `alias` (`e` or `s`), and their arguments.
-    static func filterSQL(_ filter: EventFilter, alias: String = "e", includeUser: Bool = true) -> (String, [DatabaseValue]) {
+    static func filterSQL(
+        _ filter: EventFilter,
+        alias: String = "e",
+        includeUser: Bool = true
+    ) -> (String, [DatabaseValue]) {
         var parts: [String] = []
         var arguments: [DatabaseValue] = []
         if let range = filter.timeRange {
@@ -63,16 +67,24 @@ extension SQLiteEventStore {
             alternatives.append("instr(lower(e.process_command_line), ?) > 0")
             arguments.append(word.databaseValue)
         }
-        alternatives.append("e.action IN (" + InvestigationRules.scriptLoggingActions.map { "'\($0)'" }.joined(separator: ", ") + ")")
+        alternatives.append(
+            "e.action IN (" + InvestigationRules.scriptLoggingActions.map { "'\($0)'" }.joined(separator: ", ") + ")"
+        )
         let actions = InvestigationRules.processActions.sorted().map { "'\($0)'" }.joined(separator: ", ")
-        let condition = "e.category = 'process' AND e.action IN (\(actions)) AND (" + alternatives.joined(separator: " OR ") + ")"
+        let condition =
+            "e.category = 'process' AND e.action IN (\(actions)) AND (" + alternatives.joined(separator: " OR ") + ")"
         var findings: [ProcessFinding] = []
         var offset = 0
         let page = 500
         while findings.count < filter.limit {
             var pageFilter = filter
             pageFilter.limit = page
-            let candidates = try await events(where: condition, arguments: arguments, filter: pageFilter, offset: offset)
+            let candidates = try await events(
+                where: condition,
+                arguments: arguments,
+                filter: pageFilter,
+                offset: offset
+            )
             for event in candidates {
                 let matches = InvestigationRules.suspiciousMatches(event)
                 if !matches.isEmpty { findings.append(ProcessFinding(event: EventSummary(event), matches: matches)) }
@@ -118,7 +130,9 @@ extension SQLiteEventStore {
             FROM failures f
             ORDER BY f.failures DESC, f.ip
             """
-        let arguments = StatementArguments(filterArguments + [minimumFailures.databaseValue, filter.limit.databaseValue] + successArguments)
+        let arguments = StatementArguments(
+            filterArguments + [minimumFailures.databaseValue, filter.limit.databaseValue] + successArguments
+        )
         return try await read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let ip: String = row["ip"]
@@ -164,8 +178,13 @@ extension SQLiteEventStore {
         let dense = total > Self.denseMatches
         var events: [SecurityEvent]
         do {
-            events = try await self.events(where: compiled.sql, arguments: compiled.arguments, filter: filter, newestFirstScan: dense)
-        } catch where dense {
+            events = try await self.events(
+                where: compiled.sql,
+                arguments: compiled.arguments,
+                filter: filter,
+                newestFirstScan: dense
+            )
+        } catch  where dense {
             events = try await self.events(where: compiled.sql, arguments: compiled.arguments, filter: filter)
         }
         return SearchResult(total: total, events: events)
@@ -211,14 +230,16 @@ extension SQLiteEventStore {
         do {
             try await database.write { db in
                 let statement = try db.cachedStatement(
-                    sql: "INSERT OR REPLACE INTO detections(rule_id, event_id, title, level, techniques, ts, host_name, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    sql:
+                        "INSERT OR REPLACE INTO detections(rule_id, event_id, title, level, techniques, ts, host_name, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 )
                 for detection in detections {
                     let fields = detection.fieldsJSON
                     let id = EventIdentifier(hex: detection.eventID).map { Data($0.bytes) } ?? Data()
                     let ts = detection.instant?.microsecondsSinceEpoch
                     try statement.execute(arguments: [
-                        detection.ruleID, id, detection.title, detection.level.rawValue, detection.techniques.joined(separator: ","), ts, detection.host, fields,
+                        detection.ruleID, id, detection.title, detection.level.rawValue,
+                        detection.techniques.joined(separator: ","), ts, detection.host, fields,
                     ])
                 }
             }
@@ -235,7 +256,9 @@ extension SQLiteEventStore {
             // As SigmaLevel(lenient:) reads levels: an unknown one is medium.
             let known = SigmaLevel.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
             let accepted = minimumLevel.andAbove.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            conditions.append("(level IN (\(accepted))" + (minimumLevel <= .medium ? " OR level NOT IN (\(known)))" : ")"))
+            conditions.append(
+                "(level IN (\(accepted))" + (minimumLevel <= .medium ? " OR level NOT IN (\(known)))" : ")")
+            )
         }
         if let start = filter.timeRange?.start {
             conditions.append("ts >= ?")
@@ -249,7 +272,8 @@ extension SQLiteEventStore {
             conditions.append("host_name = ? COLLATE NOCASE")
             arguments.append(host.databaseValue)
         }
-        let sql = "SELECT * FROM detections WHERE \(conditions.joined(separator: " AND ")) ORDER BY ts DESC, rule_id LIMIT ?"
+        let sql =
+            "SELECT * FROM detections WHERE \(conditions.joined(separator: " AND ")) ORDER BY ts DESC, rule_id LIMIT ?"
         let all = StatementArguments(arguments + [filter.limit.databaseValue])
         return try await read { db in
             try Row.fetchAll(db, sql: sql, arguments: all).map { row in
@@ -258,17 +282,25 @@ extension SQLiteEventStore {
                 let fields: String = row["fields"]
                 let techniques: String = row["techniques"]
                 return StoredDetection(
-                    ruleID: row["rule_id"], title: row["title"], level: SigmaLevel(lenient: row["level"]),
+                    ruleID: row["rule_id"],
+                    title: row["title"],
+                    level: SigmaLevel(lenient: row["level"]),
                     techniques: techniques.split(separator: ",").map(String.init),
-                    eventID: EventIdentifier(bytes: Array(id))?.hex ?? "", timestamp: ts.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
-                    host: row["host_name"], fields: (try? JSONDecoder().decode([String: String].self, from: Data(fields.utf8))) ?? [:]
+                    eventID: EventIdentifier(bytes: Array(id))?.hex ?? "",
+                    timestamp: ts.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
+                    host: row["host_name"],
+                    fields: (try? JSONDecoder().decode([String: String].self, from: Data(fields.utf8))) ?? [:]
                 )
             }
         }
     }
 
     /// Calls `body` with every stored event in the filter's window, oldest first, a page at a time.
-    public func forEachEvent(_ filter: EventFilter, pageSize: Int = 2000, _ body: ([SecurityEvent]) async throws -> Void) async throws {
+    public func forEachEvent(
+        _ filter: EventFilter,
+        pageSize: Int = 2000,
+        _ body: ([SecurityEvent]) async throws -> Void
+    ) async throws {
         var after: Int64 = 0
         let (filterSQL, filterArguments) = Self.filterSQL(filter)
         while true {

@@ -1,8 +1,9 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 public import SOCModel
-public import SOCStore
 import SOCParsers
+public import SOCStore
 
 /// The embedded event store: one SQLite file, no server.
 ///
@@ -56,11 +57,15 @@ public final class SQLiteEventStore: EventStore {
             // A rollback journal: bulk appends touch few existing pages, so it writes far less than WAL would.
             // 16 KiB pages hold several ~2 KB documents each (4 KiB pages would be half empty); this only takes
             // effect when the file is created.
-            try db.execute(sql: "PRAGMA page_size = 16384; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(cacheKiB)")
+            try db.execute(
+                sql: "PRAGMA page_size = 16384; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -\(cacheKiB)"
+            )
             SQLFunctions.register(on: db)
         }
         do {
-            database = path == ":memory:" ? try DatabaseQueue(configuration: config) : try DatabaseQueue(path: path, configuration: config)
+            database =
+                path == ":memory:"
+                ? try DatabaseQueue(configuration: config) : try DatabaseQueue(path: path, configuration: config)
             try SQLiteEventStore.migrator.migrate(database)
         } catch let error as DatabaseError {
             throw EventStoreError(.cannotOpen, "\(path): \(error.message ?? "SQLite error \(error.resultCode)")")
@@ -186,7 +191,13 @@ public final class SQLiteEventStore: EventStore {
             writer.removeAll()
             event.writeFlatDocument(to: &writer, excluding: Schema.messageKey)
             writer.bytes.withUnsafeBytes {
-                _ = sqlite3_bind_text(documentHandle, 3, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT)
+                _ = sqlite3_bind_text(
+                    documentHandle,
+                    3,
+                    $0.baseAddress?.assumingMemoryBound(to: CChar.self),
+                    Int32($0.count),
+                    SQLITE_TRANSIENT
+                )
             }
             bindText(documentHandle, 4, event.original)
             try step(documentHandle, connection)
@@ -199,14 +210,23 @@ public final class SQLiteEventStore: EventStore {
     private static func step(_ handle: OpaquePointer, _ connection: OpaquePointer?) throws {
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(connection)))
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: String(cString: sqlite3_errmsg(connection))
+            )
         }
     }
 
     private static func bindText(_ handle: OpaquePointer, _ index: Int32, _ value: String?) {
         guard var value, !value.isEmpty else { return }
         value.withUTF8 {
-            _ = sqlite3_bind_text(handle, index, UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT)
+            _ = sqlite3_bind_text(
+                handle,
+                index,
+                UnsafeRawPointer($0.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                Int32($0.count),
+                SQLITE_TRANSIENT
+            )
         }
     }
 
@@ -216,7 +236,8 @@ public final class SQLiteEventStore: EventStore {
         let last = try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM event_docs") ?? 0
         guard last > watermark else { return }
         try db.execute(
-            sql: "INSERT INTO events_fts(rowid, message) SELECT rowid, message FROM event_docs WHERE rowid > ? AND message IS NOT NULL",
+            sql:
+                "INSERT INTO events_fts(rowid, message) SELECT rowid, message FROM event_docs WHERE rowid > ? AND message IS NOT NULL",
             arguments: [watermark]
         )
         try setMeta("fts_rowid", String(last), db)
@@ -245,7 +266,7 @@ public final class SQLiteEventStore: EventStore {
                         """,
                     arguments: [Data(id.bytes)]
                 )
-                    .map(Self.storedEvent)
+                .map(Self.storedEvent)
             }
         }
     }
@@ -268,12 +289,24 @@ public final class SQLiteEventStore: EventStore {
                 events: total,
                 firstSeen: first.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
                 lastSeen: last.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
-                formats: try counts("SELECT format, count(*) c FROM events WHERE format IS NOT NULL GROUP BY format ORDER BY c DESC, format LIMIT ?"),
-                categories: try counts("SELECT category, count(*) c FROM events WHERE category IS NOT NULL GROUP BY category ORDER BY c DESC, category LIMIT ?"),
-                eventCodes: try counts("SELECT event_code, count(*) c FROM events WHERE event_code IS NOT NULL GROUP BY event_code ORDER BY c DESC, event_code LIMIT ?"),
-                hosts: try counts("SELECT host_name, count(*) c FROM events WHERE host_name IS NOT NULL GROUP BY host_name ORDER BY c DESC, host_name LIMIT ?"),
-                failedLoginSources: try counts("SELECT source_ip, count(*) c FROM events WHERE \(failure) AND source_ip IS NOT NULL GROUP BY source_ip ORDER BY c DESC, source_ip LIMIT ?"),
-                failedLoginUsers: try counts("SELECT user_name, count(*) c FROM events WHERE \(failure) AND user_name IS NOT NULL GROUP BY user_name ORDER BY c DESC, user_name LIMIT ?")
+                formats: try counts(
+                    "SELECT format, count(*) c FROM events WHERE format IS NOT NULL GROUP BY format ORDER BY c DESC, format LIMIT ?"
+                ),
+                categories: try counts(
+                    "SELECT category, count(*) c FROM events WHERE category IS NOT NULL GROUP BY category ORDER BY c DESC, category LIMIT ?"
+                ),
+                eventCodes: try counts(
+                    "SELECT event_code, count(*) c FROM events WHERE event_code IS NOT NULL GROUP BY event_code ORDER BY c DESC, event_code LIMIT ?"
+                ),
+                hosts: try counts(
+                    "SELECT host_name, count(*) c FROM events WHERE host_name IS NOT NULL GROUP BY host_name ORDER BY c DESC, host_name LIMIT ?"
+                ),
+                failedLoginSources: try counts(
+                    "SELECT source_ip, count(*) c FROM events WHERE \(failure) AND source_ip IS NOT NULL GROUP BY source_ip ORDER BY c DESC, source_ip LIMIT ?"
+                ),
+                failedLoginUsers: try counts(
+                    "SELECT user_name, count(*) c FROM events WHERE \(failure) AND user_name IS NOT NULL GROUP BY user_name ORDER BY c DESC, user_name LIMIT ?"
+                )
             )
         }
     }
@@ -291,7 +324,11 @@ public final class SQLiteEventStore: EventStore {
         let idBytes: Data = row["id"]
         let id = EventIdentifier(bytes: Array(idBytes)) ?? EventIdentifier(high: 0, low: 0)
         let ts: Int64? = row["ts"]
-        var event = SecurityEvent(id: id, timestamp: ts.map(Timestamp.init(microsecondsSinceEpoch:)), original: row["original"])
+        var event = SecurityEvent(
+            id: id,
+            timestamp: ts.map(Timestamp.init(microsecondsSinceEpoch:)),
+            original: row["original"]
+        )
         let doc: String = row["doc"]
         StoredDocument.read(doc, into: &event)
         if let message: String = row["message"] { event[ECSField.message] = .string(message) }
@@ -309,5 +346,3 @@ private final class BulkLoadState: @unchecked Sendable {
 }
 
 private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-import Foundation

@@ -38,7 +38,9 @@ enum Schema {
 
     /// Inserts the hot columns; a duplicate id is ignored (and then no document is inserted).
     static var insertSQL: String {
-        let columns = ["id", "ts"] + textColumnNames + integerColumnNames + v2TextColumnNames + v2IntegerColumnNames + flagColumnNames
+        let columns =
+            ["id", "ts"] + textColumnNames + integerColumnNames + v2TextColumnNames + v2IntegerColumnNames
+            + flagColumnNames
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         return "INSERT OR IGNORE INTO events(\(columns.joined(separator: ", "))) VALUES (\(placeholders))"
     }
@@ -59,7 +61,11 @@ enum Schema {
     /// Indexes for the investigation queries: failed logons by source, processes by host, connections by
     /// destination, time windows. Dropped during bulk loads of small stores and rebuilt after.
     static let secondaryIndexes: [Index] = [
-        Index(name: "events_failed_logins", columns: "source_ip, user_name, ts, repeat_count", condition: "failed_login = 1"),
+        Index(
+            name: "events_failed_logins",
+            columns: "source_ip, user_name, ts, repeat_count",
+            condition: "failed_login = 1"
+        ),
         Index(name: "events_failed_logins_ts", columns: "ts", condition: "failed_login = 1"),
         Index(name: "events_successful_logons", columns: "source_ip, ts", condition: "successful_logon = 1"),
         Index(name: "events_ts", columns: "ts"),
@@ -89,16 +95,20 @@ extension SQLiteEventStore {
             // record live beside it under the same rowid.
             try db.execute(sql: "CREATE TABLE events(\n    \(Schema.columnDefinitions)\n)")
             try db.execute(
-                sql: "CREATE TABLE event_docs(rowid INTEGER PRIMARY KEY, message TEXT, doc TEXT NOT NULL, original TEXT NOT NULL)"
+                sql:
+                    "CREATE TABLE event_docs(rowid INTEGER PRIMARY KEY, message TEXT, doc TEXT NOT NULL, original TEXT NOT NULL)"
             )
             try db.execute(sql: "CREATE UNIQUE INDEX events_id ON events(id)")
             try db.execute(
-                sql: "CREATE VIRTUAL TABLE events_fts USING fts5(message, content='event_docs', content_rowid='rowid', tokenize='unicode61')"
+                sql:
+                    "CREATE VIRTUAL TABLE events_fts USING fts5(message, content='event_docs', content_rowid='rowid', tokenize='unicode61')"
             )
             try db.execute(sql: "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
         migrator.registerMigration("v2") { db in
-            for column in Schema.v2TextColumnNames { try db.execute(sql: "ALTER TABLE events ADD COLUMN \(column) TEXT") }
+            for column in Schema.v2TextColumnNames {
+                try db.execute(sql: "ALTER TABLE events ADD COLUMN \(column) TEXT")
+            }
             for column in Schema.v2IntegerColumnNames + Schema.flagColumnNames {
                 try db.execute(sql: "ALTER TABLE events ADD COLUMN \(column) INTEGER")
             }
@@ -140,7 +150,9 @@ extension SQLiteEventStore {
         migrator.registerMigration("v4") { db in
             // Host filters became case-insensitive: the host index is rebuilt with NOCASE collation.
             try db.execute(sql: "DROP INDEX IF EXISTS events_host_category_ts")
-            if let index = Schema.secondaryIndexes.first(where: { $0.name == "events_host_category_ts" }) { try db.execute(sql: index.createSQL) }
+            if let index = Schema.secondaryIndexes.first(where: { $0.name == "events_host_category_ts" }) {
+                try db.execute(sql: index.createSQL)
+            }
         }
         migrator.registerMigration("v5") { db in
             // Investigations ask for one host's detections (840 ms over 301,793 detections by the time index alone,

@@ -18,8 +18,12 @@ public struct AbuseIPDBProvider: ThreatIntelProvider {
     ///   - baseURL: `https://api.abuseipdb.com` unless overridden (`ABUSEIPDB_BASE_URL`).
     ///   - dailyLimit: The plan's daily `check` quota (1,000 on the free plan).
     public init(
-        apiKey: String, baseURL: String = "https://api.abuseipdb.com", transport: any HTTPTransport,
-        dailyLimit: Int = 1000, maximumAgeInDays: Int = 90, timeout: Duration = .seconds(15)
+        apiKey: String,
+        baseURL: String = "https://api.abuseipdb.com",
+        transport: any HTTPTransport,
+        dailyLimit: Int = 1000,
+        maximumAgeInDays: Int = 90,
+        timeout: Duration = .seconds(15)
     ) {
         self.apiKey = apiKey
         self.baseURL = HTTPRequestSpec.baseURL(baseURL)
@@ -30,9 +34,13 @@ public struct AbuseIPDBProvider: ThreatIntelProvider {
     }
 
     public func lookup(_ indicator: IntelIndicator) async throws -> ProviderAnswer {
-        let url = "\(baseURL)/api/v2/check?ipAddress=\(urlEncoded(indicator.value))&maxAgeInDays=\(maximumAgeInDays)&verbose"
+        let url =
+            "\(baseURL)/api/v2/check?ipAddress=\(urlEncoded(indicator.value))&maxAgeInDays=\(maximumAgeInDays)&verbose"
         let request = HTTPRequestSpec(
-            url: url, headers: [("Key", apiKey), ("Accept", "application/json"), ("User-Agent", "socagent")], timeout: timeout)
+            url: url,
+            headers: [("Key", apiKey), ("Accept", "application/json"), ("User-Agent", "socagent")],
+            timeout: timeout
+        )
         let response = try await send(request, with: transport)
         switch response.status {
         case 200:
@@ -68,11 +76,15 @@ public struct AbuseIPDBProvider: ThreatIntelProvider {
         }
         if let tor = data.bool("isTor") { details["is_tor"] = .flag(tor) }
         details["is_whitelisted"] = .flag(whitelisted)
-        let categories = Set(data.objects("reports").flatMap { ($0["categories"] as? [NSNumber] ?? []).map(\.intValue) })
+        let categories = Set(
+            data.objects("reports").flatMap { ($0["categories"] as? [NSNumber] ?? []).map(\.intValue) }
+        )
         if !categories.isEmpty { details["report_categories"] = .list(categories.sorted().map(Self.categoryName)) }
 
         var summary = "abuse confidence \(score)% from \(reports) report\(reports == 1 ? "" : "s")"
-        if let users = data.int("numDistinctUsers"), reports > 0 { summary += " by \(users) user\(users == 1 ? "" : "s")" }
+        if let users = data.int("numDistinctUsers"), reports > 0 {
+            summary += " by \(users) user\(users == 1 ? "" : "s")"
+        }
         if let last = data.string("lastReportedAt") { summary += ", last \(last)" }
         let network = [data.string("usageType"), data.string("isp"), data.string("countryCode")].compactMap { $0 }
         if !network.isEmpty { summary += "; " + network.joined(separator: ", ") }
@@ -101,10 +113,13 @@ public struct AbuseIPDBProvider: ThreatIntelProvider {
 
     /// When a 429 says to come back: `Retry-After` seconds, else `X-RateLimit-Reset` (epoch seconds).
     static func retryDate(_ response: HTTPResponseData, now: Date = Date()) -> Date? {
-        if let header = response.header("Retry-After"), let seconds = RetryPolicy.seconds(retryAfter: header, now: now) {
+        if let header = response.header("Retry-After"), let seconds = RetryPolicy.seconds(retryAfter: header, now: now)
+        {
             return now.addingTimeInterval(seconds)
         }
-        if let reset = response.header("X-RateLimit-Reset").flatMap(Double.init) { return Date(timeIntervalSince1970: reset) }
+        if let reset = response.header("X-RateLimit-Reset").flatMap(Double.init) {
+            return Date(timeIntervalSince1970: reset)
+        }
         return nil
     }
 }

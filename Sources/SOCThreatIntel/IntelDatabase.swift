@@ -25,7 +25,8 @@ public final class IntelDatabase: Sendable {
     /// The default location: `$SOCAGENT_CACHE_DIR/intel.db`, else `~/.cache/socagent/intel.db`.
     public static func defaultPath(environment: [String: String]) -> String {
         if let directory = environment["SOCAGENT_CACHE_DIR"], !directory.isEmpty { return directory + "/intel.db" }
-        let cacheHome = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let cacheHome =
+            environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache"
         return cacheHome + "/socagent/intel.db"
     }
@@ -47,7 +48,8 @@ public final class IntelDatabase: Sendable {
                     CREATE TABLE nvd(cve_id TEXT PRIMARY KEY, record TEXT NOT NULL, imported_at REAL NOT NULL);
                     CREATE TABLE blocklist_networks(list TEXT NOT NULL, network TEXT NOT NULL, PRIMARY KEY(list, network)) WITHOUT ROWID;
                     CREATE TABLE blocklist_hashes(hash TEXT NOT NULL, list TEXT NOT NULL, PRIMARY KEY(hash, list)) WITHOUT ROWID;
-                    """)
+                    """
+            )
         }
         return migrator
     }
@@ -58,14 +60,21 @@ public final class IntelDatabase: Sendable {
     // MARK: Answer cache
 
     /// A cached answer that has not expired, and when it was fetched.
-    public func cachedAnswer(provider: String, indicator: IntelIndicator, now: Date = Date()) throws
+    public func cachedAnswer(
+        provider: String,
+        indicator: IntelIndicator,
+        now: Date = Date()
+    ) throws
         -> (answer: ProviderAnswer, fetchedAt: Date)?
     {
         try queue.read { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT answer, fetched_at FROM answers WHERE provider = ? AND kind = ? AND value = ? AND expires_at > ?",
-                    arguments: [provider, indicator.kind.rawValue, indicator.value, now.timeIntervalSince1970])
+                    db,
+                    sql:
+                        "SELECT answer, fetched_at FROM answers WHERE provider = ? AND kind = ? AND value = ? AND expires_at > ?",
+                    arguments: [provider, indicator.kind.rawValue, indicator.value, now.timeIntervalSince1970]
+                )
             else { return nil }
             let text: String = row["answer"]
             guard let answer = try? Self.decoder.decode(ProviderAnswer.self, from: Data(text.utf8)) else { return nil }
@@ -74,17 +83,25 @@ public final class IntelDatabase: Sendable {
     }
 
     /// Caches `answer` for `lifetime`.
-    public func cache(_ answer: ProviderAnswer, provider: String, indicator: IntelIndicator, lifetime: Duration, now: Date = Date())
+    public func cache(
+        _ answer: ProviderAnswer,
+        provider: String,
+        indicator: IntelIndicator,
+        lifetime: Duration,
+        now: Date = Date()
+    )
         throws
     {
         let text = String(decoding: try Self.encoder.encode(answer), as: UTF8.self)
         try queue.write { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO answers(provider, kind, value, answer, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT OR REPLACE INTO answers(provider, kind, value, answer, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
                     provider, indicator.kind.rawValue, indicator.value, text, now.timeIntervalSince1970,
                     now.timeIntervalSince1970 + lifetime.timeInterval,
-                ])
+                ]
+            )
         }
     }
 
@@ -96,7 +113,11 @@ public final class IntelDatabase: Sendable {
     func takeRequestSlot(provider: String, limits: [RateLimit], now: Date) throws -> RequestSlot {
         try queue.write { db in
             let nowSeconds = now.timeIntervalSince1970
-            if let row = try Row.fetchOne(db, sql: "SELECT until, reason FROM blocks WHERE provider = ?", arguments: [provider]) {
+            if let row = try Row.fetchOne(
+                db,
+                sql: "SELECT until, reason FROM blocks WHERE provider = ?",
+                arguments: [provider]
+            ) {
                 let until: Double = row["until"]
                 if until > nowSeconds { return .wait(until: Date(timeIntervalSince1970: until), reason: row["reason"]) }
                 try db.execute(sql: "DELETE FROM blocks WHERE provider = ?", arguments: [provider])
@@ -104,16 +125,22 @@ public final class IntelDatabase: Sendable {
             var latestFree: (Date, String)?
             for limit in limits {
                 let windowStart = limit.windowStart(now: now).timeIntervalSince1970
-                let used = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM requests WHERE provider = ? AND at > ?", arguments: [provider, windowStart]) ?? 0
+                let used =
+                    try Int.fetchOne(
+                        db,
+                        sql: "SELECT COUNT(*) FROM requests WHERE provider = ? AND at > ?",
+                        arguments: [provider, windowStart]
+                    ) ?? 0
                 guard used >= limit.count else { continue }
                 let freeAt: Date
                 switch limit.window {
                 case .rolling(let length):
-                    let oldest = try Double.fetchOne(
-                        db,
-                        sql: "SELECT at FROM requests WHERE provider = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?",
-                        arguments: [provider, windowStart, used - limit.count]) ?? nowSeconds
+                    let oldest =
+                        try Double.fetchOne(
+                            db,
+                            sql: "SELECT at FROM requests WHERE provider = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?",
+                            arguments: [provider, windowStart, used - limit.count]
+                        ) ?? nowSeconds
                     freeAt = Date(timeIntervalSince1970: oldest + length.timeInterval)
                 case .utcDay:
                     freeAt = limit.windowStart(now: now).addingTimeInterval(86_400)
@@ -123,7 +150,10 @@ public final class IntelDatabase: Sendable {
             if let (until, reason) = latestFree { return .wait(until: until, reason: reason) }
             try db.execute(sql: "INSERT INTO requests(provider, at) VALUES (?, ?)", arguments: [provider, nowSeconds])
             // History older than the longest window is no longer needed.
-            try db.execute(sql: "DELETE FROM requests WHERE provider = ? AND at < ?", arguments: [provider, nowSeconds - 2 * 86_400])
+            try db.execute(
+                sql: "DELETE FROM requests WHERE provider = ? AND at < ?",
+                arguments: [provider, nowSeconds - 2 * 86_400]
+            )
             return .granted
         }
     }
@@ -133,7 +163,8 @@ public final class IntelDatabase: Sendable {
         try queue.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO blocks(provider, until, reason) VALUES (?, ?, ?)",
-                arguments: [provider, until.timeIntervalSince1970, reason])
+                arguments: [provider, until.timeIntervalSince1970, reason]
+            )
         }
     }
 
@@ -141,8 +172,10 @@ public final class IntelDatabase: Sendable {
     public func requestCount(provider: String, since: Date) throws -> Int {
         try queue.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM requests WHERE provider = ? AND at > ?",
-                arguments: [provider, since.timeIntervalSince1970]) ?? 0
+                db,
+                sql: "SELECT COUNT(*) FROM requests WHERE provider = ? AND at > ?",
+                arguments: [provider, since.timeIntervalSince1970]
+            ) ?? 0
         }
     }
 
@@ -159,7 +192,8 @@ public final class IntelDatabase: Sendable {
             }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO sources(name, version, imported_at, entries) VALUES ('cisa-kev', ?, ?, ?)",
-                arguments: [version, Date().timeIntervalSince1970, entries.count])
+                arguments: [version, Date().timeIntervalSince1970, entries.count]
+            )
         }
     }
 
@@ -175,14 +209,18 @@ public final class IntelDatabase: Sendable {
     /// The imported KEV catalog's version and size, if one was imported.
     public func kevCatalog() throws -> (version: String?, entries: Int)? {
         try queue.read { db in
-            try Row.fetchOne(db, sql: "SELECT version, entries FROM sources WHERE name = 'cisa-kev'").map { ($0["version"], $0["entries"]) }
+            try Row.fetchOne(db, sql: "SELECT version, entries FROM sources WHERE name = 'cisa-kev'").map {
+                ($0["version"], $0["entries"])
+            }
         }
     }
 
     /// Stores imported NVD records (replacing earlier imports of the same ids).
     public func storeNVDRecords(_ records: [CVERecord]) throws {
         try queue.write { db in
-            let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO nvd(cve_id, record, imported_at) VALUES (?, ?, ?)")
+            let statement = try db.makeStatement(
+                sql: "INSERT OR REPLACE INTO nvd(cve_id, record, imported_at) VALUES (?, ?, ?)"
+            )
             for record in records {
                 let text = String(decoding: try Self.encoder.encode(record), as: UTF8.self)
                 try statement.execute(arguments: [record.id, text, Date().timeIntervalSince1970])
@@ -204,13 +242,18 @@ public final class IntelDatabase: Sendable {
         try queue.write { db in
             try db.execute(sql: "DELETE FROM blocklist_networks WHERE list = ?", arguments: [list])
             try db.execute(sql: "DELETE FROM blocklist_hashes WHERE list = ?", arguments: [list])
-            let insertNetwork = try db.makeStatement(sql: "INSERT OR IGNORE INTO blocklist_networks(list, network) VALUES (?, ?)")
+            let insertNetwork = try db.makeStatement(
+                sql: "INSERT OR IGNORE INTO blocklist_networks(list, network) VALUES (?, ?)"
+            )
             for network in networks { try insertNetwork.execute(arguments: [list, network.description]) }
-            let insertHash = try db.makeStatement(sql: "INSERT OR IGNORE INTO blocklist_hashes(hash, list) VALUES (?, ?)")
+            let insertHash = try db.makeStatement(
+                sql: "INSERT OR IGNORE INTO blocklist_hashes(hash, list) VALUES (?, ?)"
+            )
             for hash in hashes { try insertHash.execute(arguments: [hash.lowercased(), list]) }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO sources(name, version, imported_at, entries) VALUES (?, NULL, ?, ?)",
-                arguments: ["blocklist:" + list, Date().timeIntervalSince1970, networks.count + hashes.count])
+                arguments: ["blocklist:" + list, Date().timeIntervalSince1970, networks.count + hashes.count]
+            )
         }
     }
 
@@ -227,7 +270,11 @@ public final class IntelDatabase: Sendable {
     /// The lists that name `hash`.
     public func blocklistsNaming(hash: String) throws -> [String] {
         try queue.read { db in
-            try String.fetchAll(db, sql: "SELECT list FROM blocklist_hashes WHERE hash = ? ORDER BY list", arguments: [hash])
+            try String.fetchAll(
+                db,
+                sql: "SELECT list FROM blocklist_hashes WHERE hash = ? ORDER BY list",
+                arguments: [hash]
+            )
         }
     }
 }

@@ -27,15 +27,20 @@ public struct IntelImporter {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                results.append(FileResult(path: path, format: "skipped", imported: 0, rejected: [], note: "no such file"))
+                results.append(
+                    FileResult(path: path, format: "skipped", imported: 0, rejected: [], note: "no such file")
+                )
                 continue
             }
             if isDirectory.boolValue {
                 let children = (try? FileManager.default.subpathsOfDirectory(atPath: path)) ?? []
-                for child in children.sorted() where !child.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+                for child in children.sorted() where !child.split(separator: "/").contains(where: { $0.hasPrefix(".") })
+                {
                     var childIsDirectory: ObjCBool = false
                     let full = path + "/" + child
-                    if FileManager.default.fileExists(atPath: full, isDirectory: &childIsDirectory), !childIsDirectory.boolValue {
+                    if FileManager.default.fileExists(atPath: full, isDirectory: &childIsDirectory),
+                        !childIsDirectory.boolValue
+                    {
                         results.append(try importFile(full))
                     }
                 }
@@ -52,7 +57,13 @@ public struct IntelImporter {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            return FileResult(path: path, format: "skipped", imported: 0, rejected: [], note: "cannot read: \(error.localizedDescription)")
+            return FileResult(
+                path: path,
+                format: "skipped",
+                imported: 0,
+                rejected: [],
+                note: "cannot read: \(error.localizedDescription)"
+            )
         }
         let first = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
@@ -63,9 +74,17 @@ public struct IntelImporter {
 
     private func importJSON(_ data: Data, path: String) throws -> FileResult {
         guard let object = try? JSONSerialization.jsonObject(with: data) else {
-            return FileResult(path: path, format: "skipped", imported: 0, rejected: ["\(path): not valid JSON"], note: "invalid JSON")
+            return FileResult(
+                path: path,
+                format: "skipped",
+                imported: 0,
+                rejected: ["\(path): not valid JSON"],
+                note: "invalid JSON"
+            )
         }
-        if let catalog = object as? [String: Any], catalog["catalogVersion"] != nil, let entries = catalog["vulnerabilities"] as? [[String: Any]] {
+        if let catalog = object as? [String: Any], catalog["catalogVersion"] != nil,
+            let entries = catalog["vulnerabilities"] as? [[String: Any]]
+        {
             var kev: [KEVEntry] = []
             var rejected: [String] = []
             for (index, entry) in entries.enumerated() {
@@ -75,11 +94,19 @@ public struct IntelImporter {
                 }
                 kev.append(
                     KEVEntry(
-                        cveID: id.uppercased(), vendorProject: entry.string("vendorProject") ?? "", product: entry.string("product") ?? "",
-                        vulnerabilityName: entry.string("vulnerabilityName") ?? "", dateAdded: entry.string("dateAdded") ?? "",
-                        shortDescription: entry.string("shortDescription") ?? "", requiredAction: entry.string("requiredAction") ?? "",
-                        dueDate: entry.string("dueDate") ?? "", knownRansomwareCampaignUse: entry.string("knownRansomwareCampaignUse"),
-                        notes: entry.string("notes"), cwes: entry["cwes"] as? [String]))
+                        cveID: id.uppercased(),
+                        vendorProject: entry.string("vendorProject") ?? "",
+                        product: entry.string("product") ?? "",
+                        vulnerabilityName: entry.string("vulnerabilityName") ?? "",
+                        dateAdded: entry.string("dateAdded") ?? "",
+                        shortDescription: entry.string("shortDescription") ?? "",
+                        requiredAction: entry.string("requiredAction") ?? "",
+                        dueDate: entry.string("dueDate") ?? "",
+                        knownRansomwareCampaignUse: entry.string("knownRansomwareCampaignUse"),
+                        notes: entry.string("notes"),
+                        cwes: entry["cwes"] as? [String]
+                    )
+                )
             }
             try database.replaceKEV(kev, version: catalog.string("catalogVersion"))
             return FileResult(path: path, format: "kev", imported: kev.count, rejected: rejected)
@@ -87,7 +114,8 @@ public struct IntelImporter {
         var cveObjects: [[String: Any]] = []
         if let single = object as? [String: Any], single["descriptions"] != nil, single["id"] != nil {
             cveObjects = [single]
-        } else if let answer = object as? [String: Any], let vulnerabilities = answer["vulnerabilities"] as? [[String: Any]],
+        } else if let answer = object as? [String: Any],
+            let vulnerabilities = answer["vulnerabilities"] as? [[String: Any]],
             vulnerabilities.first?["cve"] != nil
         {
             cveObjects = vulnerabilities.compactMap { $0["cve"] as? [String: Any] }
@@ -95,7 +123,9 @@ public struct IntelImporter {
             cveObjects = list
         }
         guard !cveObjects.isEmpty else {
-            let note = (object as? [String: Any])?["$schema"] != nil ? "a JSON schema, not data" : "not a KEV catalog or NVD CVE records"
+            let note =
+                (object as? [String: Any])?["$schema"] != nil
+                ? "a JSON schema, not data" : "not a KEV catalog or NVD CVE records"
             return FileResult(path: path, format: "skipped", imported: 0, rejected: [], note: note)
         }
         var records: [CVERecord] = []
@@ -113,12 +143,22 @@ public struct IntelImporter {
 
     private func importBlocklist(_ data: Data, path: String) throws -> FileResult {
         guard let text = String(data: data, encoding: .utf8) else {
-            return FileResult(path: path, format: "skipped", imported: 0, rejected: ["\(path): not UTF-8 text"], note: "not text")
+            return FileResult(
+                path: path,
+                format: "skipped",
+                imported: 0,
+                rejected: ["\(path): not UTF-8 text"],
+                note: "not text"
+            )
         }
         if text.hasPrefix("cveID,") || text.hasPrefix("\u{FEFF}cveID,") {
             return FileResult(
-                path: path, format: "skipped", imported: 0, rejected: [],
-                note: "the KEV catalog as CSV: import its JSON twin, known_exploited_vulnerabilities.json")
+                path: path,
+                format: "skipped",
+                imported: 0,
+                rejected: [],
+                note: "the KEV catalog as CSV: import its JSON twin, known_exploited_vulnerabilities.json"
+            )
         }
         var networks: [IPMatcher] = []
         var hashes: [String] = []
@@ -140,7 +180,13 @@ public struct IntelImporter {
         }
         // A text file where most lines are not indicators (a licence, a README) is not a blocklist.
         guard entries > 0, networks.count + hashes.count > entries / 2 else {
-            return FileResult(path: path, format: "skipped", imported: 0, rejected: [], note: "not a blocklist (no IP, CIDR or hash lines)")
+            return FileResult(
+                path: path,
+                format: "skipped",
+                imported: 0,
+                rejected: [],
+                note: "not a blocklist (no IP, CIDR or hash lines)"
+            )
         }
         let list = URL(fileURLWithPath: path).lastPathComponent
         try database.replaceBlocklist(list, networks: networks, hashes: hashes)

@@ -28,7 +28,12 @@ public struct IntelIndicator: Hashable, Codable, Sendable, CustomStringConvertib
             let lowered = trimmed.lowercased().trimmingTrailingDots()
             let labels = lowered.split(separator: ".", omittingEmptySubsequences: false)
             guard labels.count >= 2, lowered.utf8.count <= 253,
-                labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 && $0.utf8.allSatisfy { $0 == 0x2D || $0 == 0x5F || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) } }),
+                labels.allSatisfy({
+                    !$0.isEmpty && $0.count <= 63
+                        && $0.utf8.allSatisfy {
+                            $0 == 0x2D || $0 == 0x5F || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A)
+                        }
+                }),
                 labels.last?.allSatisfy(\.isLetter) == true
             else { return nil }
             self.value = lowered
@@ -124,7 +129,11 @@ public struct ProviderAnswer: Codable, Sendable, Equatable {
     public var cve: CVERecord?
 
     public init(
-        verdict: Verdict, summary: String, found: Bool = true, details: [String: DetailValue] = [:], cve: CVERecord? = nil
+        verdict: Verdict,
+        summary: String,
+        found: Bool = true,
+        details: [String: DetailValue] = [:],
+        cve: CVERecord? = nil
     ) {
         self.verdict = verdict
         self.summary = summary
@@ -152,12 +161,20 @@ public struct SourceEvidence: Codable, Sendable, Equatable {
     public var details: [String: DetailValue]
 
     enum CodingKeys: String, CodingKey {
-        case source, verdict, summary, fromCache = "from_cache", fetchedAt = "fetched_at", error, details
+        case source, verdict, summary
+        case fromCache = "from_cache"
+        case fetchedAt = "fetched_at"
+        case error, details
     }
 
     public init(
-        source: String, verdict: Verdict, summary: String, fromCache: Bool = false, fetchedAt: String? = nil,
-        error: String? = nil, details: [String: DetailValue] = [:]
+        source: String,
+        verdict: Verdict,
+        summary: String,
+        fromCache: Bool = false,
+        fetchedAt: String? = nil,
+        error: String? = nil,
+        details: [String: DetailValue] = [:]
     ) {
         self.source = source
         self.verdict = verdict
@@ -194,7 +211,9 @@ public struct IntelReport: Codable, Sendable {
     public var cve: CVERecord?
 
     enum CodingKeys: String, CodingKey {
-        case indicator, kind, verdict, scope, hashType = "hash_type", reasons, sources, cve
+        case indicator, kind, verdict, scope
+        case hashType = "hash_type"
+        case reasons, sources, cve
     }
 }
 
@@ -229,9 +248,18 @@ public struct CVERecord: Codable, Sendable, Equatable {
     public var kev: KEVEntry?
 
     enum CodingKeys: String, CodingKey {
-        case id, description, cvssScore = "cvss_score", cvssVersion = "cvss_version", cvssVector = "cvss_vector",
-            severity, cvssMetrics = "cvss_metrics", cwes, references, status, published,
-            lastModified = "last_modified", knownExploited = "known_exploited", kev
+        case id, description
+        case cvssScore = "cvss_score"
+        case cvssVersion = "cvss_version"
+        case cvssVector = "cvss_vector"
+        case
+            severity
+        case cvssMetrics = "cvss_metrics"
+        case cwes, references, status, published
+        case
+            lastModified = "last_modified"
+        case knownExploited = "known_exploited"
+        case kev
     }
 
     public init(id: String) {
@@ -254,7 +282,9 @@ public struct CVSSMetric: Codable, Sendable, Equatable {
     public var type: String?
 
     enum CodingKeys: String, CodingKey {
-        case version, baseScore = "base_score", severity, vector, source, type
+        case version
+        case baseScore = "base_score"
+        case severity, vector, source, type
     }
 }
 
@@ -275,9 +305,18 @@ public struct KEVEntry: Codable, Sendable, Equatable {
     public var cwes: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case cveID = "cve_id", vendorProject = "vendor_project", product, vulnerabilityName = "vulnerability_name",
-            dateAdded = "date_added", shortDescription = "short_description", requiredAction = "required_action",
-            dueDate = "due_date", knownRansomwareCampaignUse = "known_ransomware_campaign_use", notes, cwes
+        case cveID = "cve_id"
+        case vendorProject = "vendor_project"
+        case product
+        case vulnerabilityName = "vulnerability_name"
+        case
+            dateAdded = "date_added"
+        case shortDescription = "short_description"
+        case requiredAction = "required_action"
+        case
+            dueDate = "due_date"
+        case knownRansomwareCampaignUse = "known_ransomware_campaign_use"
+        case notes, cwes
     }
 }
 

@@ -12,12 +12,16 @@ public struct KEVSource: ThreatIntelProvider {
 
     public func lookup(_ indicator: IntelIndicator) async throws -> ProviderAnswer {
         guard let catalog = try database.kevCatalog() else {
-            throw ProviderError.notConfigured("no KEV catalog imported: socagent intel import known_exploited_vulnerabilities.json")
+            throw ProviderError.notConfigured(
+                "no KEV catalog imported: socagent intel import known_exploited_vulnerabilities.json"
+            )
         }
         guard let entry = try database.kevEntry(indicator.value) else {
             return ProviderAnswer(
-                verdict: .unknown, summary: "not in the CISA KEV catalog \(catalog.version ?? "") (\(catalog.entries) entries)",
-                found: false)
+                verdict: .unknown,
+                summary: "not in the CISA KEV catalog \(catalog.version ?? "") (\(catalog.entries) entries)",
+                found: false
+            )
         }
         var record = CVERecord(id: indicator.value)
         record.knownExploited = true
@@ -27,12 +31,15 @@ public struct KEVSource: ThreatIntelProvider {
         var summary = "known exploited (CISA KEV since \(entry.dateAdded), federal due date \(entry.dueDate))"
         if entry.knownRansomwareCampaignUse == "Known" { summary += "; used in ransomware campaigns" }
         return ProviderAnswer(
-            verdict: .malicious, summary: summary,
+            verdict: .malicious,
+            summary: summary,
             details: [
                 "vulnerability_name": .text(entry.vulnerabilityName), "date_added": .text(entry.dateAdded),
-                "due_date": .text(entry.dueDate), "ransomware_use": .text(entry.knownRansomwareCampaignUse ?? "Unknown"),
+                "due_date": .text(entry.dueDate),
+                "ransomware_use": .text(entry.knownRansomwareCampaignUse ?? "Unknown"),
             ],
-            cve: record)
+            cve: record
+        )
     }
 }
 
@@ -75,8 +82,13 @@ public struct BlocklistSource: ThreatIntelProvider {
         case .domain, .cve:
             break
         }
-        guard !lists.isEmpty else { return ProviderAnswer(verdict: .unknown, summary: "on no local blocklist", found: false) }
+        guard !lists.isEmpty else {
+            return ProviderAnswer(verdict: .unknown, summary: "on no local blocklist", found: false)
+        }
         return ProviderAnswer(
-            verdict: .malicious, summary: "on local blocklist \(lists.joined(separator: ", "))", details: ["lists": .list(lists)])
+            verdict: .malicious,
+            summary: "on local blocklist \(lists.joined(separator: ", "))",
+            details: ["lists": .list(lists)]
+        )
     }
 }

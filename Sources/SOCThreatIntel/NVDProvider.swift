@@ -16,7 +16,9 @@ public struct NVDProvider: ThreatIntelProvider {
 
     /// - Parameter baseURL: `https://services.nvd.nist.gov` unless overridden (`NVD_BASE_URL`).
     public init(
-        apiKey: String?, baseURL: String = "https://services.nvd.nist.gov", transport: any HTTPTransport,
+        apiKey: String?,
+        baseURL: String = "https://services.nvd.nist.gov",
+        transport: any HTTPTransport,
         timeout: Duration = .seconds(30)
     ) {
         self.apiKey = apiKey
@@ -33,7 +35,10 @@ public struct NVDProvider: ThreatIntelProvider {
         var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("User-Agent", "socagent")]
         if let apiKey { headers.append(("apiKey", apiKey)) }
         let request = HTTPRequestSpec(
-            url: "\(baseURL)/rest/json/cves/2.0?cveId=\(urlEncoded(indicator.value))", headers: headers, timeout: timeout)
+            url: "\(baseURL)/rest/json/cves/2.0?cveId=\(urlEncoded(indicator.value))",
+            headers: headers,
+            timeout: timeout
+        )
         let response = try await send(request, with: transport)
         let message = response.header("message").map(JSON.excerpt) ?? ""
         switch response.status {
@@ -67,16 +72,25 @@ public enum NVDRecord {
         record.published = cve.string("published")
         record.lastModified = cve.string("lastModified")
         let metrics = cve.object("metrics") ?? [:]
-        for (key, version) in [("cvssMetricV31", "3.1"), ("cvssMetricV40", "4.0"), ("cvssMetricV30", "3.0"), ("cvssMetricV2", "2.0")] {
-            let entries = metrics.objects(key).sorted { ($0.string("type") == "Primary" ? 0 : 1) < ($1.string("type") == "Primary" ? 0 : 1) }
+        for (key, version) in [
+            ("cvssMetricV31", "3.1"), ("cvssMetricV40", "4.0"), ("cvssMetricV30", "3.0"), ("cvssMetricV2", "2.0"),
+        ] {
+            let entries = metrics.objects(key).sorted {
+                ($0.string("type") == "Primary" ? 0 : 1) < ($1.string("type") == "Primary" ? 0 : 1)
+            }
             for entry in entries {
                 let data = entry.object("cvssData") ?? [:]
                 guard let score = data.double("baseScore") else { continue }
                 record.cvssMetrics.append(
                     CVSSMetric(
-                        version: data.string("version") ?? version, baseScore: score,
+                        version: data.string("version") ?? version,
+                        baseScore: score,
                         severity: data.string("baseSeverity") ?? entry.string("baseSeverity"),
-                        vector: data.string("vectorString"), source: entry.string("source"), type: entry.string("type")))
+                        vector: data.string("vectorString"),
+                        source: entry.string("source"),
+                        type: entry.string("type")
+                    )
+                )
             }
         }
         if let preferred = record.cvssMetrics.first {
@@ -96,9 +110,18 @@ public enum NVDRecord {
         if let added = cve.string("cisaExploitAdd") {
             record.knownExploited = true
             record.kev = KEVEntry(
-                cveID: record.id, vendorProject: "", product: "", vulnerabilityName: cve.string("cisaVulnerabilityName") ?? "",
-                dateAdded: added, shortDescription: "", requiredAction: cve.string("cisaRequiredAction") ?? "",
-                dueDate: cve.string("cisaActionDue") ?? "", knownRansomwareCampaignUse: nil, notes: nil, cwes: nil)
+                cveID: record.id,
+                vendorProject: "",
+                product: "",
+                vulnerabilityName: cve.string("cisaVulnerabilityName") ?? "",
+                dateAdded: added,
+                shortDescription: "",
+                requiredAction: cve.string("cisaRequiredAction") ?? "",
+                dueDate: cve.string("cisaActionDue") ?? "",
+                knownRansomwareCampaignUse: nil,
+                notes: nil,
+                cwes: nil
+            )
         }
         return record
     }
@@ -124,7 +147,12 @@ public enum NVDRecord {
     static func summary(_ record: CVERecord) -> String {
         var parts: [String] = []
         if let score = record.cvssScore {
-            parts.append("CVSS \(record.cvssVersion ?? "") \(score) \(record.severity ?? "")".replacingOccurrences(of: "  ", with: " "))
+            parts.append(
+                "CVSS \(record.cvssVersion ?? "") \(score) \(record.severity ?? "")".replacingOccurrences(
+                    of: "  ",
+                    with: " "
+                )
+            )
         } else {
             parts.append("no CVSS score yet (\(record.status ?? "not analysed"))")
         }

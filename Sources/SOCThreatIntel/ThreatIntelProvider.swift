@@ -47,8 +47,10 @@ public enum ProviderError: Error, Equatable, CustomStringConvertible {
         case .notConfigured(let detail): "it is not configured (\(detail))"
         case .keyRejected(let detail): "the service refused the API key (\(detail))"
         case .quotaExhausted(let until, let detail):
-            "the quota is exhausted (\(detail))" + (until.map { "; next request allowed at \(IntelTime.iso8601($0))" } ?? "")
-        case .serviceError(let status, let detail): "the service answered HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
+            "the quota is exhausted (\(detail))"
+                + (until.map { "; next request allowed at \(IntelTime.iso8601($0))" } ?? "")
+        case .serviceError(let status, let detail):
+            "the service answered HTTP \(status)" + (detail.isEmpty ? "" : ": \(detail)")
         case .transport(let error): "\(error)"
         case .invalidResponse(let detail): "the answer could not be read (\(detail))"
         case .invalidIndicator(let detail): "the service rejected the indicator (\(detail))"

@@ -1,6 +1,6 @@
 public import Foundation
-import SOCModel
 import SOCHTTP
+import SOCModel
 
 /// Looks indicators up in every applicable source and aggregates a verdict.
 ///
@@ -37,8 +37,11 @@ public struct ThreatIntelService: Sendable {
     ///   - maximumQuotaWait: The longest wait for a rate-limit slot (VirusTotal's 4 per minute); a longer wait gives
     ///     "unknown, because the rate limit…" instead.
     public init(
-        database: IntelDatabase, providers: [any ThreatIntelProvider], unavailable: [UnavailableSource] = [],
-        offline: Bool = false, maximumQuotaWait: Duration = .seconds(60),
+        database: IntelDatabase,
+        providers: [any ThreatIntelProvider],
+        unavailable: [UnavailableSource] = [],
+        offline: Bool = false,
+        maximumQuotaWait: Duration = .seconds(60),
         now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
@@ -69,8 +72,11 @@ public struct ThreatIntelService: Sendable {
             if let scope, scope != .public, !provider.isLocal {
                 sources.append(
                     SourceEvidence(
-                        source: provider.name, verdict: .unknown,
-                        summary: "not sent: a \(scope.rawValue) address is not looked up on the Internet"))
+                        source: provider.name,
+                        verdict: .unknown,
+                        summary: "not sent: a \(scope.rawValue) address is not looked up on the Internet"
+                    )
+                )
                 continue
             }
             let evidence = await consult(provider, about: indicator)
@@ -81,19 +87,32 @@ public struct ThreatIntelService: Sendable {
             sources.append(.unavailable(source.name, because: source.reason))
         }
         let verdict = sources.map(\.verdict).max() ?? .unknown
-        var reasons = sources.filter { $0.verdict == verdict && verdict != .unknown }.map { "\($0.source): \($0.summary)" }
-        if verdict == .unknown { reasons = ["no source knows it: " + sources.map { "\($0.source) (\($0.summary))" }.joined(separator: "; ")] }
+        var reasons = sources.filter { $0.verdict == verdict && verdict != .unknown }.map {
+            "\($0.source): \($0.summary)"
+        }
+        if verdict == .unknown {
+            reasons = ["no source knows it: " + sources.map { "\($0.source) (\($0.summary))" }.joined(separator: "; ")]
+        }
         if sources.isEmpty { reasons = ["no source handles \(indicator.kind.rawValue) indicators"] }
         var report = IntelReport(
-            indicator: indicator.value, kind: indicator.kind, verdict: verdict, scope: scope,
+            indicator: indicator.value,
+            kind: indicator.kind,
+            verdict: verdict,
+            scope: scope,
             hashType: indicator.kind == .hash ? HashKind(hexLength: indicator.value.utf8.count) : nil,
-            reasons: reasons, sources: sources, cve: nil)
+            reasons: reasons,
+            sources: sources,
+            cve: nil
+        )
         if indicator.kind == .cve { report.cve = Self.mergeCVE(indicator.value, answers: answers.map(\.answer)) }
         return report
     }
 
     /// One source's evidence, and its answer when it gave one.
-    private func consult(_ provider: any ThreatIntelProvider, about indicator: IntelIndicator) async
+    private func consult(
+        _ provider: any ThreatIntelProvider,
+        about indicator: IntelIndicator
+    ) async
         -> (evidence: SourceEvidence, answer: ProviderAnswer?)
     {
         if provider.isLocal {
@@ -113,12 +132,20 @@ public struct ThreatIntelService: Sendable {
             let answer = try await provider.lookup(indicator)
             let fetchedAt = now()
             try? database.cache(
-                answer, provider: provider.name, indicator: indicator,
-                lifetime: Self.cacheLifetime(kind: indicator.kind, found: answer.found), now: fetchedAt)
+                answer,
+                provider: provider.name,
+                indicator: indicator,
+                lifetime: Self.cacheLifetime(kind: indicator.kind, found: answer.found),
+                now: fetchedAt
+            )
             return (evidence(provider.name, answer, fromCache: false, fetchedAt: fetchedAt), answer)
         } catch let error as ProviderError {
             if case .quotaExhausted(let until, let detail) = error {
-                try? database.block(provider: provider.name, until: until ?? now().addingTimeInterval(3600), reason: detail)
+                try? database.block(
+                    provider: provider.name,
+                    until: until ?? now().addingTimeInterval(3600),
+                    reason: detail
+                )
             }
             return (.unavailable(provider.name, because: error.description), nil)
         } catch {
@@ -137,10 +164,20 @@ public struct ThreatIntelService: Sendable {
         }
     }
 
-    private func evidence(_ source: String, _ answer: ProviderAnswer, fromCache: Bool, fetchedAt: Date?) -> SourceEvidence {
+    private func evidence(
+        _ source: String,
+        _ answer: ProviderAnswer,
+        fromCache: Bool,
+        fetchedAt: Date?
+    ) -> SourceEvidence {
         SourceEvidence(
-            source: source, verdict: answer.verdict, summary: answer.summary, fromCache: fromCache,
-            fetchedAt: fetchedAt.map(IntelTime.iso8601), details: answer.details)
+            source: source,
+            verdict: answer.verdict,
+            summary: answer.summary,
+            fromCache: fromCache,
+            fetchedAt: fetchedAt.map(IntelTime.iso8601),
+            details: answer.details
+        )
     }
 
     private func describe(_ error: any Error) -> String {
@@ -153,7 +190,9 @@ public struct ThreatIntelService: Sendable {
         guard !records.isEmpty else { return nil }
         var merged = records.first { $0.cvssScore != nil || $0.status != nil } ?? CVERecord(id: id)
         for record in records {
-            if merged.description == nil || merged.description?.isEmpty == true { merged.description = record.description }
+            if merged.description == nil || merged.description?.isEmpty == true {
+                merged.description = record.description
+            }
             if record.knownExploited { merged.knownExploited = true }
             // The catalog's entry (with vendor and product) beats the NVD record's copy of the KEV fields.
             if let kev = record.kev, merged.kev == nil || !kev.vendorProject.isEmpty { merged.kev = kev }

@@ -18,8 +18,12 @@ public struct VirusTotalProvider: ThreatIntelProvider {
     ///   - baseURL: `https://www.virustotal.com` unless overridden (`VIRUSTOTAL_BASE_URL`).
     ///   - perMinute, perDay: The key's quotas (4 and 500 for a public key).
     public init(
-        apiKey: String, baseURL: String = "https://www.virustotal.com", transport: any HTTPTransport,
-        perMinute: Int = 4, perDay: Int = 500, timeout: Duration = .seconds(20)
+        apiKey: String,
+        baseURL: String = "https://www.virustotal.com",
+        transport: any HTTPTransport,
+        perMinute: Int = 4,
+        perDay: Int = 500,
+        timeout: Duration = .seconds(20)
     ) {
         self.apiKey = apiKey
         self.baseURL = HTTPRequestSpec.baseURL(baseURL)
@@ -38,11 +42,15 @@ public struct VirusTotalProvider: ThreatIntelProvider {
             }
         let request = HTTPRequestSpec(
             url: "\(baseURL)/api/v3/\(collection)/\(urlEncoded(indicator.value))",
-            headers: [("x-apikey", apiKey), ("Accept", "application/json"), ("User-Agent", "socagent")], timeout: timeout)
+            headers: [("x-apikey", apiKey), ("Accept", "application/json"), ("User-Agent", "socagent")],
+            timeout: timeout
+        )
         let response = try await send(request, with: transport)
         let body = Result { try JSON.object(response.body) }  // parsed once, for the error and for the answer
         let error = (try? body.get())?.object("error")
-        let detail = JSON.excerpt([error?.string("code"), error?.string("message")].compactMap { $0 }.joined(separator: ": "))
+        let detail = JSON.excerpt(
+            [error?.string("code"), error?.string("message")].compactMap { $0 }.joined(separator: ": ")
+        )
         switch response.status {
         case 200:
             let attributes = try body.get().object("data")?.object("attributes") ?? [:]
@@ -53,7 +61,10 @@ public struct VirusTotalProvider: ThreatIntelProvider {
             throw ProviderError.keyRejected("HTTP \(response.status)" + (detail.isEmpty ? "" : ": \(detail)"))
         case 429:
             // Per-minute and daily quotas share the status; wait out the minute, the daily limit is counted locally.
-            throw ProviderError.quotaExhausted(until: Date().addingTimeInterval(60), detail: detail.isEmpty ? "HTTP 429" : detail)
+            throw ProviderError.quotaExhausted(
+                until: Date().addingTimeInterval(60),
+                detail: detail.isEmpty ? "HTTP 429" : detail
+            )
         default:
             throw ProviderError.serviceError(status: response.status, detail: detail)
         }
@@ -68,7 +79,8 @@ public struct VirusTotalProvider: ThreatIntelProvider {
         let undetected = stats.int("undetected") ?? 0
         let engines = malicious + suspicious + harmless + undetected
         let verdict: Verdict =
-            malicious >= 3 ? .malicious : (malicious >= 1 || suspicious >= 2) ? .suspicious : engines > 0 ? .clean : .unknown
+            malicious >= 3
+            ? .malicious : (malicious >= 1 || suspicious >= 2) ? .suspicious : engines > 0 ? .clean : .unknown
         var details: [String: DetailValue] = [
             "malicious": .integer(malicious), "suspicious": .integer(suspicious), "harmless": .integer(harmless),
             "undetected": .integer(undetected),
@@ -111,7 +123,9 @@ public struct VirusTotalProvider: ThreatIntelProvider {
         case .cve:
             break
         }
-        if let reputation = attributes.int("reputation"), reputation != 0 { summary += "; community reputation \(reputation)" }
+        if let reputation = attributes.int("reputation"), reputation != 0 {
+            summary += "; community reputation \(reputation)"
+        }
         return ProviderAnswer(verdict: verdict, summary: summary, found: true, details: details)
     }
 }

@@ -29,7 +29,10 @@ struct Analyze: AsyncParsableCommand {
 
     @OptionGroup var reports: ReportDirectoryOption
 
-    @Flag(help: "No model and no Internet intelligence: the deterministic analyst with imported KEV/NVD, blocklists and cached answers.")
+    @Flag(
+        help:
+            "No model and no Internet intelligence: the deterministic analyst with imported KEV/NVD, blocklists and cached answers."
+    )
     var offline = false
 
     @OptionGroup var intelOptions: IntelOptions
@@ -38,7 +41,9 @@ struct Analyze: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (text == nil) != (alert == nil) else { throw ValidationError("give the alert text or --alert FILE (one of them)") }
+        guard (text == nil) != (alert == nil) else {
+            throw ValidationError("give the alert text or --alert FILE (one of them)")
+        }
     }
 
     func run() async throws {
@@ -53,7 +58,9 @@ struct Analyze: AsyncParsableCommand {
         } catch {
             throw CleanError("\(error)")
         }
-        analyst.readableRoots = [FileManager.default.currentDirectoryPath] + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
+        analyst.readableRoots =
+            [FileManager.default.currentDirectoryPath]
+            + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
         let report = await analyst.analyze(input)
         try ReportOutput.writeAndShow(report, to: analyst.reports, json: json)
     }
@@ -63,12 +70,17 @@ struct Analyze: AsyncParsableCommand {
         if let text { return Alert(text: text) }
         guard let alert else { throw ValidationError("give the alert text or --alert FILE") }
         do {
-            var reader = try EventFileReader(path: alert, options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)))
+            var reader = try EventFileReader(
+                path: alert,
+                options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970))
+            )
             if let event = try reader.nextBatch()?.first {
                 let text = event.original.isEmpty ? (event.string(ECSField.message) ?? "") : event.original
                 return Alert(text: text, event: event)
             }
-            throw CleanError("\(alert): no event could be read (\(reader.summary.errors.first.map { "line \($0.line): \($0.reason)" } ?? "empty"))")
+            throw CleanError(
+                "\(alert): no event could be read (\(reader.summary.errors.first.map { "line \($0.line): \($0.reason)" } ?? "empty"))"
+            )
         } catch let error as CleanError {
             throw error
         } catch {

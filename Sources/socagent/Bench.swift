@@ -7,13 +7,18 @@ import SOCModel
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure socagent on generated data (results for BENCHMARKS.md).",
-        subcommands: [IngestBenchmark.self, QueryBenchmark.self, AnalyzeBenchmark.self, HuntBenchmark.self, Generate.self]
+        subcommands: [
+            IngestBenchmark.self, QueryBenchmark.self, AnalyzeBenchmark.self, HuntBenchmark.self, Generate.self,
+        ]
     )
 
     struct Generate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write generated Winlogbeat 8 ECS JSON lines to a file.")
+        static let configuration = CommandConfiguration(
+            abstract: "Write generated Winlogbeat 8 ECS JSON lines to a file."
+        )
         @Option(help: "How many events.") var events = 1_000_000
-        @Option(help: "Document shape: ecs (after the Elastic pipeline, ~730 B) or raw (winlog.* only, ~330 B).") var shape = "ecs"
+        @Option(help: "Document shape: ecs (after the Elastic pipeline, ~730 B) or raw (winlog.* only, ~330 B).")
+        var shape = "ecs"
         @Argument(help: "The output file.") var output: String
 
         func validate() throws {
@@ -21,7 +26,10 @@ struct Bench: AsyncParsableCommand {
         }
 
         func run() throws {
-            let bytes = try SyntheticEvents(shape: SyntheticEvents.Shape(rawValue: shape) ?? .ecs).write(count: events, to: output)
+            let bytes = try SyntheticEvents(shape: SyntheticEvents.Shape(rawValue: shape) ?? .ecs).write(
+                count: events,
+                to: output
+            )
             print("wrote \(Terminal.grouped(events)) events (\(bytes >> 20) MiB) to \(output)")
         }
     }
@@ -29,22 +37,30 @@ struct Bench: AsyncParsableCommand {
     struct IngestBenchmark: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ingest",
-            abstract: "Generate events (or use --input), ingest them into a fresh store, report events/s, MB/s and peak RSS."
+            abstract:
+                "Generate events (or use --input), ingest them into a fresh store, report events/s, MB/s and peak RSS."
         )
         @Option(help: "How many events to generate.") var events = 1_000_000
         @Option(help: "Document shape when generating: ecs (~730 B) or raw (~330 B).") var shape = "ecs"
         @Option(help: "Ingest this file instead of generating one.") var input: String?
-        @Option(help: "Where to put the generated file and the store.") var directory = FileManager.default.temporaryDirectory.path
+        @Option(help: "Where to put the generated file and the store.") var directory = FileManager.default
+            .temporaryDirectory.path
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: "Only parse (no store), to separate parsing from storage costs.") var parseOnly = false
-        @Flag(help: "Parse everything into memory first, then time the store alone (small inputs only).") var storeOnly = false
-        @Option(help: "Threads parsing each batch with --parse-only (default: all cores but one).") var parsingThreads: Int?
+        @Flag(help: "Parse everything into memory first, then time the store alone (small inputs only).")
+        var storeOnly = false
+        @Option(help: "Threads parsing each batch with --parse-only (default: all cores but one).") var parsingThreads:
+            Int?
 
         func run() async throws {
-            let data = input ?? (directory as NSString).appendingPathComponent("socagent-bench-\(shape)-\(events).jsonl")
+            let data =
+                input ?? (directory as NSString).appendingPathComponent("socagent-bench-\(shape)-\(events).jsonl")
             if input == nil && !FileManager.default.fileExists(atPath: data) {
                 Terminal.writeError("generating \(Terminal.grouped(events)) events into \(data)\n")
-                _ = try SyntheticEvents(shape: SyntheticEvents.Shape(rawValue: shape) ?? .ecs).write(count: events, to: data)
+                _ = try SyntheticEvents(shape: SyntheticEvents.Shape(rawValue: shape) ?? .ecs).write(
+                    count: events,
+                    to: data
+                )
             }
             if parseOnly {
                 let result = try Benchmarks.parse(file: data, threads: parsingThreads)
@@ -93,7 +109,11 @@ extension Bench {
         func run() async throws {
             let store = try await storeOptions.open(mustExist: true)
             let result = try await Benchmarks.queries(store, runs: runs) { row in
-                if !json { print("\(row.query.padding(toLength: 62, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", row.medianMilliseconds)) ms  (\(row.result))") }
+                if !json {
+                    print(
+                        "\(row.query.padding(toLength: 62, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", row.medianMilliseconds)) ms  (\(row.result))"
+                    )
+                }
             }
             try printJSON(result, when: json) { "store: \(Terminal.grouped(result.events)) events" }
         }
@@ -103,7 +123,8 @@ extension Bench {
     struct AnalyzeBenchmark: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "analyze",
-            abstract: "Time offline investigations of the demo's alert on a store of the demo's attack in N background events."
+            abstract:
+                "Time offline investigations of the demo's alert on a store of the demo's attack in N background events."
         )
         @Option(help: "Background events around the attack.") var events = 1_000_000
         @Option(help: "The store to build (or reuse, when it exists).") var store: String
@@ -112,7 +133,9 @@ extension Bench {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let result = try await Benchmarks.analyze(storePath: store, backgroundEvents: events, runs: runs) { Terminal.writeError($0 + "\n") }
+            let result = try await Benchmarks.analyze(storePath: store, backgroundEvents: events, runs: runs) {
+                Terminal.writeError($0 + "\n")
+            }
             try printJSON(result, when: json) {
                 "store: \(Terminal.grouped(result.events)) events; \(result.runs) investigations (\(result.toolCalls) tool calls each, severity \(result.severity.rawValue)): median \(String(format: "%.1f", result.medianMilliseconds)) ms, min \(String(format: "%.1f", result.minimumMilliseconds)) ms, max \(String(format: "%.1f", result.maximumMilliseconds)) ms"
             }
@@ -125,8 +148,10 @@ extension Bench {
     struct HuntBenchmark: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "hunt",
-            abstract: "Time each stage of hunting: loading the rules, compiling them, parsing the events, and the rule phase alone (events already in memory) on one core and on all.",
-            discussion: "The rule phase is the figure comparable with Zircolite's (its events are already in SQLite when its rules run)."
+            abstract:
+                "Time each stage of hunting: loading the rules, compiling them, parsing the events, and the rule phase alone (events already in memory) on one core and on all.",
+            discussion:
+                "The rule phase is the figure comparable with Zircolite's (its events are already in SQLite when its rules run)."
         )
         @Option(name: .long, help: "A Sigma rule file or directory (repeat for more).") var rules: [String]
         @Option(help: "A log file of events (read whole into memory).") var input: String

@@ -16,7 +16,10 @@ struct Demo: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The SQLite store the demo's events are written to and left in (default: $SOCAGENT_STORE, else ./\(Self.defaultStore); never a cluster).")
+    @Option(
+        help:
+            "The SQLite store the demo's events are written to and left in (default: $SOCAGENT_STORE, else ./\(Self.defaultStore); never a cluster)."
+    )
     var store: String?
 
     @OptionGroup var reports: ReportDirectoryOption
@@ -40,14 +43,21 @@ struct Demo: AsyncParsableCommand {
         guard !StoreLocation.isCluster(location) else {
             throw CleanError("the demo writes synthetic events: SOCAGENT_STORE names a cluster; pass --store FILE")
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-demo-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "socagent-demo-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let logs = directory.appendingPathComponent("winlogbeat.jsonl").path
         let count = try AttackScenario.write(to: logs)
         // Offline intelligence in the temporary folder: nothing is sent anywhere, and no cached answer changes the demo.
         let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
-        var configuration = SOCAnalyst.Configuration(store: location, reportDirectory: reports.reportDir, offline: true, environment: environment)
+        var configuration = SOCAnalyst.Configuration(
+            store: location,
+            reportDirectory: reports.reportDir,
+            offline: true,
+            environment: environment
+        )
         configuration.intelDatabase = database.path
         let analyst: SOCAnalyst
         do {
@@ -56,9 +66,15 @@ struct Demo: AsyncParsableCommand {
             throw CleanError("\(error)")
         }
         let ingested = try await IngestService(store: analyst.store).run(
-            IngestService.Request(paths: [logs], format: nil, options: .init(referenceTime: AttackScenario.referenceTime)))
+            IngestService.Request(
+                paths: [logs],
+                format: nil,
+                options: .init(referenceTime: AttackScenario.referenceTime)
+            )
+        )
         Terminal.writeError(
-            "demo: \(Terminal.grouped(ingested.inserted)) of \(Terminal.grouped(count)) generated events stored in \(location); investigating \"\(AttackScenario.seedEvent)\"\n")
+            "demo: \(Terminal.grouped(ingested.inserted)) of \(Terminal.grouped(count)) generated events stored in \(location); investigating \"\(AttackScenario.seedEvent)\"\n"
+        )
         let report = await analyst.analyze(AttackScenario.seedEvent)
         try ReportOutput.writeAndShow(report, to: analyst.reports, json: json)
     }

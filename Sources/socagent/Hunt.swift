@@ -30,10 +30,16 @@ struct Hunt: AsyncParsableCommand {
     @Option(help: "Only rules at or above this level: informational, low, medium, high, critical.")
     var level: String?
 
-    @Option(parsing: .upToNextOption, help: "Only rules with one of these statuses (stable, test, experimental…; spaces or commas).")
+    @Option(
+        parsing: .upToNextOption,
+        help: "Only rules with one of these statuses (stable, test, experimental…; spaces or commas)."
+    )
     var status: [String] = []
 
-    @Option(parsing: .upToNextOption, help: "Only rules with one of these tags (attack.t1059.001, attack.execution…; spaces or commas).")
+    @Option(
+        parsing: .upToNextOption,
+        help: "Only rules with one of these tags (attack.t1059.001, attack.execution…; spaces or commas)."
+    )
     var tags: [String] = []
 
     @Option(help: "The format of every log file, instead of sniffing it.")
@@ -49,12 +55,16 @@ struct Hunt: AsyncParsableCommand {
 
     /// The values of a list option, given space- or comma-separated, lower-cased; `nil` when none were given.
     private static func choices(_ values: [String]) -> Set<String>? {
-        let all = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        let all = values.flatMap { $0.split(separator: ",") }.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }.filter { !$0.isEmpty }
         return all.isEmpty ? nil : Set(all)
     }
 
     func validate() throws {
-        if logs.isEmpty == (storeOptions.store == nil) { throw ValidationError("give log files to hunt, or --store, but not both") }
+        if logs.isEmpty == (storeOptions.store == nil) {
+            throw ValidationError("give log files to hunt, or --store, but not both")
+        }
         if let level, SigmaLevel(rawValue: level.lowercased()) == nil {
             throw ValidationError("--level must be informational, low, medium, high or critical")
         }
@@ -73,7 +83,9 @@ struct Hunt: AsyncParsableCommand {
             statuses: Self.choices(status),
             tags: Self.choices(tags)
         )
-        Terminal.writeError("rules: \(set.rules.count) loaded\(set.rules.count != loaded.rules.count ? " (of \(loaded.rules.count), by --level/--status/--tags)" : ""), \(set.diagnostics.count) skipped\n")
+        Terminal.writeError(
+            "rules: \(set.rules.count) loaded\(set.rules.count != loaded.rules.count ? " (of \(loaded.rules.count), by --level/--status/--tags)" : ""), \(set.diagnostics.count) skipped\n"
+        )
         var reasons: [String: Int] = [:]
         for diagnostic in set.diagnostics { reasons[diagnostic.reason, default: 0] += 1 }
         for (reason, count) in reasons.sorted(by: { $0.value > $1.value }).prefix(verbose ? .max : 5) {
@@ -82,7 +94,8 @@ struct Hunt: AsyncParsableCommand {
         if verbose { for diagnostic in set.diagnostics { Terminal.writeError("  \(diagnostic)\n") } }
         let target: HuntService.Target
         if storeOptions.store != nil {
-            let window = window.all || window.since != nil || window.until != nil || window.hours != nil ? window.timeRange : nil
+            let window =
+                window.all || window.since != nil || window.until != nil || window.hours != nil ? window.timeRange : nil
             target = .store(try await storeOptions.open(mustExist: true), window: window)
         } else {
             target = .files(logs, format: format.flatMap(LogFormat.named))
@@ -97,7 +110,10 @@ struct Hunt: AsyncParsableCommand {
                     if json {
                         print(String(decoding: try encoder.encode(detection), as: UTF8.self))
                     } else if rows.count < 10_000 {
-                        rows.append([detection.timestamp ?? "", detection.level.rawValue, detection.host ?? "", detection.title, detection.techniques.joined(separator: ",")])
+                        rows.append([
+                            detection.timestamp ?? "", detection.level.rawValue, detection.host ?? "", detection.title,
+                            detection.techniques.joined(separator: ","),
+                        ])
                     }
                 }
             }
@@ -114,18 +130,28 @@ struct Hunt: AsyncParsableCommand {
         if !json && !rows.isEmpty {
             print(Table.render(["time", "level", "host", "rule", "ATT&CK"], rows, maximumWidth: 70))
             if summary.detections > rows.count {
-                Terminal.writeError("the table shows the first \(Terminal.grouped(rows.count)) of \(Terminal.grouped(summary.detections)) detections; --json prints them all\n")
+                Terminal.writeError(
+                    "the table shows the first \(Terminal.grouped(rows.count)) of \(Terminal.grouped(summary.detections)) detections; --json prints them all\n"
+                )
             }
         }
-        let levels = SigmaLevel.allCases.reversed().compactMap { level in summary.byLevel[level].map { "\(level) \($0)" } }
-        Terminal.writeError("\(Terminal.grouped(summary.events)) events, \(Terminal.grouped(summary.detections)) detections (\(levels.isEmpty ? "none" : levels.joined(separator: ", "))) in \(String(format: "%.2f", summary.seconds)) s\n")
+        let levels = SigmaLevel.allCases.reversed().compactMap { level in
+            summary.byLevel[level].map { "\(level) \($0)" }
+        }
+        Terminal.writeError(
+            "\(Terminal.grouped(summary.events)) events, \(Terminal.grouped(summary.detections)) detections (\(levels.isEmpty ? "none" : levels.joined(separator: ", "))) in \(String(format: "%.2f", summary.seconds)) s\n"
+        )
         if !summary.byTactic.isEmpty {
-            let tactics = summary.byTactic.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }
+            let tactics = summary.byTactic.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map {
+                "\($0.key) \($0.value)"
+            }
             Terminal.writeError("by ATT&CK tactic: \(tactics.joined(separator: ", "))\n")
         }
         let top = summary.topRules(10)
         if !top.isEmpty {
-            Terminal.writeError("top rules: \(top.map { "\($0.title) (\($0.tally.level)) \(Terminal.grouped($0.tally.count))" }.joined(separator: "; "))\n")
+            Terminal.writeError(
+                "top rules: \(top.map { "\($0.title) (\($0.tally.level)) \(Terminal.grouped($0.tally.count))" }.joined(separator: "; "))\n"
+            )
         }
     }
 }

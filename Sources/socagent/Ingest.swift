@@ -4,7 +4,6 @@ import SOCAnalystKit
 import SOCModel
 import SOCParsers
 import SOCStore
-import SOCStoreSQLite
 
 /// `socagent ingest PATH...`
 struct Ingest: AsyncParsableCommand {
@@ -25,7 +24,9 @@ struct Ingest: AsyncParsableCommand {
     @Option(help: "The format of every input, instead of sniffing it.")
     var format: String?
 
-    @Option(help: "The year for syslog timestamps that have none (default: inferred, so that no event is in the future).")
+    @Option(
+        help: "The year for syslog timestamps that have none (default: inferred, so that no event is in the future)."
+    )
     var year: Int?
 
     @Option(help: "Reject records longer than this many bytes.")
@@ -38,7 +39,9 @@ struct Ingest: AsyncParsableCommand {
 
     func validate() throws {
         if let format, LogFormat.named(format) == nil {
-            throw ValidationError("unknown format '\(format)'; expected one of: \(LogFormat.all.map(\.name).joined(separator: ", "))")
+            throw ValidationError(
+                "unknown format '\(format)'; expected one of: \(LogFormat.all.map(\.name).joined(separator: ", "))"
+            )
         }
         if let year, !(1970...9999).contains(year) { throw ValidationError("--year must be between 1970 and 9999") }
         if maxRecordBytes < 1024 { throw ValidationError("--max-record-bytes must be at least 1024") }
@@ -90,15 +93,23 @@ struct Ingest: AsyncParsableCommand {
         )
         for failure in report.failures { Terminal.writeError("warning: the store refused \(failure)\n") }
         if report.failed > report.failures.count {
-            Terminal.writeError("warning: \(report.failed - report.failures.count) more events refused by the store, not listed\n")
+            Terminal.writeError(
+                "warning: \(report.failed - report.failures.count) more events refused by the store, not listed\n"
+            )
         }
         let width = min(60, report.files.map(\.path.count).max() ?? 0)
         for file in report.files {
-            let name = file.path.count > width ? "…" + file.path.suffix(width - 1) : file.path.padding(toLength: width, withPad: " ", startingAt: 0)
-            print("  \(name)  \(file.format.padding(toLength: 12, withPad: " ", startingAt: 0)) \(Terminal.grouped(file.events)) events, \(Terminal.grouped(file.rejected)) rejected")
+            let name =
+                file.path.count > width
+                ? "…" + file.path.suffix(width - 1) : file.path.padding(toLength: width, withPad: " ", startingAt: 0)
+            print(
+                "  \(name)  \(file.format.padding(toLength: 12, withPad: " ", startingAt: 0)) \(Terminal.grouped(file.events)) events, \(Terminal.grouped(file.rejected)) rejected"
+            )
             for error in file.errors { Terminal.writeError("warning: \(file.path): \(error)\n") }
             if file.rejected > file.errors.count {
-                Terminal.writeError("warning: \(file.path): \(file.rejected - file.errors.count) more rejected records not listed\n")
+                Terminal.writeError(
+                    "warning: \(file.path): \(file.rejected - file.errors.count) more rejected records not listed\n"
+                )
             }
         }
     }
@@ -127,14 +138,18 @@ final class ProgressLine: @unchecked Sendable {
         let now = ContinuousClock.now
         if progress.indexing {
             drawn = true
-            Terminal.writeError("\r\u{1B}[K\(Terminal.grouped(progress.events)) events read; building indexes and full-text search…")
+            Terminal.writeError(
+                "\r\u{1B}[K\(Terminal.grouped(progress.events)) events read; building indexes and full-text search…"
+            )
             return
         }
         guard now - lastDraw > .milliseconds(200) else { return }
         lastDraw = now
         drawn = true
         let name = progress.path.count > 40 ? "…" + progress.path.suffix(39) : progress.path
-        Terminal.writeError("\r\u{1B}[K[\(progress.filesDone + 1)/\(progress.files)] \(name): \(Terminal.grouped(progress.events)) events, \(progress.bytes >> 20) MiB")
+        Terminal.writeError(
+            "\r\u{1B}[K[\(progress.filesDone + 1)/\(progress.files)] \(name): \(Terminal.grouped(progress.events)) events, \(progress.bytes >> 20) MiB"
+        )
     }
 
     func clear() {

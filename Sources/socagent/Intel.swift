@@ -7,14 +7,16 @@ import SOCThreatIntel
 /// `socagent intel`: indicators and threat intelligence.
 struct Intel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Threat intelligence: look up IPs, hashes, domains and CVEs; import offline sources; extract indicators.",
+        abstract:
+            "Threat intelligence: look up IPs, hashes, domains and CVEs; import offline sources; extract indicators.",
         discussion: """
             Sources: AbuseIPDB (ABUSEIPDB_API_KEY), VirusTotal (VIRUSTOTAL_API_KEY), NVD (NVD_API_KEY optional), and \
             offline the CISA KEV catalog, imported NVD records and blocklists (socagent intel import). Answers are cached \
             in $SOCAGENT_CACHE_DIR/intel.db (default ~/.cache/socagent/intel.db); quotas are counted there too.
             """,
         subcommands: [
-            IntelLookup<IPKind>.self, IntelLookup<HashKindOption>.self, IntelLookup<DomainKind>.self, IntelLookup<CVEKind>.self,
+            IntelLookup<IPKind>.self, IntelLookup<HashKindOption>.self, IntelLookup<DomainKind>.self,
+            IntelLookup<CVEKind>.self,
             IntelImport.self, IntelExtract.self,
         ]
     )
@@ -57,7 +59,8 @@ enum DomainKind: LookupKind {
 
 enum CVEKind: LookupKind {
     static let kind = IndicatorKind.cve
-    static let abstract = "Look up a CVE: CVSS, severity, description, and whether it is known exploited (NVD, CISA KEV)."
+    static let abstract =
+        "Look up a CVE: CVSS, severity, description, and whether it is known exploited (NVD, CISA KEV)."
 }
 
 /// `socagent intel ip|hash|domain|cve VALUE`
@@ -96,7 +99,8 @@ struct IntelImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import offline sources: the CISA KEV JSON feed, NVD CVE JSON records, IP/CIDR and hash blocklists.",
-        discussion: "The format of each file is detected from its content; directories are read recursively. Re-importing a KEV catalog or a blocklist replaces it."
+        discussion:
+            "The format of each file is detected from its content; directories are read recursively. Re-importing a KEV catalog or a blocklist replaces it."
     )
 
     @Argument(help: "Files or directories.")
@@ -124,7 +128,9 @@ struct IntelImport: AsyncParsableCommand {
                 let detail = result.note.map { " (\($0))" } ?? ""
                 print("\(result.path): \(result.format), \(result.imported) imported\(detail)")
                 for problem in result.rejected.prefix(20) { Terminal.writeError("  rejected: \(problem)\n") }
-                if result.rejected.count > 20 { Terminal.writeError("  … and \(result.rejected.count - 20) more rejected\n") }
+                if result.rejected.count > 20 {
+                    Terminal.writeError("  … and \(result.rejected.count - 20) more rejected\n")
+                }
             }
             print("Intel database: \(database.path)")
         }
@@ -139,11 +145,16 @@ enum IntelRendering {
         encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes, .sortedKeys]
         guard report.kind == .cve else { return String(decoding: try encoder.encode(report), as: UTF8.self) }
         // A CVE answers at the top level: id, cvss_score, severity, description, known_exploited, …
-        var object = try JSONSerialization.jsonObject(with: encoder.encode(report.cve ?? CVERecord(id: report.indicator))) as? [String: Any] ?? [:]
+        var object =
+            try JSONSerialization.jsonObject(with: encoder.encode(report.cve ?? CVERecord(id: report.indicator)))
+            as? [String: Any] ?? [:]
         let wrapper = try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any] ?? [:]
         for key in ["verdict", "reasons", "sources"] { object[key] = wrapper[key] }
         for key in ["cvss_score", "severity", "description", "kev"] where object[key] == nil { object[key] = NSNull() }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: object,
+            options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        )
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -154,20 +165,24 @@ enum IntelRendering {
         if let hashType = report.hashType { heading += ", \(hashType.rawValue)" }
         lines.append("\(heading)  →  \(report.verdict.rawValue.uppercased())")
         if let cve = report.cve {
-            let score = cve.cvssScore.map { "CVSS \(cve.cvssVersion ?? "") \($0) \(cve.severity ?? "")" } ?? "no CVSS score"
+            let score =
+                cve.cvssScore.map { "CVSS \(cve.cvssVersion ?? "") \($0) \(cve.severity ?? "")" } ?? "no CVSS score"
             lines.append("  \(score); known exploited: \(cve.knownExploited ? "yes" : "no")")
             if let kev = cve.kev {
                 var text = "  CISA KEV: added \(kev.dateAdded), due \(kev.dueDate)"
                 if let ransomware = kev.knownRansomwareCampaignUse { text += ", ransomware use \(ransomware)" }
                 lines.append(text)
             }
-            if let description = cve.description { lines.append("  " + description.split(whereSeparator: \.isNewline).joined(separator: " ")) }
+            if let description = cve.description {
+                lines.append("  " + description.split(whereSeparator: \.isNewline).joined(separator: " "))
+            }
             if !cve.cwes.isEmpty { lines.append("  weaknesses: " + cve.cwes.joined(separator: ", ")) }
         }
         for source in report.sources {
             let cached = source.fromCache ? " (cached \(source.fetchedAt ?? ""))" : ""
             lines.append(
-                "  \(source.source.padding(toLength: 11, withPad: " ", startingAt: 0)) \(source.verdict.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(source.summary)\(cached)")
+                "  \(source.source.padding(toLength: 11, withPad: " ", startingAt: 0)) \(source.verdict.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(source.summary)\(cached)"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -7,8 +7,10 @@ import SOCParsers
 struct IntelExtract: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
-        abstract: "Extract indicators (IPs, domains, URLs, e-mails, hashes, CVEs, users, hosts, times, paths) from text.",
-        discussion: "Defanged forms (hxxp://, 1.2.3[.]4, example[.]com) are refanged. With --jsonl, each input line is a JSON string and each output line is that text's indicators."
+        abstract:
+            "Extract indicators (IPs, domains, URLs, e-mails, hashes, CVEs, users, hosts, times, paths) from text.",
+        discussion:
+            "Defanged forms (hxxp://, 1.2.3[.]4, example[.]com) are refanged. With --jsonl, each input line is a JSON string and each output line is that text's indicators."
     )
 
     @Argument(help: "The text to read (or use --file).")
@@ -20,7 +22,10 @@ struct IntelExtract: AsyncParsableCommand {
     @Option(help: "Read a file of JSON strings, one per line, and print one JSON object of indicators per line.")
     var jsonl: String?
 
-    @Flag(help: "Print JSON: one object of lists (ips, domains, urls, emails, hashes, cves, users, hosts, timestamps, paths).")
+    @Flag(
+        help:
+            "Print JSON: one object of lists (ips, domains, urls, emails, hashes, cves, users, hosts, timestamps, paths)."
+    )
     var json = false
 
     func validate() throws {
@@ -60,7 +65,9 @@ struct IntelExtract: AsyncParsableCommand {
     private func readText(_ path: String) throws -> String {
         let data: Data
         do {
-            data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
+            data =
+                path == "-"
+                ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw CleanError("\(path): cannot read: \(error.localizedDescription)")
         }

@@ -3,12 +3,12 @@ import Foundation
 import SOCAnalystKit
 import SOCModel
 import SOCStore
-import SOCStoreSQLite
 
 /// `socagent query failed-logins|processes|connections|brute-force`
 struct Query: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Answer the investigation questions: failed logins, suspicious processes, outbound connections, brute force.",
+        abstract:
+            "Answer the investigation questions: failed logins, suspicious processes, outbound connections, brute force.",
         discussion: "The window is the last 24 hours unless --since/--until, --hours, --now or --all say otherwise."
     )
 
@@ -53,30 +53,63 @@ struct Query: AsyncParsableCommand {
             case .failedLogins:
                 let results = try await store.failedLogins(filter)
                 if json { return print(String(decoding: try encoder.encode(results), as: UTF8.self)) }
-                print(Table.render(["time", "host", "user", "source", "code", "action", "reason"], results.map {
-                    [$0.timestamp ?? "", $0.host ?? "", $0.user ?? "", $0.sourceIP ?? "", $0.code ?? "", $0.action ?? "", $0.reason ?? ""]
-                }))
+                print(
+                    Table.render(
+                        ["time", "host", "user", "source", "code", "action", "reason"],
+                        results.map {
+                            [
+                                $0.timestamp ?? "", $0.host ?? "", $0.user ?? "", $0.sourceIP ?? "", $0.code ?? "",
+                                $0.action ?? "", $0.reason ?? "",
+                            ]
+                        }
+                    )
+                )
                 try await hintWhenEmpty(results.isEmpty, store: store)
             case .processes:
                 let results = try await store.suspiciousProcesses(filter)
                 if json { return print(String(decoding: try encoder.encode(results), as: UTF8.self)) }
-                print(Table.render(["time", "host", "user", "process", "command line", "why"], results.map {
-                    [$0.event.timestamp ?? "", $0.event.host ?? "", $0.event.user ?? "", $0.event.processName ?? "", $0.event.commandLine ?? "", $0.reasons.joined(separator: "; ")]
-                }))
+                print(
+                    Table.render(
+                        ["time", "host", "user", "process", "command line", "why"],
+                        results.map {
+                            [
+                                $0.event.timestamp ?? "", $0.event.host ?? "", $0.event.user ?? "",
+                                $0.event.processName ?? "", $0.event.commandLine ?? "",
+                                $0.reasons.joined(separator: "; "),
+                            ]
+                        }
+                    )
+                )
                 try await hintWhenEmpty(results.isEmpty, store: store)
             case .connections:
                 let results = try await store.networkConnections(filter, includePrivate: includePrivate)
                 if json { return print(String(decoding: try encoder.encode(results), as: UTF8.self)) }
-                print(Table.render(["time", "host", "process", "source", "destination", "port"], results.map {
-                    [$0.timestamp ?? "", $0.host ?? "", $0.processName ?? "", $0.sourceIP ?? "", $0.destinationIP ?? "", $0.destinationPort.map(String.init) ?? ""]
-                }))
+                print(
+                    Table.render(
+                        ["time", "host", "process", "source", "destination", "port"],
+                        results.map {
+                            [
+                                $0.timestamp ?? "", $0.host ?? "", $0.processName ?? "", $0.sourceIP ?? "",
+                                $0.destinationIP ?? "", $0.destinationPort.map(String.init) ?? "",
+                            ]
+                        }
+                    )
+                )
                 try await hintWhenEmpty(results.isEmpty, store: store)
             case .bruteForce:
                 let results = try await store.bruteForce(filter, minimumFailures: minFailures)
                 if json { return print(String(decoding: try encoder.encode(results), as: UTF8.self)) }
-                print(Table.render(["source", "failures", "users", "first seen", "last seen", "successes", "top users"], results.map {
-                    [$0.sourceIP, String($0.failures), String($0.users), $0.firstSeen ?? "", $0.lastSeen ?? "", String($0.successes), $0.userNames.prefix(5).joined(separator: ", ")]
-                }))
+                print(
+                    Table.render(
+                        ["source", "failures", "users", "first seen", "last seen", "successes", "top users"],
+                        results.map {
+                            [
+                                $0.sourceIP, String($0.failures), String($0.users), $0.firstSeen ?? "",
+                                $0.lastSeen ?? "", String($0.successes), $0.userNames.prefix(5).joined(separator: ", "),
+                            ]
+                        }
+                    )
+                )
                 try await hintWhenEmpty(results.isEmpty, store: store)
             }
         } catch let error as EventStoreError {
@@ -88,7 +121,9 @@ struct Query: AsyncParsableCommand {
         guard empty, let range = window.timeRange else { return }
         let statistics = try await store.statistics(top: 1)
         if let first = statistics.firstSeen, let last = statistics.lastSeen {
-            Terminal.writeError("note: nothing in the window \(range); the store holds \(statistics.events) events from \(first) to \(last) (use --all or --since/--until)\n")
+            Terminal.writeError(
+                "note: nothing in the window \(range); the store holds \(statistics.events) events from \(first) to \(last) (use --all or --since/--until)\n"
+            )
         }
     }
 }
@@ -122,7 +157,9 @@ struct Search: AsyncParsableCommand {
 
     func validate() throws {
         if limit < 0 { throw ValidationError("--limit must not be negative") }
-        if !["or", "and"].contains(defaultOperator.lowercased()) { throw ValidationError("--default-operator must be or or and") }
+        if !["or", "and"].contains(defaultOperator.lowercased()) {
+            throw ValidationError("--default-operator must be or or and")
+        }
     }
 
     func run() async throws {
@@ -131,13 +168,19 @@ struct Search: AsyncParsableCommand {
             parsed = try LuceneParser.parse(query, defaultOperator: defaultOperator.lowercased() == "and" ? .and : .or)
         } catch {
             // A malformed query is a usage error (exit 64), shown with a caret under the column.
-            Terminal.writeError("Error: invalid query: \(error)\n  \(query)\n  \(String(repeating: " ", count: max(0, error.column - 1)))^\n")
+            Terminal.writeError(
+                "Error: invalid query: \(error)\n  \(query)\n  \(String(repeating: " ", count: max(0, error.column - 1)))^\n"
+            )
             throw ExitCode(64)
         }
         let store = try await storeOptions.open(mustExist: true)
         let result: SearchResult
         do {
-            result = try await store.search(parsed, filter: filters.filter(window: window, limit: limit), now: window.resolvedNow)
+            result = try await store.search(
+                parsed,
+                filter: filters.filter(window: window, limit: limit),
+                now: window.resolvedNow
+            )
         } catch let error as EventStoreError {
             throw CleanError("\(error)")
         }
@@ -152,12 +195,24 @@ struct Search: AsyncParsableCommand {
             print(output + "]}")
             return
         }
-        print("\(result.total) event\(result.total == 1 ? "" : "s") match\(result.total == 1 ? "es" : "")\(result.total > result.events.count ? " (showing \(result.events.count))" : "")")
+        print(
+            "\(result.total) event\(result.total == 1 ? "" : "s") match\(result.total == 1 ? "es" : "")\(result.total > result.events.count ? " (showing \(result.events.count))" : "")"
+        )
         guard !result.events.isEmpty else { return }
-        print(Table.render(["time", "host", "code", "action", "user", "source", "message"], result.events.map { event in
-            [event.timestamp?.iso8601 ?? "", event.string(ECSField.hostName) ?? "", event.code ?? "", event.action ?? "",
-             event.string(ECSField.userName) ?? "", event.string(ECSField.sourceIP) ?? "",
-             (event.string(ECSField.message) ?? event.string(ECSField.processCommandLine) ?? "").replacingOccurrences(of: "\n", with: " ")]
-        }, maximumWidth: 80))
+        print(
+            Table.render(
+                ["time", "host", "code", "action", "user", "source", "message"],
+                result.events.map { event in
+                    [
+                        event.timestamp?.iso8601 ?? "", event.string(ECSField.hostName) ?? "", event.code ?? "",
+                        event.action ?? "",
+                        event.string(ECSField.userName) ?? "", event.string(ECSField.sourceIP) ?? "",
+                        (event.string(ECSField.message) ?? event.string(ECSField.processCommandLine) ?? "")
+                            .replacingOccurrences(of: "\n", with: " "),
+                    ]
+                },
+                maximumWidth: 80
+            )
+        )
     }
 }

@@ -44,15 +44,27 @@ struct ReportList: AsyncParsableCommand {
             print("No reports in \(directory.store.directory).")
             return
         }
-        print(Table.render(["incident", "created", "severity", "summary"], reports.map {
-            [$0.incidentID, $0.createdAt, $0.severity.rawValue, $0.summary.replacingOccurrences(of: "\n", with: " ")]
-        }, maximumWidth: 80))
+        print(
+            Table.render(
+                ["incident", "created", "severity", "summary"],
+                reports.map {
+                    [
+                        $0.incidentID, $0.createdAt, $0.severity.rawValue,
+                        $0.summary.replacingOccurrences(of: "\n", with: " "),
+                    ]
+                },
+                maximumWidth: 80
+            )
+        )
     }
 }
 
 /// `socagent report show ID`
 struct ReportShow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a report as Markdown (or its JSON).")
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a report as Markdown (or its JSON)."
+    )
 
     @Argument(help: "The report id, INC-YYYYMMDD-HHMMSS.")
     var id: String

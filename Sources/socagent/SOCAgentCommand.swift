@@ -1,5 +1,4 @@
 import ArgumentParser
-import Logging
 import SOCAnalystKit
 import SOCStore
 
@@ -15,7 +14,10 @@ struct SOCAgentCommand: AsyncParsableCommand {
             Exit codes: 0 success (a partial ingest with rejected records still exits 0), 1 failure, 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Demo.self, Analyze.self, Ingest.self, Query.self, Search.self, Hunt.self, Intel.self, Report.self, Stats.self, Formats.self, Bench.self]
+        subcommands: [
+            Demo.self, Analyze.self, Ingest.self, Query.self, Search.self, Hunt.self, Intel.self, Report.self,
+            Stats.self, Formats.self, Bench.self,
+        ]
     )
 }
 
@@ -23,11 +25,15 @@ struct SOCAgentCommand: AsyncParsableCommand {
 struct StoreOptions: ParsableArguments {
     @Option(
         name: .long,
-        help: "The event store: a SQLite file, or an Elasticsearch/OpenSearch URL such as https://host:9200 (default: $SOCAGENT_STORE, $ELK_HOST or ./\(StoreLocation.defaultPath)). Cluster credentials: ELK_USERNAME/ELK_PASSWORD or ELK_API_KEY."
+        help:
+            "The event store: a SQLite file, or an Elasticsearch/OpenSearch URL such as https://host:9200 (default: $SOCAGENT_STORE, $ELK_HOST or ./\(StoreLocation.defaultPath)). Cluster credentials: ELK_USERNAME/ELK_PASSWORD or ELK_API_KEY."
     )
     var store: String?
 
-    @Option(name: .long, help: "For a cluster: a PEM file of CA certificates to trust (default: $ELK_CA_FILE, else the system store).")
+    @Option(
+        name: .long,
+        help: "For a cluster: a PEM file of CA certificates to trust (default: $ELK_CA_FILE, else the system store)."
+    )
     var caFile: String?
 
     @Flag(name: .long, help: "For a cluster: do not verify its TLS certificate (unsafe; prints a warning).")
@@ -35,7 +41,11 @@ struct StoreOptions: ParsableArguments {
 
     /// The composition root's configuration for these options (the rest from the environment and `.env`).
     func configuration(mustExist: Bool = false) -> SOCAnalyst.Configuration {
-        SOCAnalyst.Configuration(store: store, storeMustExist: mustExist, cluster: .init(caFile: caFile, insecure: insecure))
+        SOCAnalyst.Configuration(
+            store: store,
+            storeMustExist: mustExist,
+            cluster: .init(caFile: caFile, insecure: insecure)
+        )
     }
 
     var resolvedStore: String { configuration().storeLocation }
@@ -46,7 +56,9 @@ struct StoreOptions: ParsableArguments {
         let configuration = configuration(mustExist: mustExist)
         let location = configuration.storeLocation
         if insecure && StoreLocation.isCluster(location) {
-            Terminal.writeError("warning: TLS certificate verification is off (--insecure); the connection to \(location) can be intercepted\n")
+            Terminal.writeError(
+                "warning: TLS certificate verification is off (--insecure); the connection to \(location) can be intercepted\n"
+            )
         }
         do {
             return try await configuration.openStore()

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import SOCStore
-import SOCStoreSQLite
 
 /// `socagent stats`
 struct Stats: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show what the event store holds: time range, formats, categories, hosts, failed logins.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show what the event store holds: time range, formats, categories, hosts, failed logins."
+    )
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -39,7 +40,9 @@ struct Stats: AsyncParsableCommand {
 enum StatisticsRenderer {
     static func render(_ statistics: StoreStatistics, title: String) -> String {
         var lines = ["\(title): \(Terminal.grouped(statistics.events)) events"]
-        if let first = statistics.firstSeen, let last = statistics.lastSeen { lines.append("  \("time range".padding(toLength: 20, withPad: " ", startingAt: 0)) \(first) … \(last)") }
+        if let first = statistics.firstSeen, let last = statistics.lastSeen {
+            lines.append("  \("time range".padding(toLength: 20, withPad: " ", startingAt: 0)) \(first) … \(last)")
+        }
         func row(_ label: String, _ counts: [StoreStatistics.Count]) {
             guard !counts.isEmpty else { return }
             let values = counts.map { "\($0.value) (\(Terminal.grouped($0.count)))" }.joined(separator: ", ")

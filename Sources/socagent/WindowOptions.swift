@@ -21,8 +21,12 @@ struct WindowOptions: ParsableArguments {
     var all = false
 
     func validate() throws {
-        if all && (since != nil || until != nil || hours != nil) { throw ValidationError("--all cannot be combined with --since, --until or --hours") }
-        if hours != nil && (since != nil || until != nil) { throw ValidationError("use either --hours or --since/--until") }
+        if all && (since != nil || until != nil || hours != nil) {
+            throw ValidationError("--all cannot be combined with --since, --until or --hours")
+        }
+        if hours != nil && (since != nil || until != nil) {
+            throw ValidationError("use either --hours or --since/--until")
+        }
         if let hours, hours <= 0 { throw ValidationError("--hours must be positive") }
         if let now, DateMath.resolve(now, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) == nil {
             throw ValidationError("--now '\(now)' is not a date")
@@ -66,11 +70,19 @@ struct FilterOptions: ParsableArguments {
     var host: String?
 
     func validate() throws {
-        if let sourceIP, IPMatcher(sourceIP) == nil { throw ValidationError("--source-ip '\(sourceIP)' is not an address or CIDR block") }
+        if let sourceIP, IPMatcher(sourceIP) == nil {
+            throw ValidationError("--source-ip '\(sourceIP)' is not an address or CIDR block")
+        }
     }
 
     func filter(window: WindowOptions, limit: Int) -> EventFilter {
-        EventFilter(timeRange: window.timeRange, sourceIP: sourceIP.flatMap(IPMatcher.init), user: user, host: host, limit: limit)
+        EventFilter(
+            timeRange: window.timeRange,
+            sourceIP: sourceIP.flatMap(IPMatcher.init),
+            user: user,
+            host: host,
+            limit: limit
+        )
     }
 }
 
@@ -79,12 +91,18 @@ enum Table {
     static func render(_ headers: [String], _ rows: [[String]], maximumWidth: Int = 60) -> String {
         let clipped = rows.map { $0.map { $0.count > maximumWidth ? String($0.prefix(maximumWidth - 1)) + "…" : $0 } }
         var widths = headers.map(\.count)
-        for row in clipped { for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) } }
+        for row in clipped {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
                 index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }
-        return ([line(headers), line(widths.map { String(repeating: "-", count: $0) })] + clipped.map(line)).joined(separator: "\n")
+        return ([line(headers), line(widths.map { String(repeating: "-", count: $0) })] + clipped.map(line)).joined(
+            separator: "\n"
+        )
     }
 }

@@ -15,33 +15,55 @@ struct DeterministicAnalystTests {
     /// Investigates `alert` over `samples`; with `sigmaRules` (folders under ../shared/data/sigma/rules) the samples
     /// are hunted first and the detections saved, as `socagent hunt --store` does.
     static func investigate(
-        _ alert: String, samples: [String], year: Int? = nil, sigmaRules: [String] = [], analyst: DeterministicAnalyst = DeterministicAnalyst()
+        _ alert: String,
+        samples: [String],
+        year: Int? = nil,
+        sigmaRules: [String] = [],
+        analyst: DeterministicAnalyst = DeterministicAnalyst()
     ) async throws -> IncidentReport {
         let store = try SQLiteEventStore(path: ":memory:")
         let data = try #require(SharedFiles.data)
-        let engine = sigmaRules.isEmpty ? nil : SigmaEngine(rules: try SigmaRuleSet.load(paths: sigmaRules.map { data + "/sigma/rules/" + $0 }).rules)
+        let engine =
+            sigmaRules.isEmpty
+            ? nil
+            : SigmaEngine(rules: try SigmaRuleSet.load(paths: sigmaRules.map { data + "/sigma/rules/" + $0 }).rules)
         for sample in samples {
-            var reader = try EventFileReader(path: data + "/" + sample, options: .init(year: year, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!))
+            var reader = try EventFileReader(
+                path: data + "/" + sample,
+                options: .init(year: year, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!)
+            )
             while let batch = try reader.nextBatch() {
                 _ = try await store.append(batch)
                 try await store.saveDetections((engine?.detect(batch) ?? []).map(\.stored))
             }
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-analyst-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "socagent-analyst-\(UUID().uuidString)"
+        )
         let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
-        let intel = ThreatIntelService(database: database, providers: [KEVSource(database: database), BlocklistSource(database: database)], offline: true)
+        let intel = ThreatIntelService(
+            database: database,
+            providers: [KEVSource(database: database), BlocklistSource(database: database)],
+            offline: true
+        )
         return await analyst.investigate(Alert(text: alert), store: store, intel: intel)
     }
 
     @Test func anSSHBruteForceWithoutSuccessIsMedium() async throws {
         let report = try await Self.investigate(
-            "Failed password for invalid user admin from 103.99.0.122 at 2025-12-10 09:12:00", samples: ["loghub/OpenSSH_2k_first500.log"], year: 2025)
+            "Failed password for invalid user admin from 103.99.0.122 at 2025-12-10 09:12:00",
+            samples: ["loghub/OpenSSH_2k_first500.log"],
+            year: 2025
+        )
         #expect(report.severity == .medium)
         #expect(report.findings.first?.title == "Password spraying from 103.99.0.122")
         #expect(report.attackTechniques.contains("T1110"))
         #expect(report.severityReasons.first?.hasPrefix("MEDIUM: Password spraying from 103.99.0.122") == true)
         #expect(report.toolCalls.map(\.tool).contains("detect_brute_force"))
-        #expect(report.toolCalls.first { $0.tool == "detect_brute_force" }?.resultSummary == "103.99.0.122: 27 failures, 18 users, 0 later successes")
+        #expect(
+            report.toolCalls.first { $0.tool == "detect_brute_force" }?.resultSummary
+                == "103.99.0.122: 27 failures, 18 users, 0 later successes"
+        )
         #expect(report.timeline.first?.timestamp == "2025-12-10T09:11:21.000Z")
         #expect(report.analyst.mode == .offline)
     }
@@ -49,7 +71,8 @@ struct DeterministicAnalystTests {
     @Test func a4648PasswordSprayIsMediumWithT1110003() async throws {
         let report = try await Self.investigate(
             "Explicit-credential logons (4648) for many accounts from 172.16.144.128 at 2019-04-30 19:30:00",
-            samples: ["deepbluecli-evtx/jsonl/password-spray.jsonl"])
+            samples: ["deepbluecli-evtx/jsonl/password-spray.jsonl"]
+        )
         #expect(report.severity == .medium)
         let spray = try #require(report.findings.first)
         #expect(spray.title == "Password spraying from 172.16.144.128")
@@ -60,7 +83,8 @@ struct DeterministicAnalystTests {
     /// Mimikatz opening LSASS (Sysmon 10) is no process start, so only the Sigma detection `hunt` saved shows it.
     @Test func aSigmaCredentialDumpingDetectionIsCritical() async throws {
         let alert = "Possible credential access on host PC04.example.corp at 2019-03-17 19:37:11"
-        let sample = "evtx-attack-samples/jsonl/Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.jsonl"
+        let sample =
+            "evtx-attack-samples/jsonl/Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.jsonl"
         let without = try await Self.investigate(alert, samples: [sample])
         #expect(without.severity == .low)
         #expect(without.toolCalls.first { $0.tool == "query_sigma_detections" }?.resultSummary == "0 Sigma detections")
@@ -70,19 +94,28 @@ struct DeterministicAnalystTests {
         let finding = try #require(report.findings.first)
         #expect(finding.title == "Sigma high: HackTool - Generic Process Access on pc04.example.corp")
         #expect(finding.attackTechniques == ["T1003.001"])
-        #expect(finding.evidence == [
-            #"2019-03-17T19:37:11.661930Z HackTool - Generic Process Access [T1003.001] SourceImage=C:\Users\IEUser\Desktop\mimikatz_trunk\Win32\mimikatz.exe"#
-        ])
+        #expect(
+            finding.evidence == [
+                #"2019-03-17T19:37:11.661930Z HackTool - Generic Process Access [T1003.001] SourceImage=C:\Users\IEUser\Desktop\mimikatz_trunk\Win32\mimikatz.exe"#
+            ]
+        )
         #expect(report.severityReasons.first?.hasPrefix("CRITICAL: Sigma high: HackTool") == true)
-        #expect(report.toolCalls.first { $0.tool == "query_sigma_detections" }?.resultSummary == "1 Sigma detection (1 high): HackTool - Generic Process Access")
+        #expect(
+            report.toolCalls.first { $0.tool == "query_sigma_detections" }?.resultSummary
+                == "1 Sigma detection (1 high): HackTool - Generic Process Access"
+        )
         #expect(report.timeline.contains { $0.description == "Sigma high: HackTool - Generic Process Access" })
-        #expect(report.recommendations.first == "Isolate pc04.example.corp now; treat every credential used on it as stolen and reset them.")
+        #expect(
+            report.recommendations.first
+                == "Isolate pc04.example.corp now; treat every credential used on it as stolen and reset them."
+        )
     }
 
     @Test func anEncodedPowerShellLaunchIsHigh() async throws {
         let report = try await Self.investigate(
             "Suspicious PowerShell: host=IE10Win7 user=IEUser powershell.exe -NoP -sta -NonI -W Hidden -Enc JABXAGMAPQBOAGUAdwAtAE8AQgBKAEUAQ at 2016-09-20 19:19:26",
-            samples: ["deepbluecli-evtx/jsonl/powersploit-security.jsonl"])
+            samples: ["deepbluecli-evtx/jsonl/powersploit-security.jsonl"]
+        )
         #expect(report.severity == .high)
         #expect(report.findings.first?.title == "Encoded PowerShell command on ie10win7")
         #expect(report.attackTechniques.contains("T1059.001"))
@@ -93,7 +126,8 @@ struct DeterministicAnalystTests {
     @Test func credentialDumpingIsCritical() async throws {
         let report = try await Self.investigate(
             #"ntdsutil "ac i ntds" "ifm" "create full C:\Windows\Temp\ntds_T1003" q q — host=DC01.pandalab.com user=Administrator at 2023-07-19 09:03:37"#,
-            samples: ["otrf-security-datasets/jsonl_gz/credential_access/cmd_dumping_ntds_dit_file_ntdsutil.jsonl.gz"])
+            samples: ["otrf-security-datasets/jsonl_gz/credential_access/cmd_dumping_ntds_dit_file_ntdsutil.jsonl.gz"]
+        )
         #expect(report.severity == .critical)
         #expect(report.findings.first?.title.hasPrefix("Credential dumping") == true)
         #expect(report.attackTechniques.contains("T1003"))
@@ -102,7 +136,10 @@ struct DeterministicAnalystTests {
 
     @Test func nothingCorroboratingIsLow() async throws {
         let report = try await Self.investigate(
-            "Failed login attempt from 45.142.212.61 for user 'admin' at 2024-02-04 10:15:23", samples: ["loghub/OpenSSH_2k_first500.log"], year: 2025)
+            "Failed login attempt from 45.142.212.61 for user 'admin' at 2024-02-04 10:15:23",
+            samples: ["loghub/OpenSSH_2k_first500.log"],
+            year: 2025
+        )
         #expect(report.severity == .low)
         #expect(report.findings.isEmpty)
         #expect(report.severityReasons.first?.hasPrefix("LOW: no tool found corroborating activity") == true)

@@ -17,16 +17,29 @@ struct ToolTests {
     static func context() async throws -> ToolContext {
         let store = try SQLiteEventStore(path: ":memory:")
         var reader = try EventFileReader(
-            path: data + "/loghub/OpenSSH_2k_first500.log", options: .init(year: 2025, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!))
+            path: data + "/loghub/OpenSSH_2k_first500.log",
+            options: .init(year: 2025, referenceTime: Timestamp(year: 2026, month: 1, day: 1)!)
+        )
         while let batch = try reader.nextBatch() { _ = try await store.append(batch) }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-tools-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "socagent-tools-\(UUID().uuidString)"
+        )
         let database = try IntelDatabase(path: directory.appendingPathComponent("intel.db").path)
         _ = try IntelImporter(database: database).importFiles([data + "/cisa-kev/known_exploited_vulnerabilities.json"])
         let intel = ThreatIntelService(
-            database: database, providers: [KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database)],
-            offline: true)
+            database: database,
+            providers: [
+                KEVSource(database: database), ImportedNVDSource(database: database),
+                BlocklistSource(database: database),
+            ],
+            offline: true
+        )
         return ToolContext(
-            store: store, intel: intel, anchor: Timestamp(year: 2025, month: 12, day: 10, hour: 8)!, readableRoots: [data + "/loghub"])
+            store: store,
+            intel: intel,
+            anchor: Timestamp(year: 2025, month: 12, day: 10, hour: 8)!,
+            readableRoots: [data + "/loghub"]
+        )
     }
 
     /// Saved detections on two hosts, read back by window, host (any case) and level; a bad level is refused.
@@ -35,23 +48,38 @@ struct ToolTests {
         let store = try SQLiteEventStore(path: ":memory:")
         func detection(_ rule: String, _ level: SigmaLevel, _ host: String, _ time: String) -> StoredDetection {
             StoredDetection(
-                ruleID: rule, title: "Rule \(rule)", level: level, techniques: ["T1003.001"], eventID: String(repeating: rule, count: 32),
-                timestamp: time, host: host, fields: ["CommandLine": "procdump -ma lsass.exe"])
+                ruleID: rule,
+                title: "Rule \(rule)",
+                level: level,
+                techniques: ["T1003.001"],
+                eventID: String(repeating: rule, count: 32),
+                timestamp: time,
+                host: host,
+                fields: ["CommandLine": "procdump -ma lsass.exe"]
+            )
         }
         try await store.saveDetections([
-            detection("a", .high, "WS-1", "2025-12-10T07:00:00.000Z"), detection("b", .low, "WS-1", "2025-12-10T07:30:00.000Z"),
-            detection("c", .critical, "WS-2", "2025-12-10T09:00:00.000Z"), detection("d", .high, "WS-1", "2025-11-01T00:00:00.000Z"),
+            detection("a", .high, "WS-1", "2025-12-10T07:00:00.000Z"),
+            detection("b", .low, "WS-1", "2025-12-10T07:30:00.000Z"),
+            detection("c", .critical, "WS-2", "2025-12-10T09:00:00.000Z"),
+            detection("d", .high, "WS-1", "2025-11-01T00:00:00.000Z"),
         ])
         context.store = store
         let onHost = try await Self.run("query_sigma_detections", .object(["host": .string("ws-1")]), context)
-        #expect(onHost.summary == "2 Sigma detections (1 high, 1 low): Rule b; Rule a")  // newest first, the old one outside ±24 h
+        // Newest first; the old one is outside ±24 h.
+        #expect(onHost.summary == "2 Sigma detections (1 high, 1 low): Rule b; Rule a")
         #expect(onHost.notable)
         let serious = try await Self.run("query_sigma_detections", .object(["min_level": .string("high")]), context)
         #expect(serious.summary == "2 Sigma detections (1 critical, 1 high): Rule c; Rule a")
         let none = try await Self.run("query_sigma_detections", .object(["host": .string("WS-3")]), context)
         #expect(none.summary == "0 Sigma detections" && !none.notable)
-        for input: JSONValue in [.object(["min_level": .string("severe")]), .object(["user": .string("bob")]), .object(["limit": .number(0)])] {
-            await #expect(throws: ToolInputError.self, "\(input)") { _ = try await Self.run("query_sigma_detections", input, context) }
+        for input: JSONValue in [
+            .object(["min_level": .string("severe")]), .object(["user": .string("bob")]),
+            .object(["limit": .number(0)]),
+        ] {
+            await #expect(throws: ToolInputError.self, "\(input)") {
+                _ = try await Self.run("query_sigma_detections", input, context)
+            }
         }
     }
 
@@ -60,11 +88,15 @@ struct ToolTests {
     }
 
     @Test func theToolsHaveStrictObjectSchemas() {
-        #expect(AgentToolbox.all.map(\.name) == [
-            "check_ip_reputation", "lookup_cve", "check_file_hash", "query_failed_logins", "query_suspicious_processes",
-            "query_network_connections", "detect_brute_force", "query_events", "query_sigma_detections", "parse_log_file",
-            "generate_incident_report",
-        ])
+        #expect(
+            AgentToolbox.all.map(\.name) == [
+                "check_ip_reputation", "lookup_cve", "check_file_hash", "query_failed_logins",
+                "query_suspicious_processes",
+                "query_network_connections", "detect_brute_force", "query_events", "query_sigma_detections",
+                "parse_log_file",
+                "generate_incident_report",
+            ]
+        )
         for tool in AgentToolbox.all {
             guard case .object(let schema) = tool.inputSchema else {
                 Issue.record("\(tool.name): schema is not an object")
@@ -82,12 +114,24 @@ struct ToolTests {
         let brute = try await Self.run("detect_brute_force", .object(["hours": .number(24)]), context)
         #expect(brute.notable)
         #expect(brute.summary.hasPrefix("103.99.0.122: 27 failures, 18 users, 0 later successes"))
-        let failed = try await Self.run("query_failed_logins", .object(["source_ip": .string("103.99.0.0/16"), "limit": .number(200)]), context)
+        let failed = try await Self.run(
+            "query_failed_logins",
+            .object(["source_ip": .string("103.99.0.0/16"), "limit": .number(200)]),
+            context
+        )
         #expect(failed.summary == "27 failed logins (18 users, 1 source)")
         // One hour around 08:00 holds fewer.
-        let narrow = try await Self.run("detect_brute_force", .object(["hours": .number(0.5), "min_failures": .number(1)]), context)
+        let narrow = try await Self.run(
+            "detect_brute_force",
+            .object(["hours": .number(0.5), "min_failures": .number(1)]),
+            context
+        )
         #expect(!narrow.summary.contains("103.99.0.122"))
-        let search = try await Self.run("query_events", .object(["lucene": .string("event.outcome:failure AND user.name:root")]), context)
+        let search = try await Self.run(
+            "query_events",
+            .object(["lucene": .string("event.outcome:failure AND user.name:root")]),
+            context
+        )
         #expect(search.summary == "76 events match event.outcome:failure AND user.name:root")
     }
 
@@ -100,12 +144,20 @@ struct ToolTests {
             ("detect_brute_force", .object(["hours": .string("24")]), "'hours' must be a number"),
             ("check_ip_reputation", .object([:]), "'ip' is required"),
             ("check_ip_reputation", .object(["ip": .string("999.1.1.1")]), "is not a valid ip"),
-            ("generate_incident_report", .object(["severity": .string("SEVERE"), "summary": .string("x")]), "must be CRITICAL"),
+            (
+                "generate_incident_report", .object(["severity": .string("SEVERE"), "summary": .string("x")]),
+                "must be CRITICAL"
+            ),
             ("parse_log_file", .object(["path": .string("/etc/passwd")]), "outside the folders"),
-            ("parse_log_file", .object(["path": .string(Self.data + "/loghub/../cisa-kev/LICENSE")]), "outside the folders"),
+            (
+                "parse_log_file", .object(["path": .string(Self.data + "/loghub/../cisa-kev/LICENSE")]),
+                "outside the folders"
+            ),
             ("query_events", .array([]), "must be a JSON object"),
         ] {
-            await #expect(throws: ToolInputError.self, "\(name) \(input)") { _ = try await Self.run(name, input, context) }
+            await #expect(throws: ToolInputError.self, "\(name) \(input)") {
+                _ = try await Self.run(name, input, context)
+            }
             do {
                 _ = try await Self.run(name, input, context)
             } catch let error as ToolInputError {
@@ -122,14 +174,24 @@ struct ToolTests {
         let ip = try await Self.run("check_ip_reputation", .object(["ip": .string("103.99.0.122")]), context)
         #expect(ip.summary.hasPrefix("103.99.0.122: unknown"))
         #expect(!ip.notable)
-        let parsed = try await Self.run("parse_log_file", .object(["path": .string(Self.data + "/loghub/OpenSSH_2k_first500.log")]), context)
+        let parsed = try await Self.run(
+            "parse_log_file",
+            .object(["path": .string(Self.data + "/loghub/OpenSSH_2k_first500.log")]),
+            context
+        )
         #expect(parsed.summary == "syslog: 500 events, 0 rejected")
-        guard case .object(let object) = parsed.data, case .object(let indicators)? = object["indicators"], case .array(let ips)? = indicators["ips"] else {
+        guard case .object(let object) = parsed.data, case .object(let indicators)? = object["indicators"],
+            case .array(let ips)? = indicators["ips"]
+        else {
             Issue.record("no indicators")
             return
         }
         #expect(ips.count == 20)  // every address of the file (the list is bounded at 50)
-        let report = try await Self.run("generate_incident_report", .object(["severity": .string("high"), "summary": .string("Brute force.")]), context)
+        let report = try await Self.run(
+            "generate_incident_report",
+            .object(["severity": .string("high"), "summary": .string("Brute force.")]),
+            context
+        )
         #expect(report.summary == "report proposed: HIGH")
     }
 }

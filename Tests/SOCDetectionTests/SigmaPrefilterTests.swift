@@ -1,9 +1,10 @@
 import Foundation
-@testable import SOCDetection
 import SOCModel
 import SOCParsers
 import SOCTestSupport
 import Testing
+
+@testable import SOCDetection
 
 /// The literal prefilter may only skip rules that cannot match: the engine must find exactly what evaluating every
 /// rule of the event's bucket finds.
@@ -12,7 +13,9 @@ struct SigmaPrefilterTests {
         let literals: [[UInt8]] = ["he", "she", "his", "hers", "\\cmd.exe", "cmd", "x"].map { Array($0.utf8) }
         let automaton = LiteralAutomaton(literals.enumerated().map { (Int32($0.offset), $0.element) })
         // Matching is on the lower-cased text: ASCII folded in the automaton, anything else lower-cased first.
-        for text in ["ushers", "C:\\WINDOWS\\System32\\CMD.exe /c whoami", "hi", "", "xHISx", "h\u{e9}rs", "\u{212A}\u{C9}HERS"] {
+        for text in [
+            "ushers", "C:\\WINDOWS\\System32\\CMD.exe /c whoami", "hi", "", "xHISx", "h\u{e9}rs", "\u{212A}\u{C9}HERS",
+        ] {
             var hits: [Int32] = []
             automaton.scan(text, into: &hits)
             let lowered = Array(text.lowercased().utf8)
@@ -21,17 +24,19 @@ struct SigmaPrefilterTests {
         }
     }
 
-    @Test(arguments: [
-        (#"(?i)\\Windows\\Temp\\[a-z0-9]{8}\.exe$"#, "\\windows\\temp\\", "C:\\WINDOWS\\Temp\\ab12cd34.exe"),
-        (#"-e(nc|ncodedcommand)? [A-Za-z0-9+/=]{20,}"#, "-e", "-e JABzAHQAcgBpAG4AZwAgAD0AIAA="),
-        (#"cmd\.exe.{0,5}/c\s+whoami"#, "cmd.exe", "cmd.exe  /c whoami"),
-        (#"abcd?ef"#, "abc", "abcef"),
-        (#"powershellx*\.exe"#, "powershell", "powershell.exe"),
-        (#"a|bcdefgh"#, nil, "a"),
-        (#"\w+`(?:\w+|-|.)`[\w+|\s]"#, "`", "IN`V`oke"),
-        (#"\x41BCDEF"#, nil, "ABCDEF"),
-        (#"^(?:net|net1)\s+user\s+/add"#, "user", "net1 user /add"),
-    ] as [(String, String?, String)])
+    @Test(
+        arguments: [
+            (#"(?i)\\Windows\\Temp\\[a-z0-9]{8}\.exe$"#, "\\windows\\temp\\", "C:\\WINDOWS\\Temp\\ab12cd34.exe"),
+            (#"-e(nc|ncodedcommand)? [A-Za-z0-9+/=]{20,}"#, "-e", "-e JABzAHQAcgBpAG4AZwAgAD0AIAA="),
+            (#"cmd\.exe.{0,5}/c\s+whoami"#, "cmd.exe", "cmd.exe  /c whoami"),
+            (#"abcd?ef"#, "abc", "abcef"),
+            (#"powershellx*\.exe"#, "powershell", "powershell.exe"),
+            (#"a|bcdefgh"#, nil, "a"),
+            (#"\w+`(?:\w+|-|.)`[\w+|\s]"#, "`", "IN`V`oke"),
+            (#"\x41BCDEF"#, nil, "ABCDEF"),
+            (#"^(?:net|net1)\s+user\s+/add"#, "user", "net1 user /add"),
+        ] as [(String, String?, String)]
+    )
     func regularExpressionsYieldOnlyNecessaryLiterals(pattern: String, literal: String?, matching: String) throws {
         let found = ValueTest.requiredLiteral(regex: pattern).map { String(decoding: $0, as: UTF8.self) }
         #expect(found == literal)
@@ -55,7 +60,9 @@ struct SigmaPrefilterTests {
                     filter:
                         User: 'SYSTEM'
                     condition: img and cli and not filter
-                """, path: "t.yml", logSources: .bundled
+                """,
+            path: "t.yml",
+            logSources: .bundled
         ).get()
         let compiled = CompiledRule(rule, registry: FieldRegistry(), logSources: .bundled)
         let requirement = try #require(compiled.scopes.first.map { $0.condition.requirement($0.selections) } ?? nil)
@@ -72,7 +79,9 @@ struct SigmaPrefilterTests {
         let rules = try #require(SigmaData.ruleSet).rules
         var events: [SecurityEvent] = []
         for root in [data + "/sigma/regression_data", data + "/evtx-attack-samples/jsonl"] {
-            for file in try FileManager.default.subpathsOfDirectory(atPath: root).filter({ $0.hasSuffix(".json") || $0.hasSuffix(".jsonl") }).sorted() {
+            for file in try FileManager.default.subpathsOfDirectory(atPath: root).filter({
+                $0.hasSuffix(".json") || $0.hasSuffix(".jsonl")
+            }).sorted() {
                 var reader = try EventFileReader(path: root + "/" + file, options: SigmaData.options)
                 while let batch = try reader.nextBatch() { events += batch }
             }

@@ -1,8 +1,8 @@
 import Foundation
-import SOCTestSupport
 import SOCDetection
 import SOCModel
 import SOCParsers
+import SOCTestSupport
 import Testing
 
 enum SigmaData {
@@ -10,7 +10,9 @@ enum SigmaData {
 
     static let ruleSet: SigmaRuleSet? = {
         guard let path else { return nil }
-        return try? SigmaRuleSet.load(paths: ["rules", "rules-emerging-threats", "rules-threat-hunting"].map { path + "/" + $0 })
+        return try? SigmaRuleSet.load(
+            paths: ["rules", "rules-emerging-threats", "rules-threat-hunting"].map { path + "/" + $0 }
+        )
     }()
 
     static let options = ParseContext.Options(referenceTime: Timestamp(year: 2026, month: 1, day: 1)!)
@@ -21,12 +23,17 @@ enum SigmaData {
 struct SigmaRegressionTests {
     @Test func rulesLoadWithReasonsForTheRest() throws {
         let set = try #require(SigmaData.ruleSet)
-        let windowsAndLinux = (set.rules.map(\.path) + set.diagnostics.map(\.path)).filter { $0.contains("/rules/windows/") || $0.contains("/rules/linux/") }
+        let windowsAndLinux = (set.rules.map(\.path) + set.diagnostics.map(\.path)).filter {
+            $0.contains("/rules/windows/") || $0.contains("/rules/linux/")
+        }
         let loaded = set.rules.filter { $0.path.contains("/rules/windows/") || $0.path.contains("/rules/linux/") }.count
         let rate = Double(loaded) / Double(windowsAndLinux.count)
-        print("sigma: \(loaded) of \(windowsAndLinux.count) Windows and Linux rules compile (\(String(format: "%.1f", rate * 100)) %)")
+        print(
+            "sigma: \(loaded) of \(windowsAndLinux.count) Windows and Linux rules compile (\(String(format: "%.1f", rate * 100)) %)"
+        )
         var reasons: [String: Int] = [:]
-        for diagnostic in set.diagnostics where diagnostic.path.contains("/rules/windows/") || diagnostic.path.contains("/rules/linux/") {
+        for diagnostic in set.diagnostics
+        where diagnostic.path.contains("/rules/windows/") || diagnostic.path.contains("/rules/linux/") {
             reasons[diagnostic.reason, default: 0] += 1
         }
         for (reason, count) in reasons.sorted(by: { $0.value > $1.value }) { print("  \(count) × \(reason)") }
@@ -37,8 +44,12 @@ struct SigmaRegressionTests {
         let root = try #require(SigmaData.path) + "/regression_data"
         let set = try #require(SigmaData.ruleSet)
         let byID = Dictionary(set.rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let diagnosticsByID = Dictionary(set.diagnostics.map { ($0.path, $0.reason) }, uniquingKeysWith: { first, _ in first })
-        let infos = try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.hasSuffix("info.yml") }.sorted()
+        let diagnosticsByID = Dictionary(
+            set.diagnostics.map { ($0.path, $0.reason) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let infos = try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.hasSuffix("info.yml") }
+            .sorted()
         var passed = 0
         var failures: [String] = []
         for info in infos {
@@ -46,14 +57,22 @@ struct SigmaRegressionTests {
             let text = try String(contentsOfFile: root + "/" + info, encoding: .utf8)
             guard let idLine = text.split(separator: "\n").first(where: { $0.contains("- id:") }) else { continue }
             let id = idLine.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-            let eventFiles = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".json") }
+            let eventFiles = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+                $0.hasSuffix(".json")
+            }
             guard let rule = byID[id] else {
-                let reason = diagnosticsByID.first { $0.key.contains(id) || $0.key.hasSuffix(((folder as NSString).lastPathComponent) + ".yml") }?.value
-                failures.append("\(id) (\((folder as NSString).lastPathComponent)): rule not loaded\(reason.map { ": " + $0 } ?? "")")
+                let reason = diagnosticsByID.first {
+                    $0.key.contains(id) || $0.key.hasSuffix(((folder as NSString).lastPathComponent) + ".yml")
+                }?.value
+                failures.append(
+                    "\(id) (\((folder as NSString).lastPathComponent)): rule not loaded\(reason.map { ": " + $0 } ?? "")"
+                )
                 continue
             }
             guard let file = eventFiles.first else {
-                failures.append("\(id): no JSON event (\((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []))")
+                failures.append(
+                    "\(id): no JSON event (\((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []))"
+                )
                 continue
             }
             var reader = try EventFileReader(path: folder + "/" + file, options: SigmaData.options)

@@ -6,7 +6,10 @@ import Testing
         // Reference values of MurmurHash3_x64_128 with seed 0.
         #expect(EventIdentifier(record: "").hex == "00000000000000000000000000000000")
         #expect(EventIdentifier(record: "hello").hex == "cbd8a7b341bd9b025b1e906a48ae1d19")
-        #expect(EventIdentifier(record: "The quick brown fox jumps over the lazy dog").hex == "e34bbc7bbc071b6c7a433ca9c49a9347")
+        #expect(
+            EventIdentifier(record: "The quick brown fox jumps over the lazy dog").hex
+                == "e34bbc7bbc071b6c7a433ca9c49a9347"
+        )
     }
 
     @Test func tellsRepeatedRecordsApartByOccurrence() {

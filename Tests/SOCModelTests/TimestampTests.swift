@@ -3,7 +3,10 @@ import Testing
 
 @Suite struct TimestampTests {
     @Test func rendersISO8601WithMillisecondsOrMicroseconds() {
-        #expect(Timestamp(year: 2024, month: 2, day: 4, hour: 10, minute: 15, second: 23)?.iso8601 == "2024-02-04T10:15:23.000Z")
+        #expect(
+            Timestamp(year: 2024, month: 2, day: 4, hour: 10, minute: 15, second: 23)?.iso8601
+                == "2024-02-04T10:15:23.000Z"
+        )
         #expect(Timestamp(year: 2024, month: 2, day: 4, microsecond: 123_000)?.iso8601 == "2024-02-04T00:00:00.123Z")
         #expect(Timestamp(year: 2024, month: 2, day: 4, microsecond: 123_456)?.iso8601 == "2024-02-04T00:00:00.123456Z")
         #expect(Timestamp(microsecondsSinceEpoch: 0).iso8601 == "1970-01-01T00:00:00.000Z")

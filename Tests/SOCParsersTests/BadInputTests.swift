@@ -5,10 +5,12 @@ import Testing
 
 /// Bad input is reported precisely and never costs the valid records around it.
 @Suite struct BadInputTests {
-    let good = #"{"Event":{"System":{"EventID":4625,"Channel":"Security","Computer":"DC01"},"EventData":{"TargetUserName":"admin","IpAddress":"10.0.0.1"}}}"#
+    let good =
+        #"{"Event":{"System":{"EventID":4625,"Channel":"Security","Computer":"DC01"},"EventData":{"TargetUserName":"admin","IpAddress":"10.0.0.1"}}}"#
 
     @Test func malformedJSONLinesAreRejectedWithLineAndColumn() throws {
-        let text = [good, #"{"Event":{"System":{"EventID":4625,}}"#, "not json at all", good, #"{"Event":{}}"#, good].joined(separator: "\n")
+        let text = [good, #"{"Event":{"System":{"EventID":4625,}}"#, "not json at all", good, #"{"Event":{}}"#, good]
+            .joined(separator: "\n")
         let (events, summary) = try Support.read(text: text + "\n")
         #expect(events.count == 3)
         #expect(summary.rejected == 3)
@@ -21,8 +23,11 @@ import Testing
 
     @Test func invalidUTF8IsRejectedPerLine() throws {
         var bytes = Array((good + "\n").utf8)
-        bytes += Array(#"{"Event":{"System":{"EventID":1,"Computer":""#.utf8) + [0xFF, 0xFE] + Array(#""}}}"#.utf8) + [0x0A]
-        bytes += Array("Feb  4 10:15:23 host sshd[1]: Failed password for ".utf8) + [0xC0, 0xAF] + Array(" from 1.2.3.4 port 22 ssh2\n".utf8)
+        bytes +=
+            Array(#"{"Event":{"System":{"EventID":1,"Computer":""#.utf8) + [0xFF, 0xFE] + Array(#""}}}"#.utf8) + [0x0A]
+        bytes +=
+            Array("Feb  4 10:15:23 host sshd[1]: Failed password for ".utf8) + [0xC0, 0xAF]
+            + Array(" from 1.2.3.4 port 22 ssh2\n".utf8)
         bytes += Array((good + "\n").utf8)
         let (events, summary) = try Support.read(bytes: bytes)
         #expect(events.count == 2)
@@ -32,7 +37,10 @@ import Testing
         #expect(summary.errors[0].column == 45)
         #expect(summary.errors[1].reason.contains("expected a JSON object"))
 
-        let syslog = Array("Feb  4 10:15:23 host sshd[1]: ok\n".utf8) + Array("Feb  4 10:15:24 host sshd[1]: bad ".utf8) + [0xFF, 0x0A]
+        let syslog =
+            Array("Feb  4 10:15:23 host sshd[1]: ok\n".utf8) + Array("Feb  4 10:15:24 host sshd[1]: bad ".utf8) + [
+                0xFF, 0x0A,
+            ]
         let (syslogEvents, syslogSummary) = try Support.read(bytes: syslog)
         #expect(syslogEvents.count == 1)
         #expect(syslogSummary.errors.first == ParseDiagnostic(line: 2, column: 35, reason: "invalid UTF-8 byte 0xFF"))
@@ -67,7 +75,8 @@ import Testing
     }
 
     @Test func aTruncatedPrettyPrintedDocumentKeepsItsCompleteRecords() throws {
-        let text = "[\n  \(good),\n  \(good.replacingOccurrences(of: "admin", with: "root")),\n  {\"Event\": {\"System\": "
+        let text =
+            "[\n  \(good),\n  \(good.replacingOccurrences(of: "admin", with: "root")),\n  {\"Event\": {\"System\": "
         let (events, summary) = try Support.read(text: text)
         #expect(events.count == 2)
         #expect(summary.rejected == 1)
@@ -118,7 +127,9 @@ import Testing
 
     @Test func sniffsGzipCompressedInput() throws {
         let plain = try Data(contentsOf: URL(fileURLWithPath: Support.fixture("syslog/input.log")))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-gz-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "socagent-gz-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let plainPath = directory.appendingPathComponent("auth.log").path

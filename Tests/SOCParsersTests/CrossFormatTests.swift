@@ -7,7 +7,8 @@ import Testing
 @Suite struct CrossFormatTests {
     static let keyFields = [
         ECSField.eventCode, ECSField.eventOutcome, ECSField.eventAction, ECSField.sourceIP, ECSField.sourcePort,
-        ECSField.userName, ECSField.userDomain, ECSField.hostName, ECSField.winlogLogonType, ECSField.winlogLogonFailureReason,
+        ECSField.userName, ECSField.userDomain, ECSField.hostName, ECSField.winlogLogonType,
+        ECSField.winlogLogonFailureReason,
     ]
 
     /// Event ids are only meaningful with their channel: a Kernel-PnP 400 is not a PowerShell engine start, a 4625
@@ -24,10 +25,12 @@ import Testing
         ]
         let (events, summary) = try Support.read(text: lines.joined(separator: "\n") + "\n", name: "channels.jsonl")
         #expect(summary.rejected == 0)
-        #expect(events.map(\.action) == [
-            "event-400", "engine-state-changed", "event-4625", "logon-failed", "event-4104", "script-block-logged",
-            "event-4728", "added-member-to-group",
-        ])
+        #expect(
+            events.map(\.action) == [
+                "event-400", "engine-state-changed", "event-4625", "logon-failed", "event-4104", "script-block-logged",
+                "event-4728", "added-member-to-group",
+            ]
+        )
     }
 
     @Test func the4625FixtureAgreesAcrossSixFormats() throws {
@@ -55,7 +58,8 @@ import Testing
     @Test(.enabled(if: Support.sharedData != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
     func real4625sAgreeAsEVTXRawWinlogbeatAndECS() throws {
         let directory = Support.data("evtx-to-mitre-attack/jsonl")
-        let files = try FileManager.default.subpathsOfDirectory(atPath: directory).filter { $0.hasSuffix(".jsonl") }.sorted()
+        let files = try FileManager.default.subpathsOfDirectory(atPath: directory).filter { $0.hasSuffix(".jsonl") }
+            .sorted()
         var withUser: String?
         var withAddress: String?
         for file in files {
@@ -88,7 +92,8 @@ import Testing
         let event = try #require(object["Event"] as? [String: Any])
         let system = try #require(event["System"] as? [String: Any])
         let data = try #require(event["EventData"] as? [String: Any])
-        let time = ((system["TimeCreated"] as? [String: Any])?["#attributes"] as? [String: Any])?["SystemTime"] as? String
+        let time =
+            ((system["TimeCreated"] as? [String: Any])?["#attributes"] as? [String: Any])?["SystemTime"] as? String
         let winlog: [String: Any] = [
             "channel": system["Channel"] ?? "", "computer_name": system["Computer"] ?? "", "event_id": "4625",
             "provider_name": "Microsoft-Windows-Security-Auditing", "event_data": data,

@@ -47,7 +47,10 @@ import Testing
     func everyEventIsClassified() throws {
         for testCase in Self.cases {
             for event in try Support.read(Support.fixture("\(testCase.folder)/\(testCase.input)")).events {
-                #expect(event.action != nil && event.outcome != nil && event.string(ECSField.eventKind) != nil, "\(testCase.folder): \(event.original)")
+                #expect(
+                    event.action != nil && event.outcome != nil && event.string(ECSField.eventKind) != nil,
+                    "\(testCase.folder): \(event.original)"
+                )
                 #expect(["success", "failure", "unknown"].contains(event.outcome ?? ""))
             }
         }

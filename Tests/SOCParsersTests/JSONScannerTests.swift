@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func readsNestedMembersNumbersAndLiterals() throws {
-        let json = #"{"Event":{"System":{"EventID":4625,"Level":0.5,"On":true,"Off":false,"None":null},"List":["a",1,{"b":"c"}]}}"#
+        let json =
+            #"{"Event":{"System":{"EventID":4625,"Level":0.5,"On":true,"Off":false,"None":null},"List":["a",1,{"b":"c"}]}}"#
         try scan(json) { root in
             #expect(root["Event"]?["System"]?["EventID"]?.text == "4625")
             #expect(root["Event"]?["System"]?["EventID"]?.integer == 4625)
@@ -50,18 +51,21 @@ import Testing
         try scan(#"{"user":"Jörg 東京"}"#) { root in #expect(root["user"]?.text == "Jörg 東京") }
     }
 
-    @Test("Rejects malformed JSON with the offset of the problem", arguments: [
-        (#"{"a":1,}"#, 7, "expected a quoted member name"),
-        (#"{"a" 1}"#, 5, "expected ':'"),
-        (#"{"a":tru}"#, 5, "invalid literal"),
-        (#"{"a":"x}"#, 5, "unterminated string"),
-        (#"{"a":"\q"}"#, 6, "invalid escape"),
-        (#"{"a":01}"#, 6, "unexpected"),
-        (#"{"a":1} x"#, 8, "after the JSON value"),
-        ("{\"a\":\"\u{01}\"}", 6, "control character"),
-        (#"{"a":[1,2}"#, 9, "expected ',' or ']'"),
-        (#"{"a":-}"#, 6, "expected a digit"),
-    ])
+    @Test(
+        "Rejects malformed JSON with the offset of the problem",
+        arguments: [
+            (#"{"a":1,}"#, 7, "expected a quoted member name"),
+            (#"{"a" 1}"#, 5, "expected ':'"),
+            (#"{"a":tru}"#, 5, "invalid literal"),
+            (#"{"a":"x}"#, 5, "unterminated string"),
+            (#"{"a":"\q"}"#, 6, "invalid escape"),
+            (#"{"a":01}"#, 6, "unexpected"),
+            (#"{"a":1} x"#, 8, "after the JSON value"),
+            ("{\"a\":\"\u{01}\"}", 6, "control character"),
+            (#"{"a":[1,2}"#, 9, "expected ',' or ']'"),
+            (#"{"a":-}"#, 6, "expected a digit"),
+        ]
+    )
     func rejectsMalformed(_ testCase: (String, Int, String)) {
         let failure = error(testCase.0)
         #expect(failure?.offset == testCase.1, "\(testCase.0): \(String(describing: failure))")

@@ -17,7 +17,10 @@ struct RealDataTests {
         }
     }
 
-    @Test("Each EVTX-JSON file yields exactly its manifest's event count", arguments: ["deepbluecli-evtx", "evtx-attack-samples", "evtx-to-mitre-attack"])
+    @Test(
+        "Each EVTX-JSON file yields exactly its manifest's event count",
+        arguments: ["deepbluecli-evtx", "evtx-attack-samples", "evtx-to-mitre-attack"]
+    )
     func evtxCorpora(_ corpus: String) throws {
         let rows = try manifest(corpus, fileKey: "jsonl")
         #expect(rows.count > 10)
@@ -77,7 +80,9 @@ struct RealDataTests {
         }
         var actual: [String: Int] = [:]
         for event in events
-        where event.action == "ssh_login" && event.outcome == "failure" && event.string("system.auth.ssh.method") == "password" {
+        where event.action == "ssh_login" && event.outcome == "failure"
+            && event.string("system.auth.ssh.method") == "password"
+        {
             actual[event.string(ECSField.sourceIP) ?? "?", default: 0] += 1
         }
         #expect(actual == expected)
@@ -85,16 +90,23 @@ struct RealDataTests {
         #expect(expected["103.99.0.122"] == 27)
         // Every line names LabSZ and has a timestamp; years are inferred, so no event is in the future.
         #expect(events.allSatisfy { $0.string(ECSField.hostName) == "LabSZ" })
-        #expect(events.allSatisfy { ($0.timestamp?.components.month ?? 0) == 12 && ($0.timestamp?.components.year ?? 0) == 2024 })
+        #expect(
+            events.allSatisfy {
+                ($0.timestamp?.components.month ?? 0) == 12 && ($0.timestamp?.components.year ?? 0) == 2024
+            }
+        )
     }
 
-    @Test("Other text logs parse line for line", arguments: [
-        ("loghub/Linux_2k_first500.log", "syslog", 500),
-        ("loghub/Thunderbird_2k.log", "text", 2000),
-        ("loghub/Windows_2k.log", "text", 2000),
-        ("elastic-beats-testdata/filebeat-system-auth/test.log", "syslog", 10),
-        ("azure-sentinel-samples/msticpy-testdata/auditd_log.txt", "auditd", -1),
-    ])
+    @Test(
+        "Other text logs parse line for line",
+        arguments: [
+            ("loghub/Linux_2k_first500.log", "syslog", 500),
+            ("loghub/Thunderbird_2k.log", "text", 2000),
+            ("loghub/Windows_2k.log", "text", 2000),
+            ("elastic-beats-testdata/filebeat-system-auth/test.log", "syslog", 10),
+            ("azure-sentinel-samples/msticpy-testdata/auditd_log.txt", "auditd", -1),
+        ]
+    )
     func textLogs(_ testCase: (String, String, Int)) throws {
         let path = Support.data(testCase.0)
         let (events, summary) = try Support.read(path)
@@ -118,10 +130,15 @@ struct RealDataTests {
         for name in ["host_logons", "processes_on_host", "syslog_data", "sudo_events", "linux_events", "az_net_flows"] {
             let jsonl = try Support.read(Support.data("\(base)/jsonl/\(name).jsonl"))
             let csv = try Support.read(Support.data("\(base)/original_csv/\(name).csv"))
-            let rows = try String(contentsOfFile: Support.data("\(base)/jsonl/\(name).jsonl"), encoding: .utf8).split(whereSeparator: \.isNewline).count
+            let rows = try String(contentsOfFile: Support.data("\(base)/jsonl/\(name).jsonl"), encoding: .utf8).split(
+                whereSeparator: \.isNewline
+            ).count
             #expect(jsonl.summary.format == "sentinel")
             #expect(csv.summary.format == "sentinel-csv")
-            #expect(jsonl.summary.rejected == 0 && csv.summary.rejected == 0, "\(name): \(jsonl.summary.errors) \(csv.summary.errors)")
+            #expect(
+                jsonl.summary.rejected == 0 && csv.summary.rejected == 0,
+                "\(name): \(jsonl.summary.errors) \(csv.summary.errors)"
+            )
             #expect(jsonl.events.count == rows, "\(name)")
             #expect(csv.events.count == rows, "\(name)")
             for (fromJSON, fromCSV) in zip(jsonl.events, csv.events) {
@@ -130,11 +147,17 @@ struct RealDataTests {
             }
         }
         let logons = try Support.read(Support.data("\(base)/jsonl/host_logons.jsonl")).events
-        #expect(logons.allSatisfy { $0.code == "4624" && $0.outcome == "success" && $0.categories == ["authentication"] })
+        #expect(
+            logons.allSatisfy { $0.code == "4624" && $0.outcome == "success" && $0.categories == ["authentication"] }
+        )
         let processes = try Support.read(Support.data("\(base)/jsonl/processes_on_host.jsonl")).events
         #expect(processes.allSatisfy { $0.code == "4688" && $0.string(ECSField.processExecutable) != nil })
         let flows = try Support.read(Support.data("\(base)/jsonl/az_net_flows.jsonl")).events
-        #expect(flows.filter { $0.string(ECSField.networkDirection) == "egress" && $0.string(ECSField.destinationIP) != nil }.count > 100)
+        #expect(
+            flows.filter {
+                $0.string(ECSField.networkDirection) == "egress" && $0.string(ECSField.destinationIP) != nil
+            }.count > 100
+        )
 
         let scenario = try Support.read(Support.data("azure-sentinel-samples/SecurityEvent_RiskIQ_scenrio.json"))
         #expect(scenario.summary.rejected == 0)
@@ -150,18 +173,38 @@ struct RealDataTests {
     }
 
     @Test func elasticBeatsGoldenDocumentsParse() throws {
-        let ingest = try Support.read(Support.data("elastic-beats-testdata/winlogbeat-security-ingest/security-windows2019_4688_Process_Created.golden.json")).events
-        let collection = try Support.read(Support.data("elastic-beats-testdata/winlogbeat-security-collection/security-windows2019_4688_Process_Created.evtx.golden.json")).events
+        let ingest = try Support.read(
+            Support.data(
+                "elastic-beats-testdata/winlogbeat-security-ingest/security-windows2019_4688_Process_Created.golden.json"
+            )
+        ).events
+        let collection = try Support.read(
+            Support.data(
+                "elastic-beats-testdata/winlogbeat-security-collection/security-windows2019_4688_Process_Created.evtx.golden.json"
+            )
+        ).events
         #expect(ingest.count == 1 && collection.count == 1)
         // The same 4688 before and after Elastic's pipeline normalizes to the same process fields.
-        for field in [ECSField.processExecutable, ECSField.processCommandLine, ECSField.processParentName, ECSField.userName, ECSField.eventAction] {
+        for field in [
+            ECSField.processExecutable, ECSField.processCommandLine, ECSField.processParentName, ECSField.userName,
+            ECSField.eventAction,
+        ] {
             #expect(ingest[0].string(field) == collection[0].string(field), "\(field)")
             #expect(ingest[0].string(field) != nil, "\(field)")
         }
         #expect(ingest[0].string(ECSField.processName) == "wevtutil.exe")
-        let created = try Support.read(Support.data("elastic-beats-testdata/winlogbeat-security-ingest/security-windows2016_4720_Account_Created.golden.json")).events
-        #expect(created.count == 2 && created.allSatisfy { $0.action == "added-user-account" && $0.string(ECSField.userTargetName) != nil })
-        let sysmon = try Support.read(Support.data("elastic-beats-testdata/winlogbeat-sysmon-ingest/sysmon-12-processcreate.golden.json")).events
+        let created = try Support.read(
+            Support.data(
+                "elastic-beats-testdata/winlogbeat-security-ingest/security-windows2016_4720_Account_Created.golden.json"
+            )
+        ).events
+        #expect(
+            created.count == 2
+                && created.allSatisfy { $0.action == "added-user-account" && $0.string(ECSField.userTargetName) != nil }
+        )
+        let sysmon = try Support.read(
+            Support.data("elastic-beats-testdata/winlogbeat-sysmon-ingest/sysmon-12-processcreate.golden.json")
+        ).events
         #expect(sysmon.first?.string(ECSField.processHashSHA1) == "b6d237154f2e528f0b503b58b025862d66b02b73")
         #expect(sysmon.first?.string(ECSField.processName) == "notepad.exe")
     }

@@ -5,12 +5,27 @@ import Testing
 
 @Suite struct RecordReaderTests {
     /// Reads every item, with a tiny chunk size so records straddle buffer boundaries.
-    private func items(_ text: String, _ framing: RecordFraming, maximum: Int = 4 << 20, chunk: Int = 7) throws -> [String] {
+    private func items(
+        _ text: String,
+        _ framing: RecordFraming,
+        maximum: Int = 4 << 20,
+        chunk: Int = 7
+    ) throws -> [String] {
         try items(Array(text.utf8), framing, maximum: maximum, chunk: chunk)
     }
 
-    private func items(_ bytes: [UInt8], _ framing: RecordFraming, maximum: Int = 4 << 20, chunk: Int = 7) throws -> [String] {
-        var reader = RecordReader(source: MemorySource(bytes), framing: framing, maximumRecordBytes: maximum, chunkSize: chunk)
+    private func items(
+        _ bytes: [UInt8],
+        _ framing: RecordFraming,
+        maximum: Int = 4 << 20,
+        chunk: Int = 7
+    ) throws -> [String] {
+        var reader = RecordReader(
+            source: MemorySource(bytes),
+            framing: framing,
+            maximumRecordBytes: maximum,
+            chunkSize: chunk
+        )
         var result: [String] = []
         while let item = try reader.next() {
             switch item {
@@ -84,7 +99,10 @@ import Testing
 /// Parsing a batch on several threads gives exactly what parsing it in order gives: the same events in the same
 /// order, the same identifiers (repeated records numbered in file order), the same diagnostics.
 @Suite struct ParallelParsingTests {
-    static func readAll(_ path: String, threads: Int) throws -> (events: [SecurityEvent], summary: EventFileReader.Summary) {
+    static func readAll(
+        _ path: String,
+        threads: Int
+    ) throws -> (events: [SecurityEvent], summary: EventFileReader.Summary) {
         var reader = try EventFileReader(path: path, options: Support.options)
         reader.parsingThreads = threads
         var events: [SecurityEvent] = []
@@ -100,11 +118,16 @@ import Testing
             case 3: lines.append(#"{"@timestamp":"2024-02-04T10:15:23Z","message":"same record"}"#)
             case 7: lines.append(#"{"@timestamp": "2024-02-04T10:15:2"#)  // cut short
             case 9: lines.append("")
-            default: lines.append(#"{"@timestamp":"2024-02-04T10:15:23Z","event":{"code":"4625"},"source":{"ip":"10.0.0.\#(index % 200)"},"user":{"name":"u\#(index)"}}"#)
+            default:
+                lines.append(
+                    #"{"@timestamp":"2024-02-04T10:15:23Z","event":{"code":"4625"},"source":{"ip":"10.0.0.\#(index % 200)"},"user":{"name":"u\#(index)"}}"#
+                )
             }
         }
         lines.insert(String(repeating: "x", count: 5 << 20), at: 1_500)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-parallel-\(UUID().uuidString).jsonl").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "socagent-parallel-\(UUID().uuidString).jsonl"
+        ).path
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         let inOrder = try Self.readAll(path, threads: 1)
         let parallel = try Self.readAll(path, threads: 2)
@@ -127,7 +150,10 @@ import Testing
         for index in 0..<900 {
             switch index % 9 {
             case 4, 7: values.append(#"{"Event":{"System":{}}}"#)
-            default: values.append(#"{"Event":{"System":{"EventID":4625,"Channel":"Security","Computer":"WS-\#(index % 30)","EventRecordID":\#(index)},"EventData":{"TargetUserName":"u\#(index % 4)"}}}"#)
+            default:
+                values.append(
+                    #"{"Event":{"System":{"EventID":4625,"Channel":"Security","Computer":"WS-\#(index % 30)","EventRecordID":\#(index)},"EventData":{"TargetUserName":"u\#(index % 4)"}}}"#
+                )
             }
         }
         let path = Self.temporary("values.json")
@@ -137,13 +163,18 @@ import Testing
         #expect(inOrder.summary.format == "evtx-json")
         #expect(parallel.events == inOrder.events)
         #expect(parallel.summary.errors == inOrder.summary.errors)
-        #expect(inOrder.summary.rejected == 200 && inOrder.events.count == 700, "\(inOrder.summary.rejected) \(inOrder.events.count) \(inOrder.summary.errors.prefix(3))")
+        #expect(
+            inOrder.summary.rejected == 200 && inOrder.events.count == 700,
+            "\(inOrder.summary.rejected) \(inOrder.events.count) \(inOrder.summary.errors.prefix(3))"
+        )
     }
 
     /// A gzip stream cut short: the events framed before the cut are returned and counted, then the read error.
     @Test func aReadFailureKeepsWhatWasFramed() throws {
         let plain = Self.temporary("cut.jsonl")
-        let lines = (0..<20_000).map { #"{"@timestamp":"2024-02-04T10:15:23Z","event":{"code":"4625"},"user":{"name":"user-\#($0)-with-a-longer-name"}}"# }
+        let lines = (0..<20_000).map {
+            #"{"@timestamp":"2024-02-04T10:15:23Z","event":{"code":"4625"},"user":{"name":"user-\#($0)-with-a-longer-name"}}"#
+        }
         try (lines.joined(separator: "\n") + "\n").write(toFile: plain, atomically: true, encoding: .utf8)
         let gzip = Process()
         gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -175,7 +206,11 @@ import Testing
         let path = Self.temporary("junk-first.jsonl")
         let junk = String(repeating: "not a JSON record, only text to be refused\n", count: 240_000)  // about 10 MiB
         let good = #"{"@timestamp":"2024-02-04T10:15:23Z","event":{"code":"4625"},"user":{"name":"admin"}}"#
-        try (junk + good + "\n" + good.replacingOccurrences(of: "admin", with: "root") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try (junk + good + "\n" + good.replacingOccurrences(of: "admin", with: "root") + "\n").write(
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
         for threads in [1, 2] {
             var reader = try EventFileReader(path: path, format: .ecs, options: Support.options)
             reader.parsingThreads = threads

@@ -11,7 +11,12 @@ import FoundationNetworking
 
 /// Documents as Beats ship them (Elastic's Winlogbeat golden files), loaded into a cluster as they are, without
 /// socagent's ingest: the queries find them whether or not Elastic's ingest pipeline added ECS fields.
-@Suite(.enabled(if: TestCluster.url != nil && SharedFiles.data != nil, "needs SOCAGENT_ES_URL (osmem-server, started by .ci/run) and ../shared/data"))
+@Suite(
+    .enabled(
+        if: TestCluster.url != nil && SharedFiles.data != nil,
+        "needs SOCAGENT_ES_URL (osmem-server, started by .ci/run) and ../shared/data"
+    )
+)
 struct BeatsDocumentTests {
     static let goldens = [
         "winlogbeat-security-collection/security-windows2019_4688_Process_Created.evtx.golden.json",
@@ -26,9 +31,13 @@ struct BeatsDocumentTests {
         let data = try #require(SharedFiles.data) + "/elastic-beats-testdata/"
         var bulk = ""
         for (index, golden) in Self.goldens.enumerated() {
-            let documents = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data + golden))) as? [[String: Any]])
+            let documents = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data + golden)))
+                    as? [[String: Any]]
+            )
             for (number, document) in documents.enumerated() {
-                bulk += #"{"index":{"_index":"winlogbeat-8.17.0-2019.11.14","_id":"golden-\#(index)-\#(number)"}}"# + "\n"
+                bulk +=
+                    #"{"index":{"_index":"winlogbeat-8.17.0-2019.11.14","_id":"golden-\#(index)-\#(number)"}}"# + "\n"
                 bulk += String(decoding: try JSONSerialization.data(withJSONObject: document), as: UTF8.self) + "\n"
             }
         }
@@ -36,11 +45,13 @@ struct BeatsDocumentTests {
         var template = URLRequest(url: try #require(URL(string: cluster.url + "/_index_template/winlogbeat")))
         template.httpMethod = "PUT"
         template.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        template.httpBody = Data(#"""
+        template.httpBody = Data(
+            #"""
             {"index_patterns":["winlogbeat-*"],"priority":100,"template":{"mappings":{
              "dynamic_templates":[{"strings_as_keyword":{"match_mapping_type":"string","mapping":{"type":"keyword","ignore_above":1024}}}],
              "properties":{"@timestamp":{"type":"date"},"message":{"type":"text"}}}}}
-            """#.utf8)
+            """#.utf8
+        )
         _ = try await URLSession.shared.data(for: template)
         var request = URLRequest(url: try #require(URL(string: cluster.url + "/_bulk?refresh=true")))
         request.httpMethod = "POST"
@@ -61,7 +72,11 @@ struct BeatsDocumentTests {
             #expect(finding.event.host == "vagrant")
         }
         #expect(Set(findings.map(\.event.id)).count == 2)
-        let search = try await store.search(try LuceneParser.parse("event.code:4688"), filter: EventFilter(limit: 10), now: Timestamp(year: 2026, month: 1, day: 1)!)
+        let search = try await store.search(
+            try LuceneParser.parse("event.code:4688"),
+            filter: EventFilter(limit: 10),
+            now: Timestamp(year: 2026, month: 1, day: 1)!
+        )
         #expect(search.total == 2)
         #expect(search.events.allSatisfy { $0.string(ECSField.processParentName)?.lowercased() == "powershell.exe" })
     }

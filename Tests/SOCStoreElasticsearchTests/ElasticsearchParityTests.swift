@@ -9,19 +9,28 @@ import Testing
 
 /// The same ../shared/data samples in the embedded SQLite store and in a cluster (osmem-server, started by
 /// `.ci/run`) give the same answers to every investigation query and to a set of Lucene queries.
-@Suite(.enabled(if: TestCluster.url != nil && SharedFiles.data != nil, "needs SOCAGENT_ES_URL (osmem-server, started by .ci/run) and ../shared/data"))
+@Suite(
+    .enabled(
+        if: TestCluster.url != nil && SharedFiles.data != nil,
+        "needs SOCAGENT_ES_URL (osmem-server, started by .ci/run) and ../shared/data"
+    )
+)
 struct ElasticsearchParityTests {
     static let samples = [
         "loghub/OpenSSH_2k_first500.log", "deepbluecli-evtx/jsonl/password-spray.jsonl",
         "evtx-attack-samples/jsonl/Credential Access/kerberos_pwd_spray_4771.jsonl",
-        "deepbluecli-evtx/jsonl/Powershell-Invoke-Obfuscation-many.jsonl", "deepbluecli-evtx/jsonl/powersploit-security.jsonl",
-        "azure-sentinel-samples/msticpy-testdata/jsonl/az_net_flows.jsonl", "deepbluecli-evtx/jsonl/metasploit-sysmon.jsonl",
+        "deepbluecli-evtx/jsonl/Powershell-Invoke-Obfuscation-many.jsonl",
+        "deepbluecli-evtx/jsonl/powersploit-security.jsonl",
+        "azure-sentinel-samples/msticpy-testdata/jsonl/az_net_flows.jsonl",
+        "deepbluecli-evtx/jsonl/metasploit-sysmon.jsonl",
     ]
 
     static let queries = [
-        "event.code:4625", "event.outcome:failure AND user.name:admin*", "event.category:authentication AND NOT event.outcome:success",
+        "event.code:4625", "event.outcome:failure AND user.name:admin*",
+        "event.category:authentication AND NOT event.outcome:success",
         "source.ip:\"103.99.0.122\"", "process.name:powershell.exe OR process.name:cmd.exe", "_exists_:destination.ip",
-        "destination.port:>=443", "host.name:LabSZ AND event.action:ssh_login", "user.name:(root OR admin OR administrator)",
+        "destination.port:>=443", "host.name:LabSZ AND event.action:ssh_login",
+        "user.name:(root OR admin OR administrator)",
         "@timestamp:[2019-01-01 TO 2020-01-01}", "event.code:(4648 OR 4771) AND NOT user.name:*$",
     ]
 
@@ -33,24 +42,49 @@ struct ElasticsearchParityTests {
         let elastic = try await ElasticsearchEventStore(configuration: ElasticsearchConfiguration(url: cluster.url))
         let sqlite = try SQLiteEventStore(path: ":memory:")
         #expect(try await elastic.detections(EventFilter()).isEmpty)  // no index yet: none, not an error
-        func detection(_ rule: String, _ level: SigmaLevel, _ host: String?, _ time: String, _ fields: [String: String] = [:]) -> StoredDetection {
+        func detection(
+            _ rule: String,
+            _ level: SigmaLevel,
+            _ host: String?,
+            _ time: String,
+            _ fields: [String: String] = [:]
+        ) -> StoredDetection {
             StoredDetection(
-                ruleID: rule, title: "Rule \(rule)", level: level, techniques: ["T1003.001", "T1059"], eventID: String(repeating: "ab", count: 16),
-                timestamp: time, host: host, fields: fields)
+                ruleID: rule,
+                title: "Rule \(rule)",
+                level: level,
+                techniques: ["T1003.001", "T1059"],
+                eventID: String(repeating: "ab", count: 16),
+                timestamp: time,
+                host: host,
+                fields: fields
+            )
         }
         let detections = [
             detection("r1", .high, "WS-1", "2024-02-04T10:15:23.000001Z", ["CommandLine": "procdump -ma lsass.exe"]),
-            detection("r2", .critical, "ws-1", "2024-02-04T10:15:23.000002Z", ["a.b": "dotted name", "x\"y": "quote", "": "empty"]),
+            detection(
+                "r2",
+                .critical,
+                "ws-1",
+                "2024-02-04T10:15:23.000002Z",
+                ["a.b": "dotted name", "x\"y": "quote", "": "empty"]
+            ),
             detection("r3", .low, "WS-2", "2024-02-04T11:00:00Z"),
             detection("r4", .medium, nil, "2024-02-05T00:00:00Z"),
         ]
         for store in [elastic, sqlite] as [any EventStore] {
             try await store.saveDetections(detections)
-            try await store.saveDetections([detection("r1", .high, "WS-1", "2024-02-04T10:15:23.000001Z", ["CommandLine": "replaced"])])
+            try await store.saveDetections([
+                detection("r1", .high, "WS-1", "2024-02-04T10:15:23.000001Z", ["CommandLine": "replaced"])
+            ])
         }
-        let window = TimeRange(start: Timestamp(year: 2024, month: 2, day: 4, hour: 10, minute: 15, second: 23), end: Timestamp(year: 2024, month: 2, day: 4, hour: 11))
+        let window = TimeRange(
+            start: Timestamp(year: 2024, month: 2, day: 4, hour: 10, minute: 15, second: 23),
+            end: Timestamp(year: 2024, month: 2, day: 4, hour: 11)
+        )
         for (name, filter) in [
-            ("all", EventFilter(limit: 100)), ("host", EventFilter(host: "WS-1", limit: 100)), ("window", EventFilter(timeRange: window, limit: 100)),
+            ("all", EventFilter(limit: 100)), ("host", EventFilter(host: "WS-1", limit: 100)),
+            ("window", EventFilter(timeRange: window, limit: 100)),
             ("limit", EventFilter(limit: 2)),
         ] {
             let fromCluster = try await elastic.detections(filter)
@@ -58,7 +92,11 @@ struct ElasticsearchParityTests {
             #expect(fromCluster == fromFile, "\(name)")
             #expect(!fromCluster.isEmpty, "\(name)")
             for level in SigmaLevel.allCases.dropFirst() {
-                #expect(try await elastic.detections(filter, minimumLevel: level) == (try await sqlite.detections(filter, minimumLevel: level)), "\(name), \(level)")
+                #expect(
+                    try await elastic.detections(filter, minimumLevel: level)
+                        == (try await sqlite.detections(filter, minimumLevel: level)),
+                    "\(name), \(level)"
+                )
             }
         }
         let all = try await elastic.detections(EventFilter(limit: 100))
@@ -68,12 +106,24 @@ struct ElasticsearchParityTests {
         #expect(try await elastic.detections(EventFilter(host: "ws-1", limit: 100)).map(\.ruleID) == ["r2", "r1"])
 
         // Index patterns that would take in the detections index (`*`) still read only events.
-        var event = SecurityEvent(id: EventIdentifier(record: "one event"), timestamp: Timestamp(year: 2024, month: 2, day: 4), original: "one event")
+        var event = SecurityEvent(
+            id: EventIdentifier(record: "one event"),
+            timestamp: Timestamp(year: 2024, month: 2, day: 4),
+            original: "one event"
+        )
         event[ECSField.eventCode] = .string("4625")
         _ = try await elastic.append([event])
-        let everything = try await ElasticsearchEventStore(configuration: ElasticsearchConfiguration(url: cluster.url, indexPatterns: ["*"]))
+        let everything = try await ElasticsearchEventStore(
+            configuration: ElasticsearchConfiguration(url: cluster.url, indexPatterns: ["*"])
+        )
         #expect(try await everything.count() == 1)
-        #expect(try await everything.search(try LuceneParser.parse("*"), filter: EventFilter(limit: 10), now: Timestamp(year: 2026, month: 1, day: 1)!).total == 1)
+        #expect(
+            try await everything.search(
+                try LuceneParser.parse("*"),
+                filter: EventFilter(limit: 10),
+                now: Timestamp(year: 2026, month: 1, day: 1)!
+            ).total == 1
+        )
     }
 
     @Test func everyQueryAnswersAsTheEmbeddedStoreDoes() async throws {
@@ -101,7 +151,16 @@ struct ElasticsearchParityTests {
             ("user root", EventFilter(user: "root", limit: 5_000)),
             ("host", EventFilter(host: "LabSZ", limit: 5_000)),
             ("CIDR", EventFilter(sourceIP: IPMatcher("103.99.0.0/16"), limit: 5_000)),
-            ("window", EventFilter(timeRange: TimeRange(start: Timestamp(year: 2025, month: 12, day: 10, hour: 7), end: Timestamp(year: 2025, month: 12, day: 10, hour: 8)), limit: 5_000)),
+            (
+                "window",
+                EventFilter(
+                    timeRange: TimeRange(
+                        start: Timestamp(year: 2025, month: 12, day: 10, hour: 7),
+                        end: Timestamp(year: 2025, month: 12, day: 10, hour: 8)
+                    ),
+                    limit: 5_000
+                )
+            ),
         ]
         for (name, filter) in filters {
             let failedES = try await elastic.failedLogins(filter)
@@ -109,14 +168,21 @@ struct ElasticsearchParityTests {
             #expect(failedES == failedSQL, "failed logins, \(name)")
             let bruteES = try await elastic.bruteForce(filter, minimumFailures: 1)
             let bruteSQL = try await sqlite.bruteForce(filter, minimumFailures: 1)
-            #expect(bruteES == bruteSQL, "brute force, \(name): \(zip(bruteES, bruteSQL).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "counts \(bruteES.count) vs \(bruteSQL.count)")")
+            #expect(
+                bruteES == bruteSQL,
+                "brute force, \(name): \(zip(bruteES, bruteSQL).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "counts \(bruteES.count) vs \(bruteSQL.count)")"
+            )
             for includePrivate in [false, true] {
                 #expect(
                     try await elastic.networkConnections(filter, includePrivate: includePrivate)
                         == (try await sqlite.networkConnections(filter, includePrivate: includePrivate)),
-                    "connections, \(name), private \(includePrivate)")
+                    "connections, \(name), private \(includePrivate)"
+                )
             }
-            #expect(try await elastic.suspiciousProcesses(filter) == (try await sqlite.suspiciousProcesses(filter)), "processes, \(name)")
+            #expect(
+                try await elastic.suspiciousProcesses(filter) == (try await sqlite.suspiciousProcesses(filter)),
+                "processes, \(name)"
+            )
         }
         let now = Timestamp(year: 2026, month: 1, day: 1)!
         for text in Self.queries {
@@ -128,8 +194,14 @@ struct ElasticsearchParityTests {
         }
         let statistics = (try await elastic.statistics(top: 5), try await sqlite.statistics(top: 5))
         #expect(statistics.0.events == statistics.1.events)
-        #expect(statistics.0.firstSeen == statistics.1.firstSeen, "\(statistics.0.firstSeen ?? "-") vs \(statistics.1.firstSeen ?? "-")")
-        #expect(statistics.0.lastSeen == statistics.1.lastSeen, "\(statistics.0.lastSeen ?? "-") vs \(statistics.1.lastSeen ?? "-")")
+        #expect(
+            statistics.0.firstSeen == statistics.1.firstSeen,
+            "\(statistics.0.firstSeen ?? "-") vs \(statistics.1.firstSeen ?? "-")"
+        )
+        #expect(
+            statistics.0.lastSeen == statistics.1.lastSeen,
+            "\(statistics.0.lastSeen ?? "-") vs \(statistics.1.lastSeen ?? "-")"
+        )
         #expect(statistics.0.failedLoginSources == statistics.1.failedLoginSources)
 
         // Ingesting the same events again stores nothing new: each is a 409 duplicate.

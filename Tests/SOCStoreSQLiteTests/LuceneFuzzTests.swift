@@ -11,8 +11,10 @@ import Testing
 @Suite struct LuceneFuzzTests {
     static let seeds = [
         "event.code:4625 AND user.name:admin*", "(a OR b) AND NOT c:d", #"message:"failed \"to\" log on"~2"#,
-        "@timestamp:[now-1d/d TO now}", "source.ip:\"10.0.0.0/8\" OR destination.port:>=443", "user.name:/adm.n/ AND x:y~1",
-        #"winlog.channel:Microsoft\-Windows\-Sysmon\/Operational"#, "+a -b !c && d || e", "_exists_:process.parent.name^2",
+        "@timestamp:[now-1d/d TO now}", "source.ip:\"10.0.0.0/8\" OR destination.port:>=443",
+        "user.name:/adm.n/ AND x:y~1",
+        #"winlog.channel:Microsoft\-Windows\-Sysmon\/Operational"#, "+a -b !c && d || e",
+        "_exists_:process.parent.name^2",
         "x:'; DROP TABLE events; --", "user.name:\"' OR 1=1 --\"",
     ]
 
@@ -31,9 +33,13 @@ import Testing
                 for _ in 0..<Int(random.next() % 4 + 1) {
                     let position = characters.isEmpty ? 0 : Int(random.next() % UInt64(characters.count))
                     switch random.next() % 3 {
-                    case 0: characters.insert(Self.alphabet[Int(random.next() % UInt64(Self.alphabet.count))], at: position)
+                    case 0:
+                        characters.insert(Self.alphabet[Int(random.next() % UInt64(Self.alphabet.count))], at: position)
                     case 1: if !characters.isEmpty { characters.remove(at: position) }
-                    default: if !characters.isEmpty { characters[position] = Self.alphabet[Int(random.next() % UInt64(Self.alphabet.count))] }
+                    default:
+                        if !characters.isEmpty {
+                            characters[position] = Self.alphabet[Int(random.next() % UInt64(Self.alphabet.count))]
+                        }
                     }
                 }
                 text = String(characters)
@@ -41,7 +47,10 @@ import Testing
             guard let query = try? LuceneParser.parse(text) else { continue }
             parsed += 1
             let printed = query.description
-            #expect((try? LuceneParser.parse(printed)) == query, "\(text.debugDescription) → \(printed.debugDescription)")
+            #expect(
+                (try? LuceneParser.parse(printed)) == query,
+                "\(text.debugDescription) → \(printed.debugDescription)"
+            )
             let condition = LuceneSQLCompiler.compile(query, now: Timestamp(microsecondsSinceEpoch: 0))
             #expect(Self.isParameterized(condition), "\(text.debugDescription) compiled to \(condition.sql)")
         }
@@ -55,8 +64,12 @@ import Testing
         let placeholders = try! NSRegularExpression(pattern: #"\?(\d+)"#)
         let sql = condition.sql
         let range = NSRange(sql.startIndex..., in: sql)
-        let numbers = placeholders.matches(in: sql, range: range).compactMap { Range($0.range(at: 1), in: sql).flatMap { Int(sql[$0]) } }
-        guard numbers.allSatisfy({ $0 >= 1 && $0 <= condition.arguments.count }), Set(numbers).count == condition.arguments.count else { return false }
+        let numbers = placeholders.matches(in: sql, range: range).compactMap {
+            Range($0.range(at: 1), in: sql).flatMap { Int(sql[$0]) }
+        }
+        guard numbers.allSatisfy({ $0 >= 1 && $0 <= condition.arguments.count }),
+            Set(numbers).count == condition.arguments.count
+        else { return false }
         var rest = placeholders.stringByReplacingMatches(in: sql, range: range, withTemplate: "")
         for literal in ["'array'", "'text'", "'integer'", "'real'", "'wildcard'", "'regexp'", "'phrase'", "''"] {
             rest = rest.replacingOccurrences(of: literal, with: "")
@@ -84,15 +97,25 @@ import Testing
 
     @Test func hostileQueriesRunAsDataAgainstARealStore() async throws {
         let store = try SQLiteEventStore(path: ":memory:")
-        var event = SecurityEvent(id: EventIdentifier(record: "x"), timestamp: Timestamp(microsecondsSinceEpoch: 0), original: "x")
+        var event = SecurityEvent(
+            id: EventIdentifier(record: "x"),
+            timestamp: Timestamp(microsecondsSinceEpoch: 0),
+            original: "x"
+        )
         event[ECSField.userName] = .string("'; DROP TABLE events; --")
         event[ECSField.message] = .string("hello world")
         _ = try await store.append([event])
-        for text in [#"user.name:"'; DROP TABLE events; --""#, #"x\"y:1"#, #"a\)\;:b"#, "message:\"\\\" OR 1=1\"", #"\"abc\":*"#] {
+        for text in [
+            #"user.name:"'; DROP TABLE events; --""#, #"x\"y:1"#, #"a\)\;:b"#, "message:\"\\\" OR 1=1\"", #"\"abc\":*"#,
+        ] {
             let query = try LuceneParser.parse(text)
             _ = try await store.search(query, filter: EventFilter(), now: Timestamp(microsecondsSinceEpoch: 0))
         }
-        let found = try await store.search(try LuceneParser.parse(#"user.name:"'; DROP TABLE events; --""#), filter: EventFilter(), now: Timestamp(microsecondsSinceEpoch: 0))
+        let found = try await store.search(
+            try LuceneParser.parse(#"user.name:"'; DROP TABLE events; --""#),
+            filter: EventFilter(),
+            now: Timestamp(microsecondsSinceEpoch: 0)
+        )
         #expect(found.total == 1)
         #expect(try await store.count() == 1)
     }

@@ -1,9 +1,9 @@
 import Foundation
-import SOCTestSupport
 import SOCModel
 import SOCParsers
 import SOCStore
 import SOCStoreSQLite
+import SOCTestSupport
 import Testing
 
 /// The query_string checks of ../shared/reference/es-harness, ported: the same documents, the same queries, the
@@ -11,7 +11,8 @@ import Testing
 @Suite struct QueryParityTests {
     /// The harness documents by index, with their `_id`s, parsed as socagent ingests them.
     struct Corpus {
-        var stores: [String: (sqlite: SQLiteEventStore, memory: InMemoryEventStore, ids: [EventIdentifier: String])] = [:]
+        var stores: [String: (sqlite: SQLiteEventStore, memory: InMemoryEventStore, ids: [EventIdentifier: String])] =
+            [:]
     }
 
     static let harness: String? = {
@@ -29,12 +30,16 @@ import Testing
         var id = ""
         for line in lines {
             if line.hasPrefix("{\"index\"") {
-                let action = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: [String: String]])
+                let action = try #require(
+                    try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: [String: String]]
+                )
                 index = String(action["index"]?["_index"]?.split(separator: "-").first ?? "")
                 id = action["index"]?["_id"] ?? ""
                 continue
             }
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-harness-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "socagent-harness-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let file = directory.appendingPathComponent("doc.json").path
@@ -83,7 +88,10 @@ import Testing
         ("winlogbeat", "NOT user.name:jsmith", false, ["w1", "w2", "w3", "w5"]),
     ]
 
-    @Test("query_string semantics match Elasticsearch on the harness documents", .enabled(if: harness != nil, "needs ../shared/reference/es-harness"))
+    @Test(
+        "query_string semantics match Elasticsearch on the harness documents",
+        .enabled(if: harness != nil, "needs ../shared/reference/es-harness")
+    )
     func harnessQueries() async throws {
         let corpus = try await Self.corpus()
         for testCase in Self.cases {
@@ -114,11 +122,18 @@ import Testing
         #expect(fromSQLite == (await memory.bruteForce(all, minimumFailures: 1)))
         #expect(fromSQLite.first { $0.sourceIP == "45.142.212.61" }?.successes == 1)
         for kind in 0..<3 {
-            let filter = EventFilter(timeRange: TimeRange(start: Timestamp(year: 2024, month: 2, day: 4, hour: 10, minute: 16)), limit: 10)
+            let filter = EventFilter(
+                timeRange: TimeRange(start: Timestamp(year: 2024, month: 2, day: 4, hour: 10, minute: 16)),
+                limit: 10
+            )
             switch kind {
             case 0: #expect(try await sqlite.failedLogins(filter) == (await memory.failedLogins(filter)))
             case 1: #expect(try await sqlite.suspiciousProcesses(filter) == (await memory.suspiciousProcesses(filter)))
-            default: #expect(try await sqlite.networkConnections(filter, includePrivate: true) == (await memory.networkConnections(filter, includePrivate: true)))
+            default:
+                #expect(
+                    try await sqlite.networkConnections(filter, includePrivate: true)
+                        == (await memory.networkConnections(filter, includePrivate: true))
+                )
             }
         }
     }

@@ -1,9 +1,9 @@
 import Foundation
-import SOCTestSupport
 import SOCModel
 import SOCParsers
 import SOCStore
 import SOCStoreSQLite
+import SOCTestSupport
 import Testing
 
 /// The investigation queries over real attack data in ../shared/data, checked against counts taken from the raw
@@ -27,8 +27,11 @@ struct RealDataQueryTests {
         for path in relative.map({ (data ?? "") + "/" + $0 }) {
             var isDirectory: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let files = isDirectory.boolValue
-                ? try FileManager.default.subpathsOfDirectory(atPath: path).filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".gz") }.sorted().map { path + "/" + $0 }
+            let files =
+                isDirectory.boolValue
+                ? try FileManager.default.subpathsOfDirectory(atPath: path).filter {
+                    $0.hasSuffix(".jsonl") || $0.hasSuffix(".gz")
+                }.sorted().map { path + "/" + $0 }
                 : [path]
             for file in files {
                 var reader = try EventFileReader(path: file, options: options)
@@ -51,8 +54,12 @@ struct RealDataQueryTests {
         var expected: [String: Int] = [:]
         for line in raw.split(whereSeparator: \.isNewline).map(String.init) {
             let range = NSRange(line.startIndex..., in: line)
-            guard let match = failed.firstMatch(in: line, range: range), let ip = Range(match.range(at: 1), in: line) else { continue }
-            let times = repeated.firstMatch(in: line, range: range).flatMap { Range($0.range(at: 1), in: line) }.flatMap { Int(line[$0]) } ?? 1
+            guard let match = failed.firstMatch(in: line, range: range), let ip = Range(match.range(at: 1), in: line)
+            else { continue }
+            let times =
+                repeated.firstMatch(in: line, range: range).flatMap { Range($0.range(at: 1), in: line) }.flatMap {
+                    Int(line[$0])
+                } ?? 1
             expected[String(line[ip]), default: 0] += times
         }
         let ranking = expected.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
@@ -67,7 +74,10 @@ struct RealDataQueryTests {
         #expect(failures.reduce(0) { $0 + $1.count } == expected.values.reduce(0, +))
         #expect(await memory.failedLogins(Self.all) == failures)
         // The default threshold of 5 failures keeps the sources that really brute-forced.
-        #expect(try await sqlite.bruteForce(Self.all, minimumFailures: 5).map(\.sourceIP) == ranking.filter { $0.value >= 5 }.map(\.key))
+        #expect(
+            try await sqlite.bruteForce(Self.all, minimumFailures: 5).map(\.sourceIP)
+                == ranking.filter { $0.value >= 5 }.map(\.key)
+        )
     }
 
     @Test func aPasswordSprayBy4648IsFoundWithItsSourceAndUsers() async throws {
@@ -84,7 +94,9 @@ struct RealDataQueryTests {
     }
 
     @Test func kerberosAndWindowsBruteForceSamplesAreFound() async throws {
-        let (sqlite, memory) = try await Self.stores("evtx-to-mitre-attack/jsonl/TA0006-Credential Access/T1110.xxx-Brut force")
+        let (sqlite, memory) = try await Self.stores(
+            "evtx-to-mitre-attack/jsonl/TA0006-Credential Access/T1110.xxx-Brut force"
+        )
         let failures = try await sqlite.failedLogins(Self.all)
         #expect(await memory.failedLogins(Self.all) == failures)
         let kerberos = failures.filter { $0.code == "4771" }
@@ -98,7 +110,9 @@ struct RealDataQueryTests {
         #expect((sources.first?.failures ?? 0) >= 24)
         #expect(await memory.bruteForce(Self.all, minimumFailures: 5) == sources)
 
-        let (spray, _) = try await Self.stores("evtx-attack-samples/jsonl/Credential Access/kerberos_pwd_spray_4771.jsonl")
+        let (spray, _) = try await Self.stores(
+            "evtx-attack-samples/jsonl/Credential Access/kerberos_pwd_spray_4771.jsonl"
+        )
         let spraySources = try await spray.bruteForce(Self.all, minimumFailures: 1)
         #expect(spraySources.map(\.sourceIP) == ["172.16.66.1"])
         #expect(spraySources.first?.users == 9)
@@ -106,7 +120,9 @@ struct RealDataQueryTests {
     }
 
     @Test func powerShellAndLOLBinSamplesAreFlaggedWithReasons() async throws {
-        let (obfuscation, obfuscationMemory) = try await Self.stores("deepbluecli-evtx/jsonl/Powershell-Invoke-Obfuscation-many.jsonl")
+        let (obfuscation, obfuscationMemory) = try await Self.stores(
+            "deepbluecli-evtx/jsonl/Powershell-Invoke-Obfuscation-many.jsonl"
+        )
         let scripts = try await obfuscation.suspiciousProcesses(Self.all)
         #expect(scripts.count > 20)
         #expect(scripts.contains { $0.reasons.contains { $0.hasPrefix("encoded PowerShell command") } })
@@ -115,7 +131,11 @@ struct RealDataQueryTests {
 
         let (powersploit, _) = try await Self.stores("deepbluecli-evtx/jsonl/powersploit-security.jsonl")
         let launches = try await powersploit.suspiciousProcesses(Self.all)
-        #expect(launches.contains { $0.event.code == "4688" && $0.reasons.contains { $0.hasPrefix("encoded PowerShell command") } })
+        #expect(
+            launches.contains {
+                $0.event.code == "4688" && $0.reasons.contains { $0.hasPrefix("encoded PowerShell command") }
+            }
+        )
 
         let (execution, executionMemory) = try await Self.stores("evtx-attack-samples/jsonl/Execution")
         let lolbins = try await execution.suspiciousProcesses(Self.all)
@@ -123,13 +143,23 @@ struct RealDataQueryTests {
         #expect(lolbins.allSatisfy { !$0.reasons.isEmpty })
         #expect(await executionMemory.suspiciousProcesses(Self.all) == lolbins)
 
-        let (ntds, _) = try await Self.stores("otrf-security-datasets/jsonl_gz/credential_access/cmd_dumping_ntds_dit_file_ntdsutil.jsonl.gz")
+        let (ntds, _) = try await Self.stores(
+            "otrf-security-datasets/jsonl_gz/credential_access/cmd_dumping_ntds_dit_file_ntdsutil.jsonl.gz"
+        )
         let dumping = try await ntds.suspiciousProcesses(Self.all)
-        #expect(dumping.contains { $0.event.processName?.lowercased() == "ntdsutil.exe" && $0.reasons.contains { $0.hasPrefix("credential dumping") } })
+        #expect(
+            dumping.contains {
+                $0.event.processName?.lowercased() == "ntdsutil.exe"
+                    && $0.reasons.contains { $0.hasPrefix("credential dumping") }
+            }
+        )
     }
 
     @Test func outboundConnectionsLeavePrivateDestinationsOut() async throws {
-        let (sqlite, memory) = try await Self.stores("azure-sentinel-samples/msticpy-testdata/jsonl/az_net_flows.jsonl", "deepbluecli-evtx/jsonl/metasploit-sysmon.jsonl")
+        let (sqlite, memory) = try await Self.stores(
+            "azure-sentinel-samples/msticpy-testdata/jsonl/az_net_flows.jsonl",
+            "deepbluecli-evtx/jsonl/metasploit-sysmon.jsonl"
+        )
         let outbound = try await sqlite.networkConnections(Self.all, includePrivate: false)
         #expect(outbound.count > 50)
         #expect(outbound.allSatisfy { !(IPAddress($0.destinationIP ?? "")?.isPrivate ?? true) })

@@ -7,7 +7,12 @@ import Testing
 @testable import SOCStoreSQLite
 
 @Suite struct SQLiteEventStoreTests {
-    private func event(_ line: String, code: String = "4625", ip: String? = "45.142.212.61", user: String? = "admin") -> SecurityEvent {
+    private func event(
+        _ line: String,
+        code: String = "4625",
+        ip: String? = "45.142.212.61",
+        user: String? = "admin"
+    ) -> SecurityEvent {
         var event = SecurityEvent(
             id: EventIdentifier(record: line),
             timestamp: Timestamp(year: 2024, month: 2, day: 4, hour: 10),
@@ -33,7 +38,10 @@ import Testing
         let store = try SQLiteEventStore(path: ":memory:")
         let events = (0..<100).map { event("Failed login attempt \($0) from 45.142.212.61 for user 'admin'") }
         #expect(try await store.append(events) == AppendResult(inserted: 100, duplicates: 0))
-        #expect(try await store.append(Array(events.prefix(10)) + [event("new line")]) == AppendResult(inserted: 1, duplicates: 10))
+        #expect(
+            try await store.append(Array(events.prefix(10)) + [event("new line")])
+                == AppendResult(inserted: 1, duplicates: 10)
+        )
         #expect(try await store.count() == 101)
     }
 
@@ -63,9 +71,14 @@ import Testing
     @Test func hostileValuesAreStoredVerbatimNeverExecuted() async throws {
         let store = try SQLiteEventStore(path: ":memory:")
         let hostile = "admin'); DROP TABLE events; --"
-        _ = try await store.append([event("line with hostile user", user: hostile), event("a second line", ip: "10.0.0.1\"; DELETE FROM events")])
+        _ = try await store.append([
+            event("line with hostile user", user: hostile),
+            event("a second line", ip: "10.0.0.1\"; DELETE FROM events"),
+        ])
         #expect(try await store.count() == 2)
-        let users = try await store.database.read { db in try String.fetchAll(db, sql: "SELECT user_name FROM events ORDER BY rowid") }
+        let users = try await store.database.read { db in
+            try String.fetchAll(db, sql: "SELECT user_name FROM events ORDER BY rowid")
+        }
         #expect(users == [hostile, "admin"])
         // A non-address source is not put in the typed IP column by the parsers; the store keeps whatever it is given.
         let statistics = try await store.statistics(top: 5)
@@ -76,23 +89,39 @@ import Testing
         let store = try SQLiteEventStore(path: ":memory:")
         try await store.beginBulkLoad()
         let indexesDuringLoad = try await store.database.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND name NOT LIKE 'sqlite_%'")
+            try String.fetchAll(
+                db,
+                sql:
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND name NOT LIKE 'sqlite_%'"
+            )
         }
         #expect(indexesDuringLoad == ["events_id"])
-        _ = try await store.append([event("powershell -enc SQBFAFgA from 10.0.0.5"), event("mimikatz sekurlsa::logonpasswords")])
+        _ = try await store.append([
+            event("powershell -enc SQBFAFgA from 10.0.0.5"), event("mimikatz sekurlsa::logonpasswords"),
+        ])
         try await store.finishBulkLoad()
         let indexes = try await store.database.read { db in
-            try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"))
+            try Set(
+                String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+            )
         }
         #expect(indexes.isSuperset(of: Set(Schema.secondaryIndexes.map(\.name) + ["events_id"])))
         let matches = try await store.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", arguments: ["mimikatz"])
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?",
+                arguments: ["mimikatz"]
+            )
         }
         #expect(matches == 1)
         // Appends outside a bulk load keep the full-text index current on their own.
         _ = try await store.append([event("another mimikatz run")])
         let later = try await store.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?", arguments: ["mimikatz"])
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?",
+                arguments: ["mimikatz"]
+            )
         }
         #expect(later == 2)
     }
@@ -111,7 +140,11 @@ import Testing
 
     @Test func persistsAcrossReopening() async throws {
         let path = temporaryPath()
-        defer { for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer {
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
         do {
             let store = try SQLiteEventStore(path: path)
             _ = try await store.append([event("kept across runs")])
@@ -130,7 +163,9 @@ import Testing
         }
         let notAStore = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: notAStore) }
-        try Data("this is not a database, just text that is long enough to look like a header".utf8).write(to: URL(fileURLWithPath: notAStore))
+        try Data("this is not a database, just text that is long enough to look like a header".utf8).write(
+            to: URL(fileURLWithPath: notAStore)
+        )
         #expect(throws: EventStoreError.self) { _ = try SQLiteEventStore(path: notAStore) }
     }
 
@@ -140,10 +175,19 @@ import Testing
         let store = try SQLiteEventStore(path: ":memory:")
         var detections: [StoredDetection] = []
         for index in 0..<2_000 {
-            detections.append(StoredDetection(
-                ruleID: "rule-\(index % 7)", title: "Rule \(index % 7)", level: [SigmaLevel.low, .high][index % 2], techniques: ["T1003.001"],
-                eventID: EventIdentifier(record: "event \(index)").hex, timestamp: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000 + Int64(index) * 1_000_000).iso8601,
-                host: "WS-\(index % 50)", fields: ["CommandLine": "cmd /c \(index)"]))
+            detections.append(
+                StoredDetection(
+                    ruleID: "rule-\(index % 7)",
+                    title: "Rule \(index % 7)",
+                    level: [SigmaLevel.low, .high][index % 2],
+                    techniques: ["T1003.001"],
+                    eventID: EventIdentifier(record: "event \(index)").hex,
+                    timestamp: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000 + Int64(index) * 1_000_000)
+                        .iso8601,
+                    host: "WS-\(index % 50)",
+                    fields: ["CommandLine": "cmd /c \(index)"]
+                )
+            )
         }
         try await store.saveDetections(detections)
         try await store.saveDetections(Array(detections.prefix(10)))  // saved again: replaced, not added
@@ -155,13 +199,22 @@ import Testing
         let onHost = try await store.detections(EventFilter(host: "ws-7", limit: 100))
         #expect(onHost.count == 40 && onHost.allSatisfy { $0.host == "WS-7" })
         #expect(onHost.map(\.timestamp) == onHost.map(\.timestamp).sorted(by: { ($0 ?? "") > ($1 ?? "") }))
-        let window = TimeRange(start: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000), end: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000 + 100_000_000))
-        #expect(try await store.detections(EventFilter(timeRange: window, host: "WS-7", limit: 100)).map(\.eventID) == [
-            EventIdentifier(record: "event 57").hex, EventIdentifier(record: "event 7").hex,
-        ])
+        let window = TimeRange(
+            start: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000),
+            end: Timestamp(microsecondsSinceEpoch: 1_706_998_400_000_000 + 100_000_000)
+        )
+        #expect(
+            try await store.detections(EventFilter(timeRange: window, host: "WS-7", limit: 100)).map(\.eventID) == [
+                EventIdentifier(record: "event 57").hex, EventIdentifier(record: "event 7").hex,
+            ]
+        )
         let plan = try await store.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM detections WHERE ts >= 0 AND ts < 1 AND host_name = 'ws-7' COLLATE NOCASE ORDER BY ts DESC")
-                .map { $0["detail"] as String? ?? "" }
+            try Row.fetchAll(
+                db,
+                sql:
+                    "EXPLAIN QUERY PLAN SELECT * FROM detections WHERE ts >= 0 AND ts < 1 AND host_name = 'ws-7' COLLATE NOCASE ORDER BY ts DESC"
+            )
+            .map { $0["detail"] as String? ?? "" }
         }
         #expect(plan.contains { $0.contains("detections_host_ts") }, "\(plan)")
     }
@@ -170,14 +223,20 @@ import Testing
 /// A store written before migration v5 keeps its detections when opened: the table is rebuilt, rows and all.
 @Suite struct DetectionsMigrationTests {
     @Test func detectionsSurviveTheRebuild() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-v4-\(UUID().uuidString).db").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-v4-\(UUID().uuidString).db")
+            .path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let queue = try DatabaseQueue(path: path)
         try SQLiteEventStore.migrator.migrate(queue, upTo: "v4")
         try await queue.write { db in
             try db.execute(
-                sql: "INSERT INTO detections(rule_id, event_id, title, level, techniques, ts, host_name, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: ["r1", Data(EventIdentifier(record: "e1").bytes), "Rule one", "high", "T1003.001", 1_706_998_400_000_000, "WS-1", #"{"Image":"x.exe"}"#])
+                sql:
+                    "INSERT INTO detections(rule_id, event_id, title, level, techniques, ts, host_name, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    "r1", Data(EventIdentifier(record: "e1").bytes), "Rule one", "high", "T1003.001",
+                    1_706_998_400_000_000, "WS-1", #"{"Image":"x.exe"}"#,
+                ]
+            )
         }
         try queue.close()
         let store = try SQLiteEventStore(path: path)
@@ -186,9 +245,18 @@ import Testing
         #expect(kept.first?.fields == ["Image": "x.exe"])
         #expect(kept.first?.eventID == EventIdentifier(record: "e1").hex)
         // Saving the same rule on the same event again replaces it.
-        try await store.saveDetections([StoredDetection(
-            ruleID: "r1", title: "Rule one", level: .critical, techniques: [], eventID: EventIdentifier(record: "e1").hex,
-            timestamp: "2024-02-03T22:13:20Z", host: "WS-1", fields: [:])])
+        try await store.saveDetections([
+            StoredDetection(
+                ruleID: "r1",
+                title: "Rule one",
+                level: .critical,
+                techniques: [],
+                eventID: EventIdentifier(record: "e1").hex,
+                timestamp: "2024-02-03T22:13:20Z",
+                host: "WS-1",
+                fields: [:]
+            )
+        ])
         #expect(try await store.detections(EventFilter(limit: 10)).map(\.level) == [.critical])
     }
 }

@@ -1,13 +1,14 @@
 public import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// A request a stand-in received.
 public struct RecordedRequest: Sendable {
@@ -90,7 +91,10 @@ public final class StandInServer: Sendable {
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let body = try await request.body.collect(upTo: 64 << 20)
             let recorded = RecordedRequest(
-                method: request.method.rawValue, path: request.uri.path, query: query, headers: headers,
+                method: request.method.rawValue,
+                path: request.uri.path,
+                query: query,
+                headers: headers,
                 body: Array(buffer: body)
             )
             await recorder.record(recorded)
@@ -101,7 +105,8 @@ public final class StandInServer: Sendable {
                 if let fieldName = HTTPField.Name(name) { fields[fieldName] = value }
             }
             return Response(
-                status: .init(code: answer.status), headers: fields,
+                status: .init(code: answer.status),
+                headers: fields,
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
             )
         }
@@ -110,7 +115,8 @@ public final class StandInServer: Sendable {
         if let tls {
             let configuration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem))
+            )
             server = try .tls(.http1(), tlsConfiguration: configuration)
         }
         let application = Application(
@@ -129,7 +135,11 @@ public final class StandInServer: Sendable {
             port = value
             break
         }
-        return StandInServer(baseURL: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", recorder: recorder, task: task)
+        return StandInServer(
+            baseURL: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)",
+            recorder: recorder,
+            task: task
+        )
     }
 
     /// Stops the server.
@@ -187,7 +197,9 @@ public enum SharedFiles {
 /// The OpenSearch-compatible server `.ci/run` starts (osmem-server, `SOCAGENT_ES_URL`), and fresh clusters from it.
 public enum TestCluster {
     /// The base server's URL, if one is running.
-    public static let url: String? = ProcessInfo.processInfo.environment["SOCAGENT_ES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    public static let url: String? = ProcessInfo.processInfo.environment["SOCAGENT_ES_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
 
     /// A new, empty cluster of its own (an osmem copy-on-write clone of the base on another port), so tests do not
     /// see each other's indices. Remove it with ``remove(_:)``.
@@ -197,7 +209,9 @@ public enum TestCluster {
         request.httpMethod = "POST"
         let (data, _) = try await URLSession.shared.data(for: request)
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        guard let id = object?["id"] as? String, let cloneURL = object?["url"] as? String else { throw CocoaError(.coderReadCorrupt) }
+        guard let id = object?["id"] as? String, let cloneURL = object?["url"] as? String else {
+            throw CocoaError(.coderReadCorrupt)
+        }
         return (id, cloneURL)
     }
 

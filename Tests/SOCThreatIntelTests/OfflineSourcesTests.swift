@@ -9,15 +9,22 @@ struct OfflineSourcesTests {
     static func offlineService(_ database: IntelDatabase) -> ThreatIntelService {
         ThreatIntelService(
             database: database,
-            providers: [KEVSource(database: database), ImportedNVDSource(database: database), BlocklistSource(database: database)],
-            offline: true)
+            providers: [
+                KEVSource(database: database), ImportedNVDSource(database: database),
+                BlocklistSource(database: database),
+            ],
+            offline: true
+        )
     }
 
     @Test func kevAndNVDImportsAnswerCVEsOffline() async throws {
         let data = try #require(SharedFiles.data)
         let database = try temporaryDatabase()
         let results = try IntelImporter(database: database).importFiles([data + "/cisa-kev", data + "/nvd-cve-records"])
-        let byName = Dictionary(results.map { (URL(fileURLWithPath: $0.path).lastPathComponent, $0) }, uniquingKeysWith: { first, _ in first })
+        let byName = Dictionary(
+            results.map { (URL(fileURLWithPath: $0.path).lastPathComponent, $0) },
+            uniquingKeysWith: { first, _ in first }
+        )
         #expect(byName["known_exploited_vulnerabilities.json"]?.format == "kev")
         #expect(byName["known_exploited_vulnerabilities.json"]?.imported == 1404)
         #expect(byName["CVE-2017-0144.json"]?.format == "nvd")
@@ -54,7 +61,8 @@ struct OfflineSourcesTests {
         let reference = try #require(SharedFiles.reference)
         let database = try temporaryDatabase()
         let importer = IntelImporter(database: database)
-        _ = try importer.importFiles([try #require(SharedFiles.data) + "/cisa-kev/known_exploited_vulnerabilities.json"])
+        _ = try importer.importFiles([try #require(SharedFiles.data) + "/cisa-kev/known_exploited_vulnerabilities.json"]
+        )
         let sample = try importer.importFile(reference + "/kev-sample.json")
         #expect(sample.format == "kev" && sample.imported == 5)
         #expect(try database.kevCatalog()?.entries == 5)
@@ -63,12 +71,18 @@ struct OfflineSourcesTests {
     }
 
     @Test func blocklistsKeepValidLinesAndReportTheRest() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-blocklist-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "socagent-blocklist-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("c2-feed.txt").path
         let hash = "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f"
-        try "# C2 feed\n185.220.101.0/24\n45.142.212.61 ; scanner\nnot-an-ip\n\(hash.uppercased())\n2001:db8:bad::/48\n".write(
-            toFile: path, atomically: true, encoding: .utf8)
+        try "# C2 feed\n185.220.101.0/24\n45.142.212.61 ; scanner\nnot-an-ip\n\(hash.uppercased())\n2001:db8:bad::/48\n"
+            .write(
+                toFile: path,
+                atomically: true,
+                encoding: .utf8
+            )
         let database = try temporaryDatabase()
         let result = try IntelImporter(database: database).importFile(path)
         #expect(result.format == "blocklist" && result.imported == 4)

@@ -28,11 +28,16 @@ func temporaryDatabase() throws -> IntelDatabase {
 }
 
 /// Transport used against the stand-ins: real HTTP, fast retries, waits recorded instead of slept.
-func fastTransport(_ sleeper: SleepRecorder, attempts: Int = 3, retryable: Set<Int> = [429, 502, 503, 504]) -> any HTTPTransport {
+func fastTransport(
+    _ sleeper: SleepRecorder,
+    attempts: Int = 3,
+    retryable: Set<Int> = [429, 502, 503, 504]
+) -> any HTTPTransport {
     RetryingTransport(
         AsyncHTTPTransport(),
         policy: RetryPolicy(maximumAttempts: attempts, baseDelay: .milliseconds(5), retryableStatuses: retryable),
-        sleep: { try await sleeper.sleep($0) })
+        sleep: { try await sleeper.sleep($0) }
+    )
 }
 
 func encode(_ report: IntelReport) throws -> String {
@@ -47,33 +52,61 @@ struct AbuseIPDBStandInTests {
     static func standIn(status: Int = 200, headers: [String: String] = [:]) async throws -> StandInServer {
         let examples = try SharedFiles.jsonExamples(in: "abuseipdb.md")
         return try await StandInServer.start { request in
-            guard request.path == "/api/v2/check" else { return .json(#"{"errors":[{"detail":"not found","status":404}]}"#, status: 404) }
+            guard request.path == "/api/v2/check" else {
+                return .json(#"{"errors":[{"detail":"not found","status":404}]}"#, status: 404)
+            }
             guard request.header("Key") == key else {
                 return .json(
                     #"{"errors":[{"detail":"Authentication failed. Your API key is either missing, incorrect, or revoked. Note: The APIv2 key differs from the APIv1 key.","status":401}]}"#,
-                    status: 401)
+                    status: 401
+                )
             }
-            if status != 200 { return .json(#"{"errors":[{"detail":"Daily rate limit of 1000 requests exceeded for this endpoint.","status":429}]}"#, status: status, headers: headers) }
+            if status != 200 {
+                return .json(
+                    #"{"errors":[{"detail":"Daily rate limit of 1000 requests exceeded for this endpoint.","status":429}]}"#,
+                    status: status,
+                    headers: headers
+                )
+            }
             if request.query["ipAddress"] == "118.25.6.39" { return .json(examples[0]) }
             let ip = request.query["ipAddress"] ?? ""
-            return .json(#"{"data":{"ipAddress":"\#(ip)","isPublic":true,"ipVersion":4,"isWhitelisted":false,"abuseConfidenceScore":0,"countryCode":"US","usageType":"Fixed Line ISP","isp":"Example","domain":"example.net","hostnames":[],"isTor":false,"totalReports":0,"numDistinctUsers":0,"lastReportedAt":null}}"#)
+            return .json(
+                #"{"data":{"ipAddress":"\#(ip)","isPublic":true,"ipVersion":4,"isWhitelisted":false,"abuseConfidenceScore":0,"countryCode":"US","usageType":"Fixed Line ISP","isp":"Example","domain":"example.net","hostnames":[],"isTor":false,"totalReports":0,"numDistinctUsers":0,"lastReportedAt":null}}"#
+            )
         }
     }
 
-    static func service(_ server: StandInServer, database: IntelDatabase, key: String = key, dailyLimit: Int = 1000)
+    static func service(
+        _ server: StandInServer,
+        database: IntelDatabase,
+        key: String = key,
+        dailyLimit: Int = 1000
+    )
         -> ThreatIntelService
     {
         let sleeper = SleepRecorder()
-        let provider = AbuseIPDBProvider(apiKey: key, baseURL: server.baseURL, transport: fastTransport(sleeper), dailyLimit: dailyLimit)
+        let provider = AbuseIPDBProvider(
+            apiKey: key,
+            baseURL: server.baseURL,
+            transport: fastTransport(sleeper),
+            dailyLimit: dailyLimit
+        )
         return ThreatIntelService(
-            database: database, providers: [provider], maximumQuotaWait: .zero, now: { sleeper.now }, sleep: { try await sleeper.sleep($0) })
+            database: database,
+            providers: [provider],
+            maximumQuotaWait: .zero,
+            now: { sleeper.now },
+            sleep: { try await sleeper.sleep($0) }
+        )
     }
 
     @Test func sendsTheDocumentedRequestAndReadsTheRecordedExample() async throws {
         let server = try await Self.standIn()
         defer { Task { await server.stop() } }
         let database = try temporaryDatabase()
-        let report = await Self.service(server, database: database).lookup(try #require(IntelIndicator(.ip, "118.25.6.39")))
+        let report = await Self.service(server, database: database).lookup(
+            try #require(IntelIndicator(.ip, "118.25.6.39"))
+        )
         let request = try #require(await server.requests.first)
         #expect(request.method == "GET")
         #expect(request.header("Key") == Self.key)
@@ -90,7 +123,9 @@ struct AbuseIPDBStandInTests {
         #expect(evidence.summary.contains("Tencent"))
 
         // A second lookup, even by a new service over the same file (a restart), is answered by the cache.
-        let again = await Self.service(server, database: try IntelDatabase(path: database.path)).lookup(try #require(IntelIndicator(.ip, "118.25.6.39")))
+        let again = await Self.service(server, database: try IntelDatabase(path: database.path)).lookup(
+            try #require(IntelIndicator(.ip, "118.25.6.39"))
+        )
         #expect(again.sources.first?.fromCache == true)
         #expect(again.verdict == .malicious)
         #expect(await server.requests.count == 1)
@@ -105,15 +140,22 @@ struct AbuseIPDBStandInTests {
             .lookup(try #require(IntelIndicator(.ip, "185.220.101.7")))
         #expect(report.verdict == .unknown)
         let error = try #require(report.sources.first?.error)
-        #expect(error.contains("refused the API key") && error.contains("401") && error.contains("Authentication failed"))
+        #expect(
+            error.contains("refused the API key") && error.contains("401") && error.contains("Authentication failed")
+        )
         #expect(try !encode(report).contains(wrongKey))
     }
 
     @Test func a429BlocksTheProviderUntilRetryAfterAcrossRestarts() async throws {
-        let server = try await Self.standIn(status: 429, headers: ["Retry-After": "7200", "X-RateLimit-Remaining": "0"])
+        let server = try await Self.standIn(
+            status: 429,
+            headers: ["Retry-After": "7200", "X-RateLimit-Remaining": "0"]
+        )
         defer { Task { await server.stop() } }
         let database = try temporaryDatabase()
-        let first = await Self.service(server, database: database).lookup(try #require(IntelIndicator(.ip, "185.220.101.8")))
+        let first = await Self.service(server, database: database).lookup(
+            try #require(IntelIndicator(.ip, "185.220.101.8"))
+        )
         #expect(first.verdict == .unknown)
         #expect(first.sources.first?.error?.contains("quota is exhausted") == true)
         #expect(first.sources.first?.error?.contains("Daily rate limit") == true)
@@ -144,7 +186,9 @@ struct AbuseIPDBStandInTests {
     @Test func privateAddressesAreNeverSent() async throws {
         let server = try await Self.standIn()
         defer { Task { await server.stop() } }
-        let report = await Self.service(server, database: try temporaryDatabase()).lookup(try #require(IntelIndicator(.ip, "10.1.2.3")))
+        let report = await Self.service(server, database: try temporaryDatabase()).lookup(
+            try #require(IntelIndicator(.ip, "10.1.2.3"))
+        )
         #expect(report.scope == .private)
         #expect(report.sources.first?.summary.contains("not sent") == true)
         #expect(await server.requests.isEmpty)
@@ -175,18 +219,30 @@ struct VirusTotalStandInTests {
         }
     }
 
-    static func service(_ server: StandInServer, database: IntelDatabase, sleeper: SleepRecorder = SleepRecorder(), wait: Duration = .zero)
+    static func service(
+        _ server: StandInServer,
+        database: IntelDatabase,
+        sleeper: SleepRecorder = SleepRecorder(),
+        wait: Duration = .zero
+    )
         -> ThreatIntelService
     {
         let provider = VirusTotalProvider(apiKey: key, baseURL: server.baseURL, transport: fastTransport(sleeper))
         return ThreatIntelService(
-            database: database, providers: [provider], maximumQuotaWait: wait, now: { sleeper.now }, sleep: { try await sleeper.sleep($0) })
+            database: database,
+            providers: [provider],
+            maximumQuotaWait: wait,
+            now: { sleeper.now },
+            sleep: { try await sleeper.sleep($0) }
+        )
     }
 
     @Test func readsAFileReportByAnyOfItsHashes() async throws {
         let server = try await Self.standIn()
         defer { Task { await server.stop() } }
-        let report = await Self.service(server, database: try temporaryDatabase()).lookup(try #require(IntelIndicator(.hash, Self.eicarMD5.uppercased())))
+        let report = await Self.service(server, database: try temporaryDatabase()).lookup(
+            try #require(IntelIndicator(.hash, Self.eicarMD5.uppercased()))
+        )
         let request = try #require(await server.requests.first)
         #expect(request.path == "/api/v3/files/\(Self.eicarMD5)")
         #expect(request.header("x-apikey") == Self.key)
@@ -195,7 +251,10 @@ struct VirusTotalStandInTests {
         let evidence = try #require(report.sources.first)
         #expect(evidence.details["malicious"] == .integer(60))
         #expect(evidence.details["threat_label"] == .text("virus.eicar/test"))
-        #expect(evidence.details["detections"] == .list(["ClamAV: Win.Test.EICAR_HDB-1", "Microsoft: Virus:DOS/EICAR_Test_File"]))
+        #expect(
+            evidence.details["detections"]
+                == .list(["ClamAV: Win.Test.EICAR_HDB-1", "Microsoft: Virus:DOS/EICAR_Test_File"])
+        )
         #expect(try !encode(report).contains(Self.key))
     }
 
@@ -203,7 +262,11 @@ struct VirusTotalStandInTests {
         let server = try await Self.standIn()
         defer { Task { await server.stop() } }
         // 203.0.113.0/24 is documentation space, so the service would not send it; ask the provider directly.
-        let provider = VirusTotalProvider(apiKey: Self.key, baseURL: server.baseURL, transport: fastTransport(SleepRecorder()))
+        let provider = VirusTotalProvider(
+            apiKey: Self.key,
+            baseURL: server.baseURL,
+            transport: fastTransport(SleepRecorder())
+        )
         let answer = try await provider.lookup(try #require(IntelIndicator(.ip, "203.0.113.7")))
         #expect(answer.verdict == .malicious)
         #expect(answer.details["as_owner"] == .text("EXAMPLE-HOSTING"))
@@ -232,14 +295,24 @@ struct VirusTotalStandInTests {
         }
         defer { Task { await server.stop() } }
         func lookup(key: String) async throws -> IntelReport {
-            let provider = VirusTotalProvider(apiKey: key, baseURL: server.baseURL, transport: fastTransport(SleepRecorder(), attempts: 1))
+            let provider = VirusTotalProvider(
+                apiKey: key,
+                baseURL: server.baseURL,
+                transport: fastTransport(SleepRecorder(), attempts: 1)
+            )
             return await ThreatIntelService(database: try temporaryDatabase(), providers: [provider])
                 .lookup(try #require(IntelIndicator(.domain, "example.org")))
         }
         let wrong = try await lookup(key: "not-the-key")
-        #expect(wrong.sources.first?.error == "the service refused the API key (HTTP 401: WrongCredentialsError: Wrong API key)")
+        #expect(
+            wrong.sources.first?.error
+                == "the service refused the API key (HTTP 401: WrongCredentialsError: Wrong API key)"
+        )
         let exhausted = try await lookup(key: "exhausted")
-        #expect(exhausted.sources.first?.error?.hasPrefix("the quota is exhausted (QuotaExceededError: Quota exceeded)") == true)
+        #expect(
+            exhausted.sources.first?.error?.hasPrefix("the quota is exhausted (QuotaExceededError: Quota exceeded)")
+                == true
+        )
         #expect(try !encode(wrong).contains("not-the-key"))
     }
 
@@ -280,14 +353,28 @@ struct NVDStandInTests {
             if let key = request.header("apiKey"), key != NVDStandInTests.key {
                 return StandInResponse(status: 404, headers: ["message": "Invalid apiKey.", "apikey": "No"])
             }
-            if throttled.withLock({ let first = $0; $0 = false; return first }) { return StandInResponse(status: 403) }
+            if throttled.withLock({
+                let first = $0
+                $0 = false
+                return first
+            }) {
+                return StandInResponse(status: 403)
+            }
             guard request.path == "/rest/json/cves/2.0" else { return StandInResponse(status: 404) }
-            return .json(request.query["cveId"] == "CVE-2021-44228" ? examples[0] : examples[1], headers: ["apikey": request.header("apiKey") == nil ? "No" : "Yes"])
+            return .json(
+                request.query["cveId"] == "CVE-2021-44228" ? examples[0] : examples[1],
+                headers: ["apikey": request.header("apiKey") == nil ? "No" : "Yes"]
+            )
         }
     }
 
-    static func provider(_ server: StandInServer, key: String?, sleeper: SleepRecorder = SleepRecorder()) -> NVDProvider {
-        NVDProvider(apiKey: key, baseURL: server.baseURL, transport: fastTransport(sleeper, retryable: NVDProvider.retryableStatuses))
+    static func provider(_ server: StandInServer, key: String?, sleeper: SleepRecorder = SleepRecorder()) -> NVDProvider
+    {
+        NVDProvider(
+            apiKey: key,
+            baseURL: server.baseURL,
+            transport: fastTransport(sleeper, retryable: NVDProvider.retryableStatuses)
+        )
     }
 
     @Test func readsScoresWeaknessesAndKEVFields() async throws {
@@ -318,7 +405,11 @@ struct NVDStandInTests {
         #expect(Self.provider(server, key: Self.key).limits == [RateLimit(50, per: .rolling(.seconds(30)))])
         let clock = SleepRecorder()
         let service = ThreatIntelService(
-            database: try temporaryDatabase(), providers: [provider], maximumQuotaWait: .zero, now: { clock.now })
+            database: try temporaryDatabase(),
+            providers: [provider],
+            maximumQuotaWait: .zero,
+            now: { clock.now }
+        )
         for number in 1...6 {
             let report = await service.lookup(try #require(IntelIndicator(.cve, "CVE-2024-\(1000 + number)")))
             if number == 6 {
@@ -336,7 +427,9 @@ struct NVDStandInTests {
         let server = try await Self.standIn(throttleFirst: true)
         defer { Task { await server.stop() } }
         let sleeper = SleepRecorder()
-        let answer = try await Self.provider(server, key: nil, sleeper: sleeper).lookup(try #require(IntelIndicator(.cve, "CVE-2021-44228")))
+        let answer = try await Self.provider(server, key: nil, sleeper: sleeper).lookup(
+            try #require(IntelIndicator(.cve, "CVE-2021-44228"))
+        )
         #expect(answer.cve?.cvssScore == 10.0)
         #expect(await server.requests.count == 2)
         #expect(sleeper.recorded.count == 1)
@@ -346,7 +439,10 @@ struct NVDStandInTests {
         let server = try await Self.standIn()
         defer { Task { await server.stop() } }
         let badKey = "00000000-bad0-key0-0000-000000000000"
-        let service = ThreatIntelService(database: try temporaryDatabase(), providers: [Self.provider(server, key: badKey)])
+        let service = ThreatIntelService(
+            database: try temporaryDatabase(),
+            providers: [Self.provider(server, key: badKey)]
+        )
         let report = await service.lookup(try #require(IntelIndicator(.cve, "CVE-2021-44228")))
         #expect(report.sources.first?.error == "the service refused the API key (Invalid apiKey.)")
         #expect(try !encode(report).contains(badKey))
@@ -357,7 +453,10 @@ struct NVDStandInTests {
     @Test func a503WithRetryAfterIsRetriedAfterTheAskedDelay() async throws {
         let calls = Mutex(0)
         let server = try await StandInServer.start { _ in
-            calls.withLock { $0 += 1; return $0 } == 1 ? StandInResponse(status: 503, headers: ["Retry-After": "2"]) : .json("{}")
+            calls.withLock {
+                $0 += 1
+                return $0
+            } == 1 ? StandInResponse(status: 503, headers: ["Retry-After": "2"]) : .json("{}")
         }
         defer { Task { await server.stop() } }
         let sleeper = SleepRecorder()
@@ -371,7 +470,10 @@ struct NVDStandInTests {
         defer { Task { await server.stop() } }
         let sleeper = SleepRecorder()
         let transport = RetryingTransport(
-            AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 4, baseDelay: .seconds(1)), sleep: { try await sleeper.sleep($0) })
+            AsyncHTTPTransport(),
+            policy: RetryPolicy(maximumAttempts: 4, baseDelay: .seconds(1)),
+            sleep: { try await sleeper.sleep($0) }
+        )
         let response = try await transport.send(HTTPRequestSpec(url: server.baseURL + "/busy"))
         #expect(response.status == 503)  // given up after four attempts, the last answer returned
         #expect(await server.requests.count == 4)
@@ -394,18 +496,26 @@ struct NVDStandInTests {
         let server = try await StandInServer.start { _ in StandInResponse(status: 200, body: "{}", delay: .seconds(3)) }
         defer { Task { await server.stop() } }
         let provider = AbuseIPDBProvider(
-            apiKey: "k", baseURL: server.baseURL, transport: RetryingTransport(AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 1)),
-            timeout: .milliseconds(300))
+            apiKey: "k",
+            baseURL: server.baseURL,
+            transport: RetryingTransport(AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 1)),
+            timeout: .milliseconds(300)
+        )
         let report = await ThreatIntelService(database: try temporaryDatabase(), providers: [provider])
             .lookup(try #require(IntelIndicator(.ip, "185.220.101.20")))
         #expect(report.verdict == .unknown)
-        #expect(report.sources.first?.error?.contains("no answer from \(server.baseURL)/api/v2/check within 0.3 s") == true)
+        #expect(
+            report.sources.first?.error?.contains("no answer from \(server.baseURL)/api/v2/check within 0.3 s") == true
+        )
     }
 
     @Test func anUnreachableServiceBecomesUnknownWithTheReason() async throws {
         let url = try await StandInServer.closedPortURL()
         let provider = VirusTotalProvider(
-            apiKey: "k", baseURL: url, transport: RetryingTransport(AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 1)))
+            apiKey: "k",
+            baseURL: url,
+            transport: RetryingTransport(AsyncHTTPTransport(), policy: RetryPolicy(maximumAttempts: 1))
+        )
         let report = await ThreatIntelService(database: try temporaryDatabase(), providers: [provider])
             .lookup(try #require(IntelIndicator(.domain, "example.org")))
         #expect(report.verdict == .unknown)

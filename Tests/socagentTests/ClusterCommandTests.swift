@@ -3,7 +3,12 @@ import SOCTestSupport
 import Testing
 
 /// The query commands against a cluster (osmem-server from `.ci/run`) answer as they do on the embedded store.
-@Suite(.enabled(if: TestCluster.url != nil && SharedFiles.data != nil, "needs SOCAGENT_ES_URL (osmem-server, started by .ci/run) and ../shared/data"))
+@Suite(
+    .enabled(
+        if: TestCluster.url != nil && SharedFiles.data != nil,
+        "needs SOCAGENT_ES_URL (osmem-server, started by .ci/run) and ../shared/data"
+    )
+)
 struct ClusterCommandTests {
     @Test func ingestQueryAndSearchWorkUnchangedAgainstACluster() async throws {
         let cli = try IngestCommandTests()
@@ -12,7 +17,8 @@ struct ClusterCommandTests {
         let data = try #require(SharedFiles.data)
         let inputs = [data + "/loghub/OpenSSH_2k_first500.log", data + "/deepbluecli-evtx/jsonl/password-spray.jsonl"]
         let sqlite = cli.path("events.db")
-        func both(_ arguments: [String]) async throws -> (cluster: IngestCommandTests.Run, file: IngestCommandTests.Run) {
+        func both(_ arguments: [String]) async throws -> (cluster: IngestCommandTests.Run, file: IngestCommandTests.Run)
+        {
             let viaFlag = try await offThePool { try cli.run(arguments + ["--store", cluster.url]) }
             let viaFile = try await offThePool { try cli.run(arguments + ["--store", sqlite]) }
             return (viaFlag, viaFile)
@@ -22,13 +28,19 @@ struct ClusterCommandTests {
         #expect(ingested.cluster.json?["inserted"] as? Int == 795)
         #expect(ingested.cluster.json?["failed"] as? Int == 0)
         for command in [
-            ["query", "brute-force", "--all", "--json"], ["query", "failed-logins", "--all", "--top", "1000", "--json"],
-            ["query", "connections", "--all", "--json"], ["search", "event.outcome:failure AND user.name:root", "--all", "--json"],
+            ["query", "brute-force", "--all", "--json"],
+            ["query", "failed-logins", "--all", "--top", "1000", "--json"],
+            ["query", "connections", "--all", "--json"],
+            ["search", "event.outcome:failure AND user.name:root", "--all", "--json"],
         ] {
             let answers = try await both(command)
             #expect(answers.cluster.status == 0, "\(command): \(answers.cluster.stderr)")
-            let fromCluster = try #require(try JSONSerialization.jsonObject(with: Data(answers.cluster.stdout.utf8)) as? NSObject)
-            let fromFile = try #require(try JSONSerialization.jsonObject(with: Data(answers.file.stdout.utf8)) as? NSObject)
+            let fromCluster = try #require(
+                try JSONSerialization.jsonObject(with: Data(answers.cluster.stdout.utf8)) as? NSObject
+            )
+            let fromFile = try #require(
+                try JSONSerialization.jsonObject(with: Data(answers.file.stdout.utf8)) as? NSObject
+            )
             #expect(fromCluster.isEqual(fromFile), "\(command)")
             #expect(answers.cluster.stdout.count > 100 || command[1] == "connections", "\(command)")
         }
@@ -50,11 +62,20 @@ struct ClusterCommandTests {
             let sigma = calls.first { $0["tool"] as? String == "query_sigma_detections" }
             #expect(sigma?["result_summary"] as? String == "1 Sigma detection (1 high): Security Eventlog Cleared")
             let findings = run.json?["findings"] as? [[String: Any]] ?? []
-            #expect(findings.contains { $0["title"] as? String == "Sigma high: Security Eventlog Cleared on desktop-jr78rlp" })
+            #expect(
+                findings.contains {
+                    $0["title"] as? String == "Sigma high: Security Eventlog Cleared on desktop-jr78rlp"
+                }
+            )
         }
 
         // ELK_HOST names the cluster when no --store is given.
-        let viaEnvironment = try await offThePool { try cli.run(["stats", "--json"], environment: ["ELK_HOST": cluster.url]) }
-        #expect((try JSONSerialization.jsonObject(with: Data(viaEnvironment.stdout.utf8)) as? [String: Any])?["events"] as? Int == 795)
+        let viaEnvironment = try await offThePool {
+            try cli.run(["stats", "--json"], environment: ["ELK_HOST": cluster.url])
+        }
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(viaEnvironment.stdout.utf8)) as? [String: Any])?["events"]
+                as? Int == 795
+        )
     }
 }

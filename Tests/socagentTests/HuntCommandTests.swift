@@ -9,13 +9,18 @@ import Testing
 
     private func write(_ name: String, _ text: String) throws -> String {
         let path = cli.path(name)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     private func fixtures() throws -> (rules: String, events: String) {
-        _ = try write("rules/whoami.yml", """
+        _ = try write(
+            "rules/whoami.yml",
+            """
             title: Whoami From Cmd
             id: 11111111-2222-3333-4444-555555555555
             status: test
@@ -27,8 +32,11 @@ import Testing
                     Image|endswith: '\\cmd.exe'
                     CommandLine|contains: 'whoami'
                 condition: selection
-            """)
-        _ = try write("rules/expand.yml", """
+            """
+        )
+        _ = try write(
+            "rules/expand.yml",
+            """
             title: Uses Expand
             id: 66666666-2222-3333-4444-555555555555
             level: high
@@ -37,16 +45,21 @@ import Testing
                 selection:
                     CommandLine|expand: '%placeholder%'
                 condition: selection
-            """)
+            """
+        )
         func event(_ id: Int, _ image: String, _ commandLine: String) -> String {
             let escaped = image.replacingOccurrences(of: "\\", with: "\\\\")
-            return #"{"@timestamp":"2024-02-04T10:15:2\#(id)Z","host":{"name":"WS-7"},"event":{"code":"4688"},"winlog":{"channel":"Security","event_id":4688,"record_id":\#(id),"event_data":{"NewProcessName":"\#(escaped)","CommandLine":"\#(commandLine)"}}}"#
+            return
+                #"{"@timestamp":"2024-02-04T10:15:2\#(id)Z","host":{"name":"WS-7"},"event":{"code":"4688"},"winlog":{"channel":"Security","event_id":4688,"record_id":\#(id),"event_data":{"NewProcessName":"\#(escaped)","CommandLine":"\#(commandLine)"}}}"#
         }
-        let events = try write("events.jsonl", [
-            event(1, "C:\\Windows\\System32\\cmd.exe", "cmd.exe /c WHOAMI /all"),
-            event(2, "C:\\Windows\\System32\\cmd.exe", "cmd.exe /c dir"),
-            event(3, "C:\\Windows\\System32\\notepad.exe", "notepad.exe whoami.txt"),
-        ].joined(separator: "\n") + "\n")
+        let events = try write(
+            "events.jsonl",
+            [
+                event(1, "C:\\Windows\\System32\\cmd.exe", "cmd.exe /c WHOAMI /all"),
+                event(2, "C:\\Windows\\System32\\cmd.exe", "cmd.exe /c dir"),
+                event(3, "C:\\Windows\\System32\\notepad.exe", "notepad.exe whoami.txt"),
+            ].joined(separator: "\n") + "\n"
+        )
         return (cli.path("rules"), events)
     }
 
@@ -70,7 +83,9 @@ import Testing
         #expect(result.stderr.contains("by ATT&CK tactic: discovery 1"))
         #expect(result.stderr.contains("top rules: Whoami From Cmd (medium) 1"))
 
-        let byTags = try cli.run(["hunt", "--rules", rules, events, "--tags", "attack.t1059,attack.t1033", "--status", "stable", "test"])
+        let byTags = try cli.run([
+            "hunt", "--rules", rules, events, "--tags", "attack.t1059,attack.t1033", "--status", "stable", "test",
+        ])
         #expect(byTags.status == 0)
         #expect(byTags.stdout.contains("Whoami From Cmd"))
         #expect(byTags.stderr.contains("rules: 1 loaded, 1 skipped"))
@@ -84,11 +99,19 @@ import Testing
     @Test func keepsValidEventsAroundBadLinesAndMissingFiles() throws {
         let (rules, events) = try fixtures()
         let lines = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")
-        let damaged = try write("damaged.jsonl", [String(lines[0]), #"{"@timestamp": "2024-02-04T10:15:22Z", "host": "#, String(lines[1])].joined(separator: "\n") + "\n")
+        let damaged = try write(
+            "damaged.jsonl",
+            [String(lines[0]), #"{"@timestamp": "2024-02-04T10:15:22Z", "host": "#, String(lines[1])].joined(
+                separator: "\n"
+            ) + "\n"
+        )
         let result = try cli.run(["hunt", "--rules", rules, damaged, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.split(separator: "\n").count == 1)  // the whoami event, before the bad line, still found
-        #expect(result.stderr.contains("warning: \(damaged): 1 records could not be parsed (first: line 2, column"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("warning: \(damaged): 1 records could not be parsed (first: line 2, column"),
+            "\(result.stderr)"
+        )
         #expect(result.stderr.contains("2 events, 1 detections"))
 
         let missing = try cli.run(["hunt", "--rules", rules, cli.path("nowhere.jsonl")])

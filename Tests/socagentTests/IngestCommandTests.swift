@@ -15,7 +15,8 @@ import Testing
     static let binary: URL = {
         var directory = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { directory.deleteLastPathComponent() }
-        let candidates = [Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL]
+        let candidates =
+            [Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL]
             .map { $0.appendingPathComponent("socagent") }
             + [directory.appendingPathComponent(".build/debug/socagent")]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
@@ -54,12 +55,18 @@ import Testing
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self), stderr: String(decoding: stderrData, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self)
+        )
     }
 
     @Test func ingestsAFileAndPrintsExactlyOneJSONObject() throws {
         let store = path("events.db")
-        let result = try run(["ingest", "--json", "--store", store, Self.fixtures.appendingPathComponent("syslog/input.log").path])
+        let result = try run([
+            "ingest", "--json", "--store", store, Self.fixtures.appendingPathComponent("syslog/input.log").path,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.split(separator: "\n").count == 1)
         let json = try #require(result.json)
@@ -71,7 +78,9 @@ import Testing
         #expect(files[0]["events"] as? Int == 12)
         #expect(files[0]["errors"] as? [Any] != nil)
 
-        let again = try run(["ingest", "--json", "--store", store, Self.fixtures.appendingPathComponent("syslog/input.log").path])
+        let again = try run([
+            "ingest", "--json", "--store", store, Self.fixtures.appendingPathComponent("syslog/input.log").path,
+        ])
         #expect(again.json?["inserted"] as? Int == 0)
         #expect(again.json?["duplicates"] as? Int == 12)
 
@@ -83,13 +92,31 @@ import Testing
 
     @Test func readsADirectoryOfMixedFormatsAndReportsEveryBadLine() throws {
         let logs = directory.appendingPathComponent("logs")
-        try FileManager.default.createDirectory(at: logs.appendingPathComponent("nested"), withIntermediateDirectories: true)
-        let good = #"{"Event":{"System":{"EventID":4625,"Channel":"Security","Computer":"DC01"},"EventData":{"TargetUserName":"admin","IpAddress":"45.142.212.61"}}}"#
-        try (good + "\n{broken\n" + good.replacingOccurrences(of: "admin", with: "root") + "\n").write(to: logs.appendingPathComponent("security.jsonl"), atomically: true, encoding: .utf8)
-        try "Feb  4 10:15:23 web01 sshd[1]: Failed password for root from 45.142.212.61 port 22 ssh2\n".write(to: logs.appendingPathComponent("nested/auth.log"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(
+            at: logs.appendingPathComponent("nested"),
+            withIntermediateDirectories: true
+        )
+        let good =
+            #"{"Event":{"System":{"EventID":4625,"Channel":"Security","Computer":"DC01"},"EventData":{"TargetUserName":"admin","IpAddress":"45.142.212.61"}}}"#
+        try (good + "\n{broken\n" + good.replacingOccurrences(of: "admin", with: "root") + "\n").write(
+            to: logs.appendingPathComponent("security.jsonl"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try "Feb  4 10:15:23 web01 sshd[1]: Failed password for root from 45.142.212.61 port 22 ssh2\n".write(
+            to: logs.appendingPathComponent("nested/auth.log"),
+            atomically: true,
+            encoding: .utf8
+        )
         _ = FileManager.default.createFile(atPath: logs.appendingPathComponent("empty.log").path, contents: Data())
-        _ = FileManager.default.createFile(atPath: logs.appendingPathComponent("blob.bin").path, contents: Data([0x00, 0x01, 0x02, 0xFF]))
-        _ = FileManager.default.createFile(atPath: logs.appendingPathComponent(".hidden").path, contents: Data("ignored\n".utf8))
+        _ = FileManager.default.createFile(
+            atPath: logs.appendingPathComponent("blob.bin").path,
+            contents: Data([0x00, 0x01, 0x02, 0xFF])
+        )
+        _ = FileManager.default.createFile(
+            atPath: logs.appendingPathComponent(".hidden").path,
+            contents: Data("ignored\n".utf8)
+        )
 
         let result = try run(["ingest", "--json", "--store", path("mixed.db"), logs.path])
         #expect(result.status == 0, "\(result.stderr)")
@@ -97,7 +124,10 @@ import Testing
         #expect(json["events"] as? Int == 3)
         #expect(json["rejected"] as? Int == 2)
         let files = try #require(json["files"] as? [[String: Any]])
-        let byName = Dictionary(uniqueKeysWithValues: files.map { (($0["path"] as? String ?? "") as NSString).lastPathComponent } .enumerated().map { ($1, files[$0]) })
+        let byName = Dictionary(
+            uniqueKeysWithValues: files.map { (($0["path"] as? String ?? "") as NSString).lastPathComponent }
+                .enumerated().map { ($1, files[$0]) }
+        )
         #expect(Set(byName.keys) == ["blob.bin", "empty.log", "auth.log", "security.jsonl"])
         #expect(byName["security.jsonl"]?["format"] as? String == "evtx-json")
         #expect(byName["security.jsonl"]?["rejected"] as? Int == 1)
@@ -145,7 +175,10 @@ import Testing
 
     @Test func aMissingPathFailsBeforeWritingAnything() throws {
         let store = path("never.db")
-        let result = try run(["ingest", "--store", store, Self.fixtures.appendingPathComponent("text/input.log").path, path("missing.log")])
+        let result = try run([
+            "ingest", "--store", store, Self.fixtures.appendingPathComponent("text/input.log").path,
+            path("missing.log"),
+        ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("no such file or directory: \(path("missing.log"))"))
         #expect(!FileManager.default.fileExists(atPath: store))
@@ -153,7 +186,10 @@ import Testing
     }
 
     @Test func anUnwritableStoreFailsWithAClearMessage() throws {
-        let result = try run(["ingest", "--store", "/nonexistent-directory/events.db", Self.fixtures.appendingPathComponent("text/input.log").path])
+        let result = try run([
+            "ingest", "--store", "/nonexistent-directory/events.db",
+            Self.fixtures.appendingPathComponent("text/input.log").path,
+        ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot open store"))
         #expect(result.stderr.contains("/nonexistent-directory/events.db"))

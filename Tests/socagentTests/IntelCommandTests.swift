@@ -12,7 +12,9 @@ import Testing
     func intel(_ arguments: [String], environment: [String: String] = [:]) throws -> IngestCommandTests.Run {
         var environment = environment
         environment["SOCAGENT_CACHE_DIR"] = cli.path("cache")
-        for name in ["ABUSEIPDB_API_KEY", "VIRUSTOTAL_API_KEY", "NVD_API_KEY"] where environment[name] == nil { environment[name] = "" }
+        for name in ["ABUSEIPDB_API_KEY", "VIRUSTOTAL_API_KEY", "NVD_API_KEY"] where environment[name] == nil {
+            environment[name] = ""
+        }
         return try cli.run(["intel"] + arguments, environment: environment)
     }
 
@@ -49,8 +51,12 @@ import Testing
     @Test func anIPLookupGoesThroughTheConfiguredServiceAndKeepsTheKeySecret() async throws {
         let key = "cli-secret-" + String(repeating: "9", count: 30)
         let server = try await StandInServer.start { request in
-            guard request.header("Key") == key else { return .json(#"{"errors":[{"detail":"Authentication failed.","status":401}]}"#, status: 401) }
-            return .json(#"{"data":{"ipAddress":"45.142.212.61","isPublic":true,"ipVersion":4,"isWhitelisted":false,"abuseConfidenceScore":97,"countryCode":"NL","usageType":"Data Center/Web Hosting/Transit","isp":"Example Hosting","domain":"example.nl","hostnames":[],"isTor":false,"totalReports":311,"numDistinctUsers":120,"lastReportedAt":"2024-02-04T10:20:00+00:00"}}"#)
+            guard request.header("Key") == key else {
+                return .json(#"{"errors":[{"detail":"Authentication failed.","status":401}]}"#, status: 401)
+            }
+            return .json(
+                #"{"data":{"ipAddress":"45.142.212.61","isPublic":true,"ipVersion":4,"isWhitelisted":false,"abuseConfidenceScore":97,"countryCode":"NL","usageType":"Data Center/Web Hosting/Transit","isp":"Example Hosting","domain":"example.nl","hostnames":[],"isTor":false,"totalReports":311,"numDistinctUsers":120,"lastReportedAt":"2024-02-04T10:20:00+00:00"}}"#
+            )
         }
         defer { Task { await server.stop() } }
         let environment = ["ABUSEIPDB_API_KEY": key, "ABUSEIPDB_BASE_URL": server.baseURL]
@@ -61,7 +67,12 @@ import Testing
         #expect(json["scope"] as? String == "public")
         let sources = try #require(json["sources"] as? [[String: Any]])
         #expect(sources.first { $0["source"] as? String == "abuseipdb" }?["from_cache"] as? Bool == false)
-        #expect(sources.contains { $0["source"] as? String == "virustotal" && ($0["error"] as? String)?.contains("VIRUSTOTAL_API_KEY") == true })
+        #expect(
+            sources.contains {
+                $0["source"] as? String == "virustotal"
+                    && ($0["error"] as? String)?.contains("VIRUSTOTAL_API_KEY") == true
+            }
+        )
 
         let second = try await intelOffThePool(["ip", "45.142.212.61"], environment: environment)
         #expect(second.stdout.contains("abuseipdb   malicious  abuse confidence 97% from 311 reports by 120 users"))
@@ -71,10 +82,16 @@ import Testing
     }
 
     @Test func extractPrintsTheReportShapeAndRejectsBadIndicators() throws {
-        let result = try intel(["extract", "--json", "Failed login attempt from 45.142.212.61 for user 'admin' at 2024-02-04 10:15:23"])
+        let result = try intel([
+            "extract", "--json", "Failed login attempt from 45.142.212.61 for user 'admin' at 2024-02-04 10:15:23",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(result.json)
-        #expect(Set(json.keys) == ["ips", "domains", "urls", "emails", "hashes", "cves", "users", "hosts", "timestamps", "paths"])
+        #expect(
+            Set(json.keys) == [
+                "ips", "domains", "urls", "emails", "hashes", "cves", "users", "hosts", "timestamps", "paths",
+            ]
+        )
         #expect(json["ips"] as? [String] == ["45.142.212.61"])
         #expect(json["users"] as? [String] == ["admin"])
         #expect(json["timestamps"] as? [String] == ["2024-02-04T10:15:23Z"])
@@ -87,7 +104,8 @@ import Testing
 
 /// Runs a blocking command (a child process) on a thread of its own, leaving Swift's cooperative threads free for
 /// the loopback servers the command talks to.
-func offThePool(_ body: @escaping @Sendable () throws -> IngestCommandTests.Run) async throws -> IngestCommandTests.Run {
+func offThePool(_ body: @escaping @Sendable () throws -> IngestCommandTests.Run) async throws -> IngestCommandTests.Run
+{
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }

@@ -11,13 +11,18 @@ struct ParsedBatchesTests {
     struct Stop: Error {}
 
     static func input() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-batches-\(UUID().uuidString).jsonl").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "socagent-batches-\(UUID().uuidString).jsonl"
+        ).path
         _ = try SyntheticEvents(shape: .raw).write(count: 30_000, to: path)
         return path
     }
 
     static func request(_ path: String) -> IngestService.Request {
-        var request = IngestService.Request(paths: [path], options: .init(referenceTime: Timestamp(year: 2026, month: 1, day: 1)!))
+        var request = IngestService.Request(
+            paths: [path],
+            options: .init(referenceTime: Timestamp(year: 2026, month: 1, day: 1)!)
+        )
         request.batchSize = 1_000
         return request
     }

@@ -9,7 +9,10 @@ import Testing
 
     private func ingestSyslogFixture() throws -> String {
         let store = cli.path("q.db")
-        let result = try cli.run(["ingest", "--json", "--year", "2024", "--store", store, IngestCommandTests.fixtures.appendingPathComponent("syslog/input.log").path])
+        let result = try cli.run([
+            "ingest", "--json", "--year", "2024", "--store", store,
+            IngestCommandTests.fixtures.appendingPathComponent("syslog/input.log").path,
+        ])
         #expect(result.status == 0)
         return store
     }
@@ -22,14 +25,23 @@ import Testing
         #expect(sources.map { $0["source_ip"] as? String } == ["198.51.100.7", "2001:db8::7", "45.142.212.61"])
         #expect(sources[0]["failures"] as? Int == 3)  // "message repeated 3 times"
         #expect(sources[2]["successes"] as? Int == 1)  // Accepted password after the failure: a successful brute force
-        #expect(Set(sources[2].keys) == ["source_ip", "failures", "users", "user_names", "first_seen", "last_seen", "successes"])
+        #expect(
+            Set(sources[2].keys) == [
+                "source_ip", "failures", "users", "user_names", "first_seen", "last_seen", "successes",
+            ]
+        )
 
-        let failed = try cli.run(["query", "failed-logins", "--all", "--source-ip", "45.142.212.0/24", "--json", "--store", store])
+        let failed = try cli.run([
+            "query", "failed-logins", "--all", "--source-ip", "45.142.212.0/24", "--json", "--store", store,
+        ])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 1)
         #expect(rows[0]["user"] as? String == "admin")
 
-        let window = try cli.run(["query", "failed-logins", "--since", "2024-02-04T10:20:00Z", "--until", "2024-02-04T10:23:00Z", "--json", "--store", store])
+        let window = try cli.run([
+            "query", "failed-logins", "--since", "2024-02-04T10:20:00Z", "--until", "2024-02-04T10:23:00Z", "--json",
+            "--store", store,
+        ])
         #expect((try JSONSerialization.jsonObject(with: Data(window.stdout.utf8)) as? [Any])?.count == 2)
 
         let empty = try cli.run(["query", "failed-logins", "--now", "2030-01-01T00:00:00Z", "--store", store])
@@ -39,7 +51,10 @@ import Testing
 
     @Test func searchesWithLuceneAndReportsTheExactTotal() throws {
         let store = try ingestSyslogFixture()
-        let result = try cli.run(["search", #"event.action:ssh_login AND event.outcome:failure"#, "--all", "--limit", "1", "--json", "--store", store])
+        let result = try cli.run([
+            "search", #"event.action:ssh_login AND event.outcome:failure"#, "--all", "--limit", "1", "--json",
+            "--store", store,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["total"] as? Int == 3)
@@ -48,8 +63,12 @@ import Testing
         #expect((events[0]["event"] as? [String: Any])?["outcome"] as? String == "failure")
         #expect((events[0]["event"] as? [String: Any])?["original"] is String)
 
-        let phrase = try cli.run(["search", #"message:"possible break in attempt""#, "--all", "--json", "--store", store])
-        #expect((try JSONSerialization.jsonObject(with: Data(phrase.stdout.utf8)) as? [String: Any])?["total"] as? Int == 1)
+        let phrase = try cli.run([
+            "search", #"message:"possible break in attempt""#, "--all", "--json", "--store", store,
+        ])
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(phrase.stdout.utf8)) as? [String: Any])?["total"] as? Int == 1
+        )
 
         let human = try cli.run(["search", "user.name:root", "--all", "--store", store])
         #expect(human.stdout.hasPrefix("3 events match"))

@@ -26,7 +26,9 @@ enum Domains {
 
     /// Endings that, after a single name, are far more often file extensions than top-level domains
     /// (`backup.zip`, `install.sh`, `run.py`, `libssl.so`, `readme.md`).
-    static let fileLikeEndings: Set<String> = ["zip", "mov", "app", "sh", "py", "rs", "md", "ps", "so", "ms", "pm", "ko", "la"]
+    static let fileLikeEndings: Set<String> = [
+        "zip", "mov", "app", "sh", "py", "rs", "md", "ps", "so", "ms", "pm", "ko", "la",
+    ]
 
     /// Whether `bytes` (a dotted name, no scheme or path) is a fully qualified domain name worth reporting.
     /// - Parameter strictCase: Whether to refuse names whose ending is capitalised unlike the rest (`System.IO`);

@@ -46,7 +46,9 @@ public enum IndicatorExtractor {
         }
         if let timestamp = event.timestamp { found.timestamps.appendOnce(compactISO8601(timestamp)) }
         for path in values([ECSField.processExecutable, ECSField.processParentExecutable, ECSField.filePath])
-        where path.hasPrefix("/") || path.hasPrefix("\\\\") || (path.utf8.count > 2 && path.utf8.dropFirst().first == 0x3A) {
+        where path.hasPrefix("/") || path.hasPrefix("\\\\")
+            || (path.utf8.count > 2 && path.utf8.dropFirst().first == 0x3A)
+        {
             found.paths.appendOnce(path)
         }
         for text in values([ECSField.message, ECSField.processCommandLine, ECSField.processParentCommandLine]) {
@@ -61,7 +63,9 @@ public enum IndicatorExtractor {
     /// `{.}`, `[dot]`, `(dot)` → `.`; `[:]` → `:`; `[://]` → `://`; `[/]` → `/`; `[@]`, `(@)`, `[at]`, `(at)` → `@`.
     public static func refang(_ text: String) -> String {
         let bytes = Array(text.utf8)
-        guard bytes.contains(where: { $0 == 0x5B || $0 == 0x28 || $0 == 0x7B || $0 | 0x20 == 0x78 }) else { return text }
+        guard bytes.contains(where: { $0 == 0x5B || $0 == 0x28 || $0 == 0x7B || $0 | 0x20 == 0x78 }) else {
+            return text
+        }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
@@ -101,7 +105,6 @@ public enum IndicatorExtractor {
         let text = timestamp.iso8601
         return timestamp.microsecondsSinceEpoch % 1_000_000 == 0 ? String(text.dropLast(5)) + "Z" : text
     }
-
 
     static func matchesFolded(_ bytes: [UInt8], at index: Int, _ pattern: [UInt8]) -> Bool {
         guard index + pattern.count <= bytes.count else { return false }

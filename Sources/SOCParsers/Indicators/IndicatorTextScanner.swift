@@ -76,7 +76,8 @@ struct IndicatorTextScanner {
         var hostEnd = hostStart
         while hostEnd < authorityEnd, bytes[hostEnd] != 0x3A { hostEnd += 1 }
         let host = bytes[hostStart..<hostEnd]
-        guard !host.isEmpty, host.allSatisfy({ IndicatorExtractor.isAlphanumeric($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x5F })
+        guard !host.isEmpty,
+            host.allSatisfy({ IndicatorExtractor.isAlphanumeric($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x5F })
         else { return nil }
         return String(decoding: host, as: UTF8.self)
     }
@@ -96,7 +97,9 @@ struct IndicatorTextScanner {
             while localStart < index, original[localStart] == 0x2E { localStart += 1 }
             var domainEnd = index + 1
             while domainEnd < original.count, Self.isHostByte(original[domainEnd]) { domainEnd += 1 }
-            while domainEnd > index + 1, original[domainEnd - 1] == 0x2E || original[domainEnd - 1] == 0x2D { domainEnd -= 1 }
+            while domainEnd > index + 1, original[domainEnd - 1] == 0x2E || original[domainEnd - 1] == 0x2D {
+                domainEnd -= 1
+            }
             let local = original[localStart..<index]
             let domain = Array(original[(index + 1)..<domainEnd])
             defer { index = max(domainEnd, index + 1) }
@@ -107,7 +110,8 @@ struct IndicatorTextScanner {
                 found.domains.appendOnce(String(decoding: domain, as: UTF8.self).lowercased())
                 emailSpans.append(localStart..<domainEnd)
             } else if local.contains(where: { $0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A }), !followsClockTime(localStart),
-                domain[0] | 0x20 >= 0x61 && domain[0] | 0x20 <= 0x7A || IPAddressText.isIP(String(decoding: domain, as: UTF8.self)),
+                domain[0] | 0x20 >= 0x61 && domain[0] | 0x20 <= 0x7A
+                    || IPAddressText.isIP(String(decoding: domain, as: UTF8.self)),
                 local.allSatisfy({ $0 != 0x2B && $0 != 0x25 })
             {
                 // `jdoe@WORKSTATION1`, `root@10.0.0.5`: an account on a machine.
@@ -212,7 +216,9 @@ struct IndicatorTextScanner {
         ipv6RunEnd = end
         guard colons >= 2 else { return nil }
         // A trailing single colon (`fe80::1:` before a port or in prose) is not part of the address.
-        while end > index, bytes[end - 1] == 0x2E || (bytes[end - 1] == 0x3A && (end - 2 < index || bytes[end - 2] != 0x3A)) {
+        while end > index,
+            bytes[end - 1] == 0x2E || (bytes[end - 1] == 0x3A && (end - 2 < index || bytes[end - 2] != 0x3A))
+        {
             end -= 1
         }
         let text = String(decoding: bytes[index..<end], as: UTF8.self)
@@ -267,10 +273,12 @@ struct IndicatorTextScanner {
 
     private mutating func windowsPath(at index: Int, previous: UInt8) -> Int? {
         let byte = bytes[index]
-        let isDrive = byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A && index + 2 < bytes.count && bytes[index + 1] == 0x3A
+        let isDrive =
+            byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A && index + 2 < bytes.count && bytes[index + 1] == 0x3A
             && bytes[index + 2] == 0x5C && !IndicatorExtractor.isAlphanumeric(previous)
         let uncStart = isJSON ? 4 : 2  // JSON writes `\\\\server` for `\\server`
-        let isUNC = byte == 0x5C && index + uncStart < bytes.count
+        let isUNC =
+            byte == 0x5C && index + uncStart < bytes.count
             && bytes[index..<(index + uncStart)].allSatisfy { $0 == 0x5C } && Self.startsUnixPath(after: previous)
             && (IndicatorExtractor.isAlphanumeric(bytes[index + uncStart]) || bytes[index + uncStart] == 0x3F
                 || bytes[index + uncStart] == 0x2E)
@@ -280,7 +288,9 @@ struct IndicatorTextScanner {
         let pathEnd = trimTrailingPunctuation(start: index + 3, end: end)
         var path: [UInt8] = []
         // JSON escapes every backslash: `C:\\Windows\\x` is `C:\Windows\x`.
-        let escaped = isUNC ? bytes[index..<min(pathEnd, index + 4)].elementsEqual([0x5C, 0x5C, 0x5C, 0x5C])
+        let escaped =
+            isUNC
+            ? bytes[index..<min(pathEnd, index + 4)].elementsEqual([0x5C, 0x5C, 0x5C, 0x5C])
             : bytes[index..<pathEnd].starts(with: [byte, 0x3A, 0x5C, 0x5C])
         var cursor = index
         while cursor < pathEnd {
@@ -300,7 +310,9 @@ struct IndicatorTextScanner {
     private mutating func unixPath(at index: Int, previous: UInt8) -> Int? {
         guard bytes[index] == 0x2F, index + 1 < bytes.count, Self.startsUnixPath(after: previous) else { return nil }
         let next = bytes[index + 1]
-        guard IndicatorExtractor.isAlphanumeric(next) || next == 0x2E || next == 0x5F || next == 0x7E else { return nil }
+        guard IndicatorExtractor.isAlphanumeric(next) || next == 0x2E || next == 0x5F || next == 0x7E else {
+            return nil
+        }
         var end = index + 1
         while end < bytes.count, !Self.endsPath(bytes[end]), bytes[end] != 0x5B, bytes[end] != 0x28 { end += 1 }
         let pathEnd = trimTrailingPunctuation(start: index + 1, end: end)
@@ -308,7 +320,9 @@ struct IndicatorTextScanner {
         let segments = path.split(separator: 0x2F)
         guard let first = segments.first else { return end }
         let firstSegment = String(decoding: first, as: UTF8.self)
-        guard segments.count >= 2 || Self.unixRoots.contains(firstSegment), firstSegment != "subscriptions" else { return end }
+        guard segments.count >= 2 || Self.unixRoots.contains(firstSegment), firstSegment != "subscriptions" else {
+            return end
+        }
         found.paths.appendOnce(String(decoding: path, as: UTF8.self))
         return end
     }
@@ -388,7 +402,8 @@ struct IndicatorTextScanner {
         ("illegal user ", .user), ("for user ", .user), ("authentication failures for ", .user),
         ("net user ", .user), ("net  user ", .user), ("net1 user ", .user), ("ctladdr=", .user),
         ("\"sudoer\":", .user), ("/user:", .user), ("subjectusername:", .user), ("targetusername:", .user),
-        ("failed for ", .user), ("'su ", .user), ("\"sudoto\":", .user), ("\"vmname\":", .host), ("authenticating user ", .user), ("by user ", .user),
+        ("failed for ", .user), ("'su ", .user), ("\"sudoto\":", .user), ("\"vmname\":", .host),
+        ("authenticating user ", .user), ("by user ", .user),
         ("password for ", .loginUser), ("publickey for ", .loginUser), ("none for ", .loginUser),
         ("keyboard-interactive/pam for ", .loginUser), ("user=", .user), ("ruser=", .user), ("acct=", .user),
         ("username=", .user), ("username:", .user), ("user name:", .user), ("account name:", .user),
@@ -415,7 +430,9 @@ struct IndicatorTextScanner {
             let candidates = Self.contextsByFirstByte[Int(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)]
             for (marker, kind) in candidates where IndicatorExtractor.matchesFolded(original, at: position, marker) {
                 // `user=` must not be the tail of `ruser=` or `xuser=`.
-                if position > 0, IndicatorExtractor.isAlphanumeric(marker[0]), IndicatorExtractor.isAlphanumeric(original[position - 1]) {
+                if position > 0, IndicatorExtractor.isAlphanumeric(marker[0]),
+                    IndicatorExtractor.isAlphanumeric(original[position - 1])
+                {
                     continue
                 }
                 let from = position + marker.count
@@ -430,7 +447,8 @@ struct IndicatorTextScanner {
                 case .loginUser:
                     // `Failed password for root from 1.2.3.4`; `for invalid user` is read by its own marker.
                     guard value.lowercased() != "invalid", value.lowercased() != "illegal" else { continue }
-                    guard IndicatorExtractor.matchesFolded(original, at: from + value.utf8.count, Self.fromMarker) else { continue }
+                    guard IndicatorExtractor.matchesFolded(original, at: from + value.utf8.count, Self.fromMarker)
+                    else { continue }
                     addUser(value)
                 }
             }
@@ -441,7 +459,8 @@ struct IndicatorTextScanner {
 
     /// Words that follow "on host" in prose without being a host's name.
     private static let proseWords: Set<String> = [
-        "a", "an", "the", "that", "this", "which", "and", "or", "is", "was", "with", "for", "to", "from", "at", "in", "on",
+        "a", "an", "the", "that", "this", "which", "and", "or", "is", "was", "with", "for", "to", "from", "at", "in",
+        "on",
         "name", "named", "machine", "system", "unknown",
     ]
 
@@ -454,7 +473,8 @@ struct IndicatorTextScanner {
                 continue
             }
             var separatorEnd = index + 1
-            if separatorEnd < original.count, original[separatorEnd] == 0x5C { separatorEnd += 1 }  // JSON's `CORP\\jdoe`
+            // JSON's `CORP\\jdoe`
+            if separatorEnd < original.count, original[separatorEnd] == 0x5C { separatorEnd += 1 }
             defer { index = separatorEnd }
             var left = index
             while left > 0, Self.isAccountByte(original[left - 1]) { left -= 1 }
@@ -509,8 +529,11 @@ struct IndicatorTextScanner {
     /// The value after a marker: blanks skipped, quoted (`'admin'`, `"admin"`) or up to a separator.
     private func readValue(at position: Int, skippingBlanks: Bool = true) -> String? {
         var cursor = position
-        while skippingBlanks, cursor < original.count, original[cursor] == 0x20 || original[cursor] == 0x09 { cursor += 1 }
-        if cursor + 1 < original.count, original[cursor] == 0x5C, original[cursor + 1] == 0x22 { cursor += 1 }  // `\"root\"`
+        while skippingBlanks, cursor < original.count, original[cursor] == 0x20 || original[cursor] == 0x09 {
+            cursor += 1
+        }
+        // `\"root\"`
+        if cursor + 1 < original.count, original[cursor] == 0x5C, original[cursor + 1] == 0x22 { cursor += 1 }
         guard cursor < original.count else { return nil }
         var start = cursor
         var end: Int
@@ -523,7 +546,9 @@ struct IndicatorTextScanner {
             end = start
             while end < original.count, end - start <= 256, !Self.endsValue(original[end]) { end += 1 }
         }
-        while end > start, original[end - 1] == 0x2E || original[end - 1] == 0x3A || original[end - 1] == 0x5C { end -= 1 }
+        while end > start, original[end - 1] == 0x2E || original[end - 1] == 0x3A || original[end - 1] == 0x5C {
+            end -= 1
+        }
         guard end > start, end - start <= 256 else { return nil }
         var value = Array(original[start..<end])
         if let slash = value.lastIndex(of: 0x5C) { value = Array(value[(slash + 1)...]) }  // `CORP\jdoe`
@@ -587,7 +612,8 @@ struct IndicatorTextScanner {
     private func followsClockTime(_ index: Int) -> Bool {
         guard index >= 9, original[index - 1] == 0x20 else { return false }
         let clock = original[(index - 9)..<(index - 1)]
-        return clock.enumerated().allSatisfy { offset, byte in offset == 2 || offset == 5 ? byte == 0x3A : isDigit(byte) }
+        return clock.enumerated().allSatisfy { offset, byte in offset == 2 || offset == 5 ? byte == 0x3A : isDigit(byte)
+        }
     }
 
     /// `version 1.2.3.4`, `build 10.0.0.1`: a dotted version, not an address.

@@ -1,5 +1,5 @@
-public import SOCModel
 import Foundation
+public import SOCModel
 
 /// Reads one input (a file, `-` for standard input, gzip or not) into events, batch by batch, with bounded memory.
 ///
@@ -65,7 +65,11 @@ public struct EventFileReader {
         self.source = source
         context = ParseContext(options: options, path: path == "-" ? nil : path)
         summary = Summary(path: path, format: format?.name ?? "unknown", compressed: source.isCompressed)
-        var reader = RecordReader(source: source, framing: format?.framing ?? .lines, maximumRecordBytes: maximumRecordBytes)
+        var reader = RecordReader(
+            source: source,
+            framing: format?.framing ?? .lines,
+            maximumRecordBytes: maximumRecordBytes
+        )
         let sample = try reader.peek(atLeast: 64 * 1024)
         var chosen = format
         switch FormatSniffer.sniff(sample, context: context) {
@@ -77,7 +81,12 @@ public struct EventFileReader {
             summary.format = "binary"
             summary.rejected = 1
             summary.errors.append(
-                ParseDiagnostic(line: 1, column: nil, reason: "binary content (byte \(offset) is not text); not a log format socagent reads — use --format to force one")
+                ParseDiagnostic(
+                    line: 1,
+                    column: nil,
+                    reason:
+                        "binary content (byte \(offset) is not text); not a log format socagent reads — use --format to force one"
+                )
             )
             source.close()
             return
@@ -114,7 +123,10 @@ public struct EventFileReader {
     /// input is finished. The byte bound keeps memory flat when records are large (PowerShell script blocks).
     /// - Throws: ``InputError`` when reading fails (a truncated gzip stream, an I/O error): the events framed before
     ///   the failure are returned first, counted and with their diagnostics, and the error comes from the next call.
-    public mutating func nextBatch(maximumCount: Int = 4096, maximumBytes: Int = 8 << 20) throws(InputError) -> [SecurityEvent]? {
+    public mutating func nextBatch(
+        maximumCount: Int = 4096,
+        maximumBytes: Int = 8 << 20
+    ) throws(InputError) -> [SecurityEvent]? {
         if let error = pendingError {
             pendingError = nil
             throw error
@@ -125,9 +137,21 @@ public struct EventFileReader {
         // A stretch of records that gives no event (all rejected) does not end the input: read on.
         while events.isEmpty, !ended {
             if parsingThreads > 1, parser.parsesRecordsIndependently, let format {
-                events = parallelChunk(&reader, format: format, maximumCount: maximumCount, maximumBytes: maximumBytes, ended: &ended)
+                events = parallelChunk(
+                    &reader,
+                    format: format,
+                    maximumCount: maximumCount,
+                    maximumBytes: maximumBytes,
+                    ended: &ended
+                )
             } else {
-                events = serialChunk(&reader, &parser, maximumCount: maximumCount, maximumBytes: maximumBytes, ended: &ended)
+                events = serialChunk(
+                    &reader,
+                    &parser,
+                    maximumCount: maximumCount,
+                    maximumBytes: maximumBytes,
+                    ended: &ended
+                )
             }
         }
         self.parser = parser
@@ -149,7 +173,10 @@ public struct EventFileReader {
     }
 
     /// The next framed item; `nil` at the end of the input, or on a read failure, which is kept for the next call.
-    private mutating func nextItem(_ reader: inout RecordReader<InputSource>, ended: inout Bool) -> RecordReader<InputSource>.Item? {
+    private mutating func nextItem(
+        _ reader: inout RecordReader<InputSource>,
+        ended: inout Bool
+    ) -> RecordReader<InputSource>.Item? {
         do {
             if let item = try reader.next() { return item }
         } catch {
@@ -161,7 +188,11 @@ public struct EventFileReader {
 
     /// Frames and parses records in order until the bounds; a read failure ends the input (kept for the next call).
     private mutating func serialChunk(
-        _ reader: inout RecordReader<InputSource>, _ parser: inout any LogParser, maximumCount: Int, maximumBytes: Int, ended: inout Bool
+        _ reader: inout RecordReader<InputSource>,
+        _ parser: inout any LogParser,
+        maximumCount: Int,
+        maximumBytes: Int,
+        ended: inout Bool
     ) -> [SecurityEvent] {
         var events: [SecurityEvent] = []
         events.reserveCapacity(min(maximumCount, 1024))
@@ -187,7 +218,11 @@ public struct EventFileReader {
     /// with its own parser and a context that defers identifiers, then numbers the identifiers in record order: the
     /// events, their order, identifiers and diagnostics are those ``serialChunk`` gives.
     private mutating func parallelChunk(
-        _ reader: inout RecordReader<InputSource>, format: LogFormat, maximumCount: Int, maximumBytes: Int, ended: inout Bool
+        _ reader: inout RecordReader<InputSource>,
+        format: LogFormat,
+        maximumCount: Int,
+        maximumBytes: Int,
+        ended: inout Bool
     ) -> [SecurityEvent] {
         var chunk: [UInt8] = []
         var records: [(start: Int, count: Int, line: Int)] = []
@@ -213,8 +248,10 @@ public struct EventFileReader {
             results.withUnsafeMutableBufferPointer { output in
                 let slots = ParsedRangeSlots(buffer: output)
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    let range = (shared.records.count * worker / workers)..<(shared.records.count * (worker + 1) / workers)
-                    slots.buffer[worker] = Self.parse(shared, range, format: format, context: template)  // own slot only
+                    let range =
+                        (shared.records.count * worker / workers)..<(shared.records.count * (worker + 1) / workers)
+                    // Each worker writes its own slot only.
+                    slots.buffer[worker] = Self.parse(shared, range, format: format, context: template)
                 }
             }
             // Identifiers in record order, while the records' bytes are alive.
@@ -227,7 +264,8 @@ public struct EventFileReader {
         }
         // Diagnostics in the order reading them in order gives: by record, a reader's rejection before the record
         // that followed it.
-        let diagnostics = rejects.map { (order: $0.record * 2, diagnostic: $0.diagnostic) }
+        let diagnostics =
+            rejects.map { (order: $0.record * 2, diagnostic: $0.diagnostic) }
             + results.flatMap(\.rejects).map { (order: $0.record * 2 + 1, diagnostic: $0.diagnostic) }
         for (_, diagnostic) in diagnostics.sorted(by: { $0.order < $1.order }) {
             reject(line: diagnostic.line, column: diagnostic.column, reason: diagnostic.reason)
@@ -244,7 +282,12 @@ public struct EventFileReader {
     }
 
     /// Parses `range` of the records with a parser of its own.
-    private static func parse(_ shared: SharedRecords, _ range: Range<Int>, format: LogFormat, context template: ParseContext) -> ParsedRange {
+    private static func parse(
+        _ shared: SharedRecords,
+        _ range: Range<Int>,
+        format: LogFormat,
+        context template: ParseContext
+    ) -> ParsedRange {
         var parser = makeParser(format)
         var context = template
         var result = ParsedRange()
@@ -252,10 +295,22 @@ public struct EventFileReader {
             let record = shared.records[index]
             do {
                 try parser.parse(
-                    UnsafeRawBufferPointer(rebasing: shared.buffer[record.start..<(record.start + record.count)]), line: record.line,
-                    context: &context, into: &result.events)
+                    UnsafeRawBufferPointer(rebasing: shared.buffer[record.start..<(record.start + record.count)]),
+                    line: record.line,
+                    context: &context,
+                    into: &result.events
+                )
             } catch {
-                result.rejects.append((index, ParseDiagnostic(line: record.line + error.lineOffset, column: error.column, reason: error.reason)))
+                result.rejects.append(
+                    (
+                        index,
+                        ParseDiagnostic(
+                            line: record.line + error.lineOffset,
+                            column: error.column,
+                            reason: error.reason
+                        )
+                    )
+                )
             }
         }
         result.deferred = context.deferredRecords ?? []

@@ -32,7 +32,9 @@ public struct GzipSource<Base: ByteSource>: ByteSource {
                     inputEnd = true
                     if !state.finishedMember {
                         truncated = true
-                        if state.stream.avail_out == UInt32(buffer.count) { throw InputError("\(name): the gzip stream ends early (truncated file)") }
+                        if state.stream.avail_out == UInt32(buffer.count) {
+                            throw InputError("\(name): the gzip stream ends early (truncated file)")
+                        }
                     }
                     break
                 }

@@ -74,7 +74,9 @@ struct Framer {
     }
 
     private mutating func nextLine(_ bytes: UnsafeRawBufferPointer, atEnd: Bool) -> FrameResult {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return atEnd ? .skip(consumed: 0, newlines: 0) : .needMore }
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            return atEnd ? .skip(consumed: 0, newlines: 0) : .needMore
+        }
         let searchStart = resume
         if let found = memchr(base + searchStart, 0x0A, bytes.count - searchStart) {
             let newline = base.distance(to: UnsafeRawPointer(found))
@@ -137,7 +139,9 @@ struct Framer {
                 } else if byte == UInt8(ascii: "]") && topLevelArrayOpen {
                     topLevelArrayOpen = false
                     expectingSeparator = false
-                } else if byte == 0xEF && skipped + 2 < count && bytes[skipped + 1] == 0xBB && bytes[skipped + 2] == 0xBF {
+                } else if byte == 0xEF && skipped + 2 < count && bytes[skipped + 1] == 0xBB
+                    && bytes[skipped + 2] == 0xBF
+                {
                     skipped += 2  // a byte order mark
                 } else {
                     break
@@ -193,10 +197,18 @@ struct Framer {
         let count = bytes.count
         if depth == 0 {
             // Find the next `<Event` start tag; everything before it (prolog, `<Events>`, whitespace) is skipped.
-            guard let start = find(bytes, "<Event", from: 0, where: { next in next == 0x20 || next == 0x3E || next == 0x0A || next == 0x0D || next == 0x09 }) else {
+            guard
+                let start = find(
+                    bytes,
+                    "<Event",
+                    from: 0,
+                    where: { next in next == 0x20 || next == 0x3E || next == 0x0A || next == 0x0D || next == 0x09 }
+                )
+            else {
                 let keep = min(count, 7)  // a tag may straddle the buffer end
                 if atEnd { return .skip(consumed: count, newlines: countNewlines(bytes, 0, count)) }
-                return count > keep ? .skip(consumed: count - keep, newlines: countNewlines(bytes, 0, count - keep)) : .needMore
+                return count > keep
+                    ? .skip(consumed: count - keep, newlines: countNewlines(bytes, 0, count - keep)) : .needMore
             }
             if start > 0 { return .skip(consumed: start, newlines: countNewlines(bytes, 0, start)) }
             depth = 1

@@ -111,12 +111,16 @@ public struct RecordReader<Source: ByteSource> {
                     if framer.framing == .lines {
                         skippingOversizedLine = true
                         start = end
-                        return .rejected(line: recordLine, reason: oversizedReason(maximumRecordBytes + 1, atLeast: true))
+                        return .rejected(
+                            line: recordLine,
+                            reason: oversizedReason(maximumRecordBytes + 1, atLeast: true)
+                        )
                     }
                     stopped = true
                     return .rejected(
                         line: recordLine,
-                        reason: oversizedReason(maximumRecordBytes + 1, atLeast: true) + "; the rest of the input cannot be framed"
+                        reason: oversizedReason(maximumRecordBytes + 1, atLeast: true)
+                            + "; the rest of the input cannot be framed"
                     )
                 }
                 if atEnd { return nil }

@@ -7,7 +7,12 @@ import SOCModel
 /// Winlogbeat event and the same event after Elastic's pipeline give the same fields; the document's own ECS fields
 /// then fill in whatever the normalizer did not set.
 enum ECSDocument {
-    static func event(_ root: JSONNode, id: EventIdentifier, original: String, context: ParseContext) throws(ParseError)
+    static func event(
+        _ root: JSONNode,
+        id: EventIdentifier,
+        original: String,
+        context: ParseContext
+    ) throws(ParseError)
         -> SecurityEvent
     {
         var event: SecurityEvent
@@ -52,7 +57,9 @@ enum ECSDocument {
             event[ECSField.eventCategory] = .strings([single])
         }
         WindowsEventNormalizer.addRelated(&event)
-        event.completeClassification(fallbackAction: event.string(ECSField.processName).map { $0.lowercased() } ?? "log-event")
+        event.completeClassification(
+            fallbackAction: event.string(ECSField.processName).map { $0.lowercased() } ?? "log-event"
+        )
         return event
     }
 

@@ -26,7 +26,10 @@ public struct JSONEventParser: LogParser {
         while first < record.count, record[first] == 0x20 || record[first] == 0x09 { first += 1 }
         if first == record.count { return }  // a blank line
         guard record[first] == UInt8(ascii: "{") else {
-            throw ParseError("expected a JSON object, found \(JSONEventParser.describe(record[first]))", column: first + 1)
+            throw ParseError(
+                "expected a JSON object, found \(JSONEventParser.describe(record[first]))",
+                column: first + 1
+            )
         }
         let root: JSONNode
         do {
@@ -35,7 +38,10 @@ public struct JSONEventParser: LogParser {
             throw ParseError.at(offset: error.offset, in: record, error.reason)
         }
         guard root.isObject else {
-            throw ParseError("expected a JSON object, found \(root.kind == .array ? "an array" : "a \(root.kind)")", column: 1)
+            throw ParseError(
+                "expected a JSON object, found \(root.kind == .array ? "an array" : "a \(root.kind)")",
+                column: 1
+            )
         }
         let flavor = JSONShape.detect(root) ?? JSONShape(format) ?? .ecs
         switch flavor {
@@ -48,11 +54,26 @@ public struct JSONEventParser: LogParser {
             var event: SecurityEvent
             switch flavor {
             case .evtx:
-                event = WindowsEventNormalizer.makeEvent(try EVTXJSON.record(root), id: id, original: original, format: .evtxJSON)
+                event = WindowsEventNormalizer.makeEvent(
+                    try EVTXJSON.record(root),
+                    id: id,
+                    original: original,
+                    format: .evtxJSON
+                )
             case .winlogbeat6:
-                event = WindowsEventNormalizer.makeEvent(try Winlogbeat6.record(root), id: id, original: original, format: .winlogbeat6)
+                event = WindowsEventNormalizer.makeEvent(
+                    try Winlogbeat6.record(root),
+                    id: id,
+                    original: original,
+                    format: .winlogbeat6
+                )
             case .nxlog:
-                event = WindowsEventNormalizer.makeEvent(try NXLogJSON.record(root), id: id, original: original, format: .nxlog)
+                event = WindowsEventNormalizer.makeEvent(
+                    try NXLogJSON.record(root),
+                    id: id,
+                    original: original,
+                    format: .nxlog
+                )
             default:
                 event = try ECSDocument.event(root, id: id, original: original, context: context)
             }
@@ -64,7 +85,8 @@ public struct JSONEventParser: LogParser {
 
 extension JSONEventParser {
     static func describe(_ byte: UInt8) -> String {
-        byte >= 0x21 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16, uppercase: true))"
+        byte >= 0x21 && byte < 0x7F
+            ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16, uppercase: true))"
     }
 }
 
@@ -96,7 +118,8 @@ enum JSONShape {
             return .sentinel
         }
         if root["EventID"] != nil,
-            root["Hostname"] != nil || root["EventTime"] != nil || root["SourceModuleName"] != nil || root["SourceName"] != nil
+            root["Hostname"] != nil || root["EventTime"] != nil || root["SourceModuleName"] != nil
+                || root["SourceName"] != nil
         {
             return .nxlog
         }

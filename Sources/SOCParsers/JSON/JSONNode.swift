@@ -158,7 +158,10 @@ public struct JSONNode {
         switch token.kind {
         case .integer: return Int64(String(decoding: rawBytes, as: UTF8.self))
         case .string: return text.flatMap(parseInteger)
-        case .number: return Double(String(decoding: rawBytes, as: UTF8.self)).flatMap { $0 == $0.rounded() ? Int64(exactly: $0) : nil }
+        case .number:
+            return Double(String(decoding: rawBytes, as: UTF8.self)).flatMap {
+                $0 == $0.rounded() ? Int64(exactly: $0) : nil
+            }
         default: return nil
         }
     }

@@ -53,7 +53,10 @@ public struct JSONScanner {
         position = try scanValue(base, position, count)
         position = skipWhitespace(base, position, count)
         if position < count {
-            throw JSONSyntaxError(offset: position, reason: "unexpected \(describe(base[position])) after the JSON value")
+            throw JSONSyntaxError(
+                offset: position,
+                reason: "unexpected \(describe(base[position])) after the JSON value"
+            )
         }
         return JSONNode(bytes: bytes, tokens: tokens.pointer, index: 0)
     }
@@ -70,13 +73,19 @@ public struct JSONScanner {
     }
 
     /// Scans values iteratively; containers are tracked on `containerStack` so hostile nesting cannot overflow.
-    private mutating func scanValue(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int) throws(JSONSyntaxError)
+    private mutating func scanValue(
+        _ base: UnsafePointer<UInt8>,
+        _ start: Int,
+        _ count: Int
+    ) throws(JSONSyntaxError)
         -> Int
     {
         var position = start
         // State after a value: are we inside an object (expecting , or }) or an array (expecting , or ])?
         while true {
-            guard position < count else { throw JSONSyntaxError(offset: position, reason: "unexpected end of input, expected a value") }
+            guard position < count else {
+                throw JSONSyntaxError(offset: position, reason: "unexpected end of input, expected a value")
+            }
             let byte = base[position]
             switch byte {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
@@ -87,7 +96,12 @@ public struct JSONScanner {
                 containerStack.append(Int32(tokens.count))
                 tokens.append(JSONToken(kind: isObject ? .object : .array, start: Int32(position), end: 0, next: 0))
                 position = skipWhitespace(base, position + 1, count)
-                guard position < count else { throw JSONSyntaxError(offset: position, reason: "unexpected end of input inside \(isObject ? "an object" : "an array")") }
+                guard position < count else {
+                    throw JSONSyntaxError(
+                        offset: position,
+                        reason: "unexpected end of input inside \(isObject ? "an object" : "an array")"
+                    )
+                }
                 if base[position] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     position = closeContainer(position)
                     break
@@ -113,7 +127,10 @@ public struct JSONScanner {
             while let top = containerStack.last {
                 position = skipWhitespace(base, position, count)
                 guard position < count else {
-                    throw JSONSyntaxError(offset: position, reason: "unexpected end of input, expected ',' or a closing bracket")
+                    throw JSONSyntaxError(
+                        offset: position,
+                        reason: "unexpected end of input, expected ',' or a closing bracket"
+                    )
                 }
                 let isObject = tokens[Int(top)].kind == .object
                 let byte = base[position]
@@ -143,9 +160,18 @@ public struct JSONScanner {
     }
 
     /// Scans `"key"` and the `:` after it, leaving `position` at the value.
-    private mutating func scanKey(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int) throws(JSONSyntaxError) -> Int {
+    private mutating func scanKey(
+        _ base: UnsafePointer<UInt8>,
+        _ start: Int,
+        _ count: Int
+    ) throws(JSONSyntaxError) -> Int {
         guard start < count, base[start] == UInt8(ascii: "\"") else {
-            throw JSONSyntaxError(offset: start, reason: start < count ? "unexpected \(describe(base[start])), expected a quoted member name" : "unexpected end of input, expected a member name")
+            throw JSONSyntaxError(
+                offset: start,
+                reason: start < count
+                    ? "unexpected \(describe(base[start])), expected a quoted member name"
+                    : "unexpected end of input, expected a member name"
+            )
         }
         var position = try scanString(base, start, count, kind: .key)
         position = skipWhitespace(base, position, count)
@@ -167,7 +193,13 @@ public struct JSONScanner {
             let byte = base[position]
             if byte == UInt8(ascii: "\"") {
                 tokens.append(
-                    JSONToken(kind: kind, start: Int32(start), end: Int32(position + 1), next: Int32(tokens.count + 1), escaped: escaped)
+                    JSONToken(
+                        kind: kind,
+                        start: Int32(start),
+                        end: Int32(position + 1),
+                        next: Int32(tokens.count + 1),
+                        escaped: escaped
+                    )
                 )
                 return position + 1
             } else if byte == UInt8(ascii: "\\") {
@@ -183,10 +215,16 @@ public struct JSONScanner {
                     }
                     position += 6
                 default:
-                    throw JSONSyntaxError(offset: position, reason: "invalid escape sequence \\\(Character(Unicode.Scalar(base[position + 1])))")
+                    throw JSONSyntaxError(
+                        offset: position,
+                        reason: "invalid escape sequence \\\(Character(Unicode.Scalar(base[position + 1])))"
+                    )
                 }
             } else if byte < 0x20 {
-                throw JSONSyntaxError(offset: position, reason: "unescaped control character 0x\(String(byte, radix: 16)) in a string")
+                throw JSONSyntaxError(
+                    offset: position,
+                    reason: "unescaped control character 0x\(String(byte, radix: 16)) in a string"
+                )
             } else if byte < 0x80 {
                 position += 1
             } else {
@@ -196,7 +234,11 @@ public struct JSONScanner {
         throw JSONSyntaxError(offset: start, reason: "unterminated string")
     }
 
-    private func validateUTF8Sequence(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int) throws(JSONSyntaxError) -> Int {
+    private func validateUTF8Sequence(
+        _ base: UnsafePointer<UInt8>,
+        _ start: Int,
+        _ count: Int
+    ) throws(JSONSyntaxError) -> Int {
         let lead = base[start]
         let length: Int
         var minimum: UInt32
@@ -215,7 +257,10 @@ public struct JSONScanner {
             minimum = 0x10000
             scalar = UInt32(lead & 0x07)
         default:
-            throw JSONSyntaxError(offset: start, reason: "invalid UTF-8 byte 0x\(String(lead, radix: 16, uppercase: true))")
+            throw JSONSyntaxError(
+                offset: start,
+                reason: "invalid UTF-8 byte 0x\(String(lead, radix: 16, uppercase: true))"
+            )
         }
         guard start + length <= count else {
             throw JSONSyntaxError(offset: start, reason: "truncated UTF-8 sequence")
@@ -223,7 +268,10 @@ public struct JSONScanner {
         for index in 1..<length {
             let continuation = base[start + index]
             guard continuation & 0xC0 == 0x80 else {
-                throw JSONSyntaxError(offset: start + index, reason: "invalid UTF-8 byte 0x\(String(continuation, radix: 16, uppercase: true))")
+                throw JSONSyntaxError(
+                    offset: start + index,
+                    reason: "invalid UTF-8 byte 0x\(String(continuation, radix: 16, uppercase: true))"
+                )
             }
             scalar = scalar << 6 | UInt32(continuation & 0x3F)
         }
@@ -244,11 +292,17 @@ public struct JSONScanner {
         guard start + length <= count, memcmpEqual(base + start, literal.utf8Start, length) else {
             throw JSONSyntaxError(offset: start, reason: "invalid literal, expected \(literal)")
         }
-        tokens.append(JSONToken(kind: kind, start: Int32(start), end: Int32(start + length), next: Int32(tokens.count + 1)))
+        tokens.append(
+            JSONToken(kind: kind, start: Int32(start), end: Int32(start + length), next: Int32(tokens.count + 1))
+        )
         return start + length
     }
 
-    private mutating func scanNumber(_ base: UnsafePointer<UInt8>, _ start: Int, _ count: Int) throws(JSONSyntaxError) -> Int {
+    private mutating func scanNumber(
+        _ base: UnsafePointer<UInt8>,
+        _ start: Int,
+        _ count: Int
+    ) throws(JSONSyntaxError) -> Int {
         var position = start
         if base[position] == UInt8(ascii: "-") { position += 1 }
         guard position < count, isDigit(base[position]) else {
@@ -271,14 +325,21 @@ public struct JSONScanner {
         if position < count, base[position] | 0x20 == UInt8(ascii: "e") {
             isInteger = false
             position += 1
-            if position < count, base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-") { position += 1 }
+            if position < count, base[position] == UInt8(ascii: "+") || base[position] == UInt8(ascii: "-") {
+                position += 1
+            }
             guard position < count, isDigit(base[position]) else {
                 throw JSONSyntaxError(offset: position, reason: "invalid number, expected an exponent")
             }
             while position < count, isDigit(base[position]) { position += 1 }
         }
         tokens.append(
-            JSONToken(kind: isInteger ? .integer : .number, start: Int32(start), end: Int32(position), next: Int32(tokens.count + 1))
+            JSONToken(
+                kind: isInteger ? .integer : .number,
+                start: Int32(start),
+                end: Int32(position),
+                next: Int32(tokens.count + 1)
+            )
         )
         return position
     }

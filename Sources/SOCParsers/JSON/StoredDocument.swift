@@ -27,7 +27,8 @@ public enum StoredDocument {
         return timestamp
     }
 
-    private static func add(_ object: JSONNode, prefix: String, to event: inout SecurityEvent, timestamp: inout String?) {
+    private static func add(_ object: JSONNode, prefix: String, to event: inout SecurityEvent, timestamp: inout String?)
+    {
         object.forEachMember { key, value in
             let name = prefix.isEmpty ? key : prefix + "." + key
             if name == ECSField.timestamp {
@@ -36,7 +37,8 @@ public enum StoredDocument {
             }
             switch value.kind {
             case .string, .key: if let text = value.text { event[name] = .string(text) }
-            case .integer, .number: event[name] = value.integer.map(FieldValue.integer) ?? value.text.map(FieldValue.string)
+            case .integer, .number:
+                event[name] = value.integer.map(FieldValue.integer) ?? value.text.map(FieldValue.string)
             case .true: event[name] = .integer(1)
             case .false: event[name] = .integer(0)
             case .array: event[name] = .strings(value.elements.compactMap(\.text))

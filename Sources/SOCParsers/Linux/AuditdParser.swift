@@ -34,7 +34,11 @@ public struct AuditdParser: LogParser {
         guard let seconds = parts.first.flatMap({ Double($0) }) else {
             throw ParseError("invalid audit timestamp in msg=audit(…)")
         }
-        var event = SecurityEvent(id: context.identifier(for: record), timestamp: Timestamp(secondsSinceEpoch: seconds), original: text)
+        var event = SecurityEvent(
+            id: context.identifier(for: record),
+            timestamp: Timestamp(secondsSinceEpoch: seconds),
+            original: text
+        )
         event[ECSField.sourceFormat] = .string(format.name)
         event[ECSField.eventModule] = .string("auditd")
         event[ECSField.eventKind] = .string("event")
@@ -46,7 +50,10 @@ public struct AuditdParser: LogParser {
             values[key] = value
             event.set("auditd.log." + ECSField.component(key), value)
         }
-        event.set(ECSField.hostName, values["node"] ?? values["hostname"].flatMap { IPAddressText.isIP($0) || $0 == "?" ? nil : $0 })
+        event.set(
+            ECSField.hostName,
+            values["node"] ?? values["hostname"].flatMap { IPAddressText.isIP($0) || $0 == "?" ? nil : $0 }
+        )
         event.set(ECSField.userName, values["acct"])
         if let exe = values["exe"], exe != "?" {
             event.set(ECSField.processExecutable, exe)
@@ -81,10 +88,14 @@ public struct AuditdParser: LogParser {
             event[ECSField.eventCategory] = .strings(["process"])
             event[ECSField.eventType] = .strings(["info"])
             event[ECSField.eventAction] = .string("syscall")
-            if let outcome = values["success"] { event[ECSField.eventOutcome] = .string(outcome == "yes" ? "success" : "failure") }
+            if let outcome = values["success"] {
+                event[ECSField.eventOutcome] = .string(outcome == "yes" ? "success" : "failure")
+            }
         case "ADD_USER", "DEL_USER", "ADD_GROUP", "DEL_GROUP", "USER_MGMT", "GRP_MGMT", "USER_CHAUTHTOK":
             event[ECSField.eventCategory] = .strings(["iam"])
-            event[ECSField.eventType] = .strings([type.hasPrefix("ADD") ? "creation" : type.hasPrefix("DEL") ? "deletion" : "change"])
+            event[ECSField.eventType] = .strings([
+                type.hasPrefix("ADD") ? "creation" : type.hasPrefix("DEL") ? "deletion" : "change"
+            ])
             event[ECSField.eventAction] = .string(type.lowercased())
             if let outcome { event[ECSField.eventOutcome] = .string(outcome) }
         case "CONFIG_CHANGE", "DAEMON_START", "DAEMON_END", "SERVICE_START", "SERVICE_STOP":
@@ -142,7 +153,9 @@ public struct AuditdParser: LogParser {
             bytes.append(byte)
             index = next
         }
-        guard let text = String(validating: bytes, as: UTF8.self), text.allSatisfy({ !$0.isASCII || ($0.asciiValue ?? 0x20) >= 0x20 }) else {
+        guard let text = String(validating: bytes, as: UTF8.self),
+            text.allSatisfy({ !$0.isASCII || ($0.asciiValue ?? 0x20) >= 0x20 })
+        else {
             return value
         }
         return text

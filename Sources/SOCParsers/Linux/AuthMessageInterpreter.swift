@@ -28,11 +28,16 @@ public enum AuthMessageInterpreter {
             sudo(message, into: &event)
         } else if lowerProgram == "su" {
             su(message, into: &event)
-        } else if ["useradd", "adduser", "groupadd", "userdel", "groupdel", "usermod", "passwd", "chpasswd", "gpasswd"].contains(lowerProgram) {
+        } else if ["useradd", "adduser", "groupadd", "userdel", "groupdel", "usermod", "passwd", "chpasswd", "gpasswd"]
+            .contains(lowerProgram)
+        {
             accountManagement(lowerProgram, message, into: &event)
         } else if lowerProgram.hasPrefix("systemd-logind"), message.hasPrefix("New session ") {
             categorize(&event, "session", "start", "session_opened", "success")
-            event.set(ECSField.userName, word(after: " of user ", in: message).map { $0.hasSuffix(".") ? String($0.dropLast()) : $0 })
+            event.set(
+                ECSField.userName,
+                word(after: " of user ", in: message).map { $0.hasSuffix(".") ? String($0.dropLast()) : $0 }
+            )
         }
     }
 
@@ -74,11 +79,18 @@ public enum AuthMessageInterpreter {
             categorize(&event, "intrusion_detection", "info", "ssh_possible_breakin", nil)
             // "reverse mapping checking getaddrinfo for HOST [IP] failed …" or "Address IP maps to HOST, but …"
             if let open = message.firstIndex(of: "["), let close = message[open...].firstIndex(of: "]") {
-                WindowsEventNormalizer.setIP(&event, ECSField.sourceIP, String(message[message.index(after: open)..<close]))
+                WindowsEventNormalizer.setIP(
+                    &event,
+                    ECSField.sourceIP,
+                    String(message[message.index(after: open)..<close])
+                )
                 event.set(ECSField.sourceDomain, word(after: "getaddrinfo for ", in: message))
             } else if message.hasPrefix("Address ") {
                 WindowsEventNormalizer.setIP(&event, ECSField.sourceIP, word(after: "Address ", in: message))
-                event.set(ECSField.sourceDomain, word(after: " maps to ", in: message).map { $0.hasSuffix(",") ? String($0.dropLast()) : $0 })
+                event.set(
+                    ECSField.sourceDomain,
+                    word(after: " maps to ", in: message).map { $0.hasSuffix(",") ? String($0.dropLast()) : $0 }
+                )
             }
         } else if message.hasPrefix("error: maximum authentication attempts exceeded for ") {
             categorize(&event, "authentication", "info", "ssh_max_attempts_exceeded", nil)
@@ -94,12 +106,22 @@ public enum AuthMessageInterpreter {
             || message.hasPrefix("Did not receive identification string from ") || message.hasPrefix("Connection from ")
             || message.hasPrefix("Timeout before authentication for ")
         {
-            categorize(&event, "network", message.hasPrefix("Connection from ") ? "start" : "end", "ssh_connection", nil)
+            categorize(
+                &event,
+                "network",
+                message.hasPrefix("Connection from ") ? "start" : "end",
+                "ssh_connection",
+                nil
+            )
             var rest = message.drop { $0 != " " }.dropFirst()
             // Skip the words before the address: "closed by [authenticating|invalid] user X", "disconnect from", …
             let words = rest.split(separator: " ")
             if let address = words.first(where: { IPAddressText.isIP($0.hasSuffix(":") ? $0.dropLast() : $0) }) {
-                WindowsEventNormalizer.setIP(&event, ECSField.sourceIP, String(address.hasSuffix(":") ? address.dropLast() : address))
+                WindowsEventNormalizer.setIP(
+                    &event,
+                    ECSField.sourceIP,
+                    String(address.hasSuffix(":") ? address.dropLast() : address)
+                )
                 if let index = words.firstIndex(of: address), index + 2 < words.count, words[index + 1] == "port" {
                     let port = words[index + 2].prefix { $0.isNumber }
                     if let value = Int64(port) { event[ECSField.sourcePort] = .integer(value) }
@@ -115,7 +137,9 @@ public enum AuthMessageInterpreter {
     private static func pam(_ program: String, _ message: Substring, into event: inout SecurityEvent) {
         // "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=IP  user=root"
         var service = program
-        if message.hasPrefix("pam_unix("), let colon = message.firstIndex(of: ":"), let close = message.firstIndex(of: ")") {
+        if message.hasPrefix("pam_unix("), let colon = message.firstIndex(of: ":"),
+            let close = message.firstIndex(of: ")")
+        {
             service = String(message[message.index(message.startIndex, offsetBy: 9)..<min(colon, close)])
         } else if let paren = program.firstIndex(of: "(") {
             service = String(program[..<paren])
@@ -123,7 +147,13 @@ public enum AuthMessageInterpreter {
         event.set("system.auth.pam.service", service)
         if message.contains("authentication failure") {
             let more = message.firstRange(of: " more authentication failure") != nil
-            categorize(&event, "authentication", "start", more ? "pam_auth_failures_summary" : "pam_auth_failure", "failure")
+            categorize(
+                &event,
+                "authentication",
+                "start",
+                more ? "pam_auth_failures_summary" : "pam_auth_failure",
+                "failure"
+            )
             event.set(ECSField.userName, keyValue("user", in: message))
             let host = keyValue("rhost", in: message)
             if let host, IPAddressText.isIP(host) {
@@ -161,9 +191,14 @@ public enum AuthMessageInterpreter {
         if rest.contains("incorrect password attempt") {
             categorize(&event, "authentication", "start", "sudo_auth_failure", "failure")
             event.set(ECSField.eventReason, "incorrect password")
-        } else if rest.contains("NOT in sudoers") || rest.contains("command not allowed") || rest.contains("NOT allowed") {
+        } else if rest.contains("NOT in sudoers") || rest.contains("command not allowed")
+            || rest.contains("NOT allowed")
+        {
             categorize(&event, "process", "denied", "sudo", "failure")
-            event.set(ECSField.eventReason, rest.contains("NOT in sudoers") ? "user not in sudoers" : "command not allowed")
+            event.set(
+                ECSField.eventReason,
+                rest.contains("NOT in sudoers") ? "user not in sudoers" : "command not allowed"
+            )
         } else if rest.contains("COMMAND=") {
             categorize(&event, "process", "start", "sudo", "success")
         }
@@ -218,7 +253,13 @@ public enum AuthMessageInterpreter {
 
     // MARK: - Helpers
 
-    private static func categorize(_ event: inout SecurityEvent, _ category: String, _ type: String, _ action: String, _ outcome: String?) {
+    private static func categorize(
+        _ event: inout SecurityEvent,
+        _ category: String,
+        _ type: String,
+        _ action: String,
+        _ outcome: String?
+    ) {
         event[ECSField.eventCategory] = .strings([category])
         event[ECSField.eventType] = .strings([type])
         event[ECSField.eventAction] = .string(action)

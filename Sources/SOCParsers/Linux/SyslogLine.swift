@@ -74,7 +74,10 @@ public struct SyslogLine: Sendable {
             if byte == UInt8(ascii: "[") && bracket == nil { bracket = index }
             if byte == UInt8(ascii: ":") {
                 let programEnd = bracket ?? index
-                let program = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<programEnd]), as: UTF8.self)
+                let program = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<programEnd]),
+                    as: UTF8.self
+                )
                 var pid: Int64?
                 if let bracket {
                     var value: Int64 = 0
@@ -99,7 +102,8 @@ public struct SyslogLine: Sendable {
 
     private static func rfc5424(_ bytes: UnsafeRawBufferPointer, from start: Int, priority: Int?) -> SyslogLine? {
         var fields = Fields(bytes: bytes, position: start)
-        guard let time = fields.token(), let host = fields.token(), let app = fields.token(), let procID = fields.token(),
+        guard let time = fields.token(), let host = fields.token(), let app = fields.token(),
+            let procID = fields.token(),
             fields.token() != nil
         else { return nil }
         let timestamp = time == "-" ? nil : TimestampParser.parse(time)
@@ -115,17 +119,31 @@ public struct SyslogLine: Sendable {
                 while fields.position < bytes.count {
                     let byte = bytes[fields.position]
                     fields.position += 1
-                    if escaped { escaped = false; continue }
-                    if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inQuotes.toggle() } else if byte == UInt8(ascii: "]") && !inQuotes { break }
+                    if escaped {
+                        escaped = false
+                        continue
+                    }
+                    if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inQuotes.toggle()
+                    } else if byte == UInt8(ascii: "]") && !inQuotes {
+                        break
+                    }
                 }
             }
         }
         fields.skipSpaces()
         var messageStart = fields.position
-        if messageStart + 2 < bytes.count, bytes[messageStart] == 0xEF, bytes[messageStart + 1] == 0xBB, bytes[messageStart + 2] == 0xBF {
+        if messageStart + 2 < bytes.count, bytes[messageStart] == 0xEF, bytes[messageStart + 1] == 0xBB,
+            bytes[messageStart + 2] == 0xBF
+        {
             messageStart += 3  // BOM
         }
-        let message = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[min(messageStart, bytes.count)...]), as: UTF8.self)
+        let message = String(
+            decoding: UnsafeRawBufferPointer(rebasing: bytes[min(messageStart, bytes.count)...]),
+            as: UTF8.self
+        )
         return SyslogLine(
             timestamp: timestamp,
             yearWasInferred: false,
@@ -175,7 +193,10 @@ public struct SyslogParser: LogParser {
     ) throws(ParseError) {
         guard try validateTextRecord(record) else { return }
         guard let parsed = SyslogLine.parse(record, context: context) else {
-            throw ParseError("not a syslog line (expected a timestamp such as 'Feb  4 10:15:23' or an RFC 5424 header)", column: 1)
+            throw ParseError(
+                "not a syslog line (expected a timestamp such as 'Feb  4 10:15:23' or an RFC 5424 header)",
+                column: 1
+            )
         }
         var event = SecurityEvent(
             id: context.identifier(for: record),
@@ -197,7 +218,9 @@ public struct SyslogParser: LogParser {
         event.set(ECSField.logFilePath, context.path)
         AuthMessageInterpreter.interpret(parsed.program, parsed.message, into: &event)
         WindowsEventNormalizer.addRelated(&event)
-        event.completeClassification(fallbackAction: parsed.program.isEmpty ? "syslog-message" : baseProgram(parsed.program).lowercased())
+        event.completeClassification(
+            fallbackAction: parsed.program.isEmpty ? "syslog-message" : baseProgram(parsed.program).lowercased()
+        )
         events.append(event)
     }
 
@@ -207,8 +230,11 @@ public struct SyslogParser: LogParser {
     }
 
     private func facilityName(_ facility: Int) -> String {
-        let names = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
-            "ntp", "security", "console", "solaris-cron", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"]
+        let names = [
+            "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+            "ntp", "security", "console", "solaris-cron", "local0", "local1", "local2", "local3", "local4", "local5",
+            "local6", "local7",
+        ]
         return facility < names.count ? names[facility] : String(facility)
     }
 }
@@ -217,7 +243,11 @@ public struct SyslogParser: LogParser {
 /// - Returns: `false` for a blank record (only spaces and tabs), which parsers skip without an error.
 func validateTextRecord(_ record: UnsafeRawBufferPointer) throws(ParseError) -> Bool {
     if let offset = invalidUTF8Offset(record) {
-        throw ParseError.at(offset: offset, in: record, "invalid UTF-8 byte 0x\(String(record[offset], radix: 16, uppercase: true))")
+        throw ParseError.at(
+            offset: offset,
+            in: record,
+            "invalid UTF-8 byte 0x\(String(record[offset], radix: 16, uppercase: true))"
+        )
     }
     return !record.allSatisfy { $0 == 0x20 || $0 == 0x09 }
 }

@@ -56,21 +56,37 @@ enum SentinelParser {
     }
 
     /// Builds the event for one row.
-    static func event(_ row: SentinelRow, raw: UnsafeRawBufferPointer, context: inout ParseContext, format: LogFormat) -> SecurityEvent {
+    static func event(
+        _ row: SentinelRow,
+        raw: UnsafeRawBufferPointer,
+        context: inout ParseContext,
+        format: LogFormat
+    ) -> SecurityEvent {
         let id = context.identifier(for: raw)
         let original = String(decoding: raw, as: UTF8.self)
         var event: SecurityEvent
         let type = row["Type"]
-        if type == "SecurityEvent" || (type == nil && row.has("EventID") && (row.has("Activity") || row.has("Channel") || row.has("Account") || row.has("Computer"))) {
+        if type == "SecurityEvent"
+            || (type == nil && row.has("EventID")
+                && (row.has("Activity") || row.has("Channel") || row.has("Account") || row.has("Computer")))
+        {
             event = securityEvent(row, id: id, original: original, format: format)
         } else {
             event = SecurityEvent(id: id, original: original)
-            event.timestamp = row.first("TimeGenerated", "TimeCreatedUtc", "EventTime", "CreatedDateTime", "createdTimeUtc").flatMap { TimestampParser.parse($0) }
+            event.timestamp = row.first(
+                "TimeGenerated",
+                "TimeCreatedUtc",
+                "EventTime",
+                "CreatedDateTime",
+                "createdTimeUtc"
+            ).flatMap { TimestampParser.parse($0) }
             event[ECSField.sourceFormat] = .string(format.name)
             event.set(ECSField.hostName, row.first("Computer", "HostName", "VMName", "CompromisedEntity"))
             if type == "Syslog" || row.has("SyslogMessage") {
                 syslog(row, into: &event, context: context)
-            } else if type == "SigninLogs" || type == "AADNonInteractiveUserSignInLogs" || (row.has("UserPrincipalName") && row.has("ResultType")) {
+            } else if type == "SigninLogs" || type == "AADNonInteractiveUserSignInLogs"
+                || (row.has("UserPrincipalName") && row.has("ResultType"))
+            {
                 signIn(row, into: &event)
             } else if type == "SecurityIncident" || row.has("IncidentNumber") || row.has("incidentNumber") {
                 incident(row, into: &event)
@@ -79,7 +95,10 @@ enum SentinelParser {
             } else if row.has("FlowDirection") || row.has("DestPort") && row.has("L7Protocol") {
                 networkFlow(row, into: &event)
             } else {
-                event.set(ECSField.message, row.first("Message", "AuditdMessage", "Description", "RenderedDescription", "Activity"))
+                event.set(
+                    ECSField.message,
+                    row.first("Message", "AuditdMessage", "Description", "RenderedDescription", "Activity")
+                )
             }
             for column in row.columns where !column.value.isEmpty && !column.name.isEmpty {
                 event.setIfMissing("sentinel." + ECSField.component(column.name), column.value)
@@ -92,7 +111,12 @@ enum SentinelParser {
         return event
     }
 
-    private static func securityEvent(_ row: SentinelRow, id: EventIdentifier, original: String, format: LogFormat) -> SecurityEvent {
+    private static func securityEvent(
+        _ row: SentinelRow,
+        id: EventIdentifier,
+        original: String,
+        format: LogFormat
+    ) -> SecurityEvent {
         var record = WindowsEventRecord(eventID: Int(row["EventID"] ?? "") ?? 0)
         record.channel = row["Channel"] ?? "Security"
         record.provider = row["EventSourceName"] ?? "Microsoft-Windows-Security-Auditing"
@@ -104,7 +128,11 @@ enum SentinelParser {
         if let xml = row["EventData"], xml.contains("<") {
             fromXML = WindowsEventXML.dataFields(xml)
         }
-        let skip: Set<String> = ["TimeGenerated", "Computer", "EventID", "Channel", "EventSourceName", "Level", "Activity", "EventData", "Type", "TenantId", "SourceSystem", "_ResourceId", "MG", "ManagementGroupName", "SourceComputerId", "EventOriginId", "Task", "AccountType", "Account", "LogonTypeName"]
+        let skip: Set<String> = [
+            "TimeGenerated", "Computer", "EventID", "Channel", "EventSourceName", "Level", "Activity", "EventData",
+            "Type", "TenantId", "SourceSystem", "_ResourceId", "MG", "ManagementGroupName", "SourceComputerId",
+            "EventOriginId", "Task", "AccountType", "Account", "LogonTypeName",
+        ]
         for (name, value) in fromXML { record.addData(name, value) }
         for column in row.columns where !skip.contains(column.name) && !column.name.isEmpty && !column.value.isEmpty {
             if record.data(column.name) == nil { record.addData(column.name, column.value) }
@@ -167,7 +195,9 @@ enum SentinelParser {
         let description = row.first("Description", "description")
         event.set(ECSField.message, description.map { title + ": " + $0 } ?? title)
         if event.timestamp == nil {
-            event.timestamp = row.first("CreatedTime", "createdTimeUtc", "firstActivityTimeUtc").flatMap { TimestampParser.parse($0) }
+            event.timestamp = row.first("CreatedTime", "createdTimeUtc", "firstActivityTimeUtc").flatMap {
+                TimestampParser.parse($0)
+            }
         }
     }
 

@@ -65,7 +65,15 @@ public enum TimestampParser {
             let beforeZone = c.position
             if c.eat(0x20), let zone = c.zoneOffset() { offset = zone } else { c.position = beforeZone }
             guard c.atBoundary,
-                let timestamp = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, utcOffsetSeconds: offset)
+                let timestamp = Timestamp(
+                    year: year,
+                    month: month,
+                    day: day,
+                    hour: hour,
+                    minute: minute,
+                    second: second,
+                    utcOffsetSeconds: offset
+                )
             else { return nil }
             return Match(timestamp: timestamp, length: c.position, yearWasInferred: false)
         }
@@ -75,14 +83,24 @@ public enum TimestampParser {
         c.position += partial.length
         guard c.eat(0x20), let year = c.digits(4), c.atBoundary else { return nil }
         let (_, month, day, hour, minute, second, micro) = partial.timestamp.components
-        guard let timestamp = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: micro)
+        guard
+            let timestamp = Timestamp(
+                year: year,
+                month: month,
+                day: day,
+                hour: hour,
+                minute: minute,
+                second: second,
+                microsecond: micro
+            )
         else { return nil }
         return Match(timestamp: timestamp, length: c.position, yearWasInferred: false)
     }
 
     private static func isWeekday(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool {
         switch (a | 0x20, b | 0x20, c | 0x20) {
-        case (0x6D, 0x6F, 0x6E), (0x74, 0x75, 0x65), (0x77, 0x65, 0x64), (0x74, 0x68, 0x75), (0x66, 0x72, 0x69), (0x73, 0x61, 0x74),
+        case (0x6D, 0x6F, 0x6E), (0x74, 0x75, 0x65), (0x77, 0x65, 0x64), (0x74, 0x68, 0x75), (0x66, 0x72, 0x69),
+            (0x73, 0x61, 0x74),
             (0x73, 0x75, 0x6E):
             return true  // mon tue wed thu fri sat sun
         default: return false
@@ -110,7 +128,8 @@ public enum TimestampParser {
 
     private static func iso8601(_ c: inout Cursor) -> Match? {
         guard let year = c.digits(4), c.eat(UInt8(ascii: "-")) || c.eat(UInt8(ascii: "/")) || c.eat(UInt8(ascii: ".")),
-            let month = c.digits(1...2), c.eat(UInt8(ascii: "-")) || c.eat(UInt8(ascii: "/")) || c.eat(UInt8(ascii: ".")),
+            let month = c.digits(1...2),
+            c.eat(UInt8(ascii: "-")) || c.eat(UInt8(ascii: "/")) || c.eat(UInt8(ascii: ".")),
             let day = c.digits(1...2)
         else { return nil }
         var hour = 0
@@ -134,18 +153,30 @@ public enum TimestampParser {
         } else {
             c.position = afterDate
         }
-        guard let timestamp = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: micro, utcOffsetSeconds: offset),
+        guard
+            let timestamp = Timestamp(
+                year: year,
+                month: month,
+                day: day,
+                hour: hour,
+                minute: minute,
+                second: second,
+                microsecond: micro,
+                utcOffsetSeconds: offset
+            ),
             c.atBoundary
         else { return nil }
         return Match(timestamp: timestamp, length: c.position, yearWasInferred: false)
     }
 
     private static func usDateTime(_ c: inout Cursor) -> Match? {
-        guard let month = c.digits(1...2), c.eat(UInt8(ascii: "/")), let day = c.digits(1...2), c.eat(UInt8(ascii: "/")),
+        guard let month = c.digits(1...2), c.eat(UInt8(ascii: "/")), let day = c.digits(1...2),
+            c.eat(UInt8(ascii: "/")),
             let year = c.digits(4)
         else { return nil }
         _ = c.eat(UInt8(ascii: ","))
-        guard c.eat(UInt8(ascii: " ")), var hour = c.digits(1...2), c.eat(UInt8(ascii: ":")), let minute = c.digits(2) else {
+        guard c.eat(UInt8(ascii: " ")), var hour = c.digits(1...2), c.eat(UInt8(ascii: ":")), let minute = c.digits(2)
+        else {
             return nil
         }
         var second = 0
@@ -161,7 +192,16 @@ public enum TimestampParser {
         } else {
             c.position = beforeMeridiem
         }
-        guard let timestamp = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: micro),
+        guard
+            let timestamp = Timestamp(
+                year: year,
+                month: month,
+                day: day,
+                hour: hour,
+                minute: minute,
+                second: second,
+                microsecond: micro
+            ),
             c.atBoundary
         else { return nil }
         return Match(timestamp: timestamp, length: c.position, yearWasInferred: false)
@@ -176,14 +216,25 @@ public enum TimestampParser {
         else { return nil }
         var micro = 0
         if c.eat(UInt8(ascii: ".")) { micro = c.fraction() ?? 0 }
-        guard let timestamp = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: micro),
+        guard
+            let timestamp = Timestamp(
+                year: year,
+                month: month,
+                day: day,
+                hour: hour,
+                minute: minute,
+                second: second,
+                microsecond: micro
+            ),
             c.atBoundary
         else { return nil }
         return Match(timestamp: timestamp, length: c.position, yearWasInferred: true)
     }
 
     private static func apache(_ c: inout Cursor) -> Match? {
-        guard let day = c.digits(2), c.eat(UInt8(ascii: "/")), c.remaining >= 3, let month = month(c[c.position], c[c.position + 1], c[c.position + 2]) else {
+        guard let day = c.digits(2), c.eat(UInt8(ascii: "/")), c.remaining >= 3,
+            let month = month(c[c.position], c[c.position + 1], c[c.position + 2])
+        else {
             return nil
         }
         c.position += 3
@@ -193,7 +244,16 @@ public enum TimestampParser {
         var offset = 0
         let beforeZone = c.position
         if c.eat(0x20), let zone = c.zoneOffset() { offset = zone } else { c.position = beforeZone }
-        guard let timestamp = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, utcOffsetSeconds: offset),
+        guard
+            let timestamp = Timestamp(
+                year: year,
+                month: month,
+                day: day,
+                hour: hour,
+                minute: minute,
+                second: second,
+                utcOffsetSeconds: offset
+            ),
             c.atBoundary
         else { return nil }
         return Match(timestamp: timestamp, length: c.position, yearWasInferred: false)

@@ -22,7 +22,11 @@ public struct GenericTextParser: LogParser {
     ) throws(ParseError) {
         guard try validateTextRecord(record) else { return }
         let text = String(decoding: record, as: UTF8.self)
-        var event = SecurityEvent(id: context.identifier(for: record), timestamp: findTimestamp(record, context: context), original: text)
+        var event = SecurityEvent(
+            id: context.identifier(for: record),
+            timestamp: findTimestamp(record, context: context),
+            original: text
+        )
         event[ECSField.sourceFormat] = .string(format.name)
         event[ECSField.eventKind] = .string("event")
         event.set(ECSField.message, text)

@@ -60,17 +60,24 @@ public enum WindowsEventNormalizer {
             let channel = channel ?? ""
             let provider = provider ?? ""
             isSysmon = channel.asciiCaseInsensitiveContains("sysmon") || provider.asciiCaseInsensitiveContains("sysmon")
-            isSecurity = channel.asciiCaseInsensitiveEquals("security")
+            isSecurity =
+                channel.asciiCaseInsensitiveEquals("security")
                 || provider.asciiCaseInsensitiveEquals("microsoft-windows-security-auditing")
                 || provider.asciiCaseInsensitiveEquals("microsoft-windows-eventlog")
             isSystem = channel.asciiCaseInsensitiveEquals("system")
-            isPowerShell = channel.asciiCaseInsensitiveContains("powershell") || provider.asciiCaseInsensitiveContains("powershell")
+            isPowerShell =
+                channel.asciiCaseInsensitiveContains("powershell")
+                || provider.asciiCaseInsensitiveContains("powershell")
             module =
-                isSysmon ? "sysmon"
-                : isSecurity ? "security"
-                : isPowerShell ? "powershell"
-                : isSystem ? "system"
-                : channel.isEmpty ? nil : "windows"
+                isSysmon
+                ? "sysmon"
+                : isSecurity
+                    ? "security"
+                    : isPowerShell
+                        ? "powershell"
+                        : isSystem
+                            ? "system"
+                            : channel.isEmpty ? nil : "windows"
         }
     }
 
@@ -141,8 +148,17 @@ public enum WindowsEventNormalizer {
             event.set(ECSField.filePath, d("ImagePath"))
             event.set(ECSField.userName, d("AccountName"))
         case 4698 where security, 4699 where security, 4700 where security, 4701 where security, 4702 where security:
-            let action = ["scheduled-task-created", "scheduled-task-deleted", "scheduled-task-enabled", "scheduled-task-disabled", "scheduled-task-updated"][record.eventID - 4698]
-            categorize(&event, "configuration", record.eventID == 4699 ? "deletion" : record.eventID == 4698 ? "creation" : "change", action: action, outcome: "success")
+            let action = [
+                "scheduled-task-created", "scheduled-task-deleted", "scheduled-task-enabled", "scheduled-task-disabled",
+                "scheduled-task-updated",
+            ][record.eventID - 4698]
+            categorize(
+                &event,
+                "configuration",
+                record.eventID == 4699 ? "deletion" : record.eventID == 4698 ? "creation" : "change",
+                action: action,
+                outcome: "success"
+            )
             setSubject(record, into: &event)
         case 1102 where security:
             categorize(&event, "configuration", "deletion", action: "audit-log-cleared", outcome: "success")
@@ -157,7 +173,13 @@ public enum WindowsEventNormalizer {
             categorize(&event, "configuration", "change", action: "policy-changed", outcome: "success")
             setSubject(record, into: &event)
         case 5140 where security, 5145 where security:
-            categorize(&event, "network", "access", action: record.eventID == 5140 ? "network-share-accessed" : "network-share-object-checked", outcome: "success")
+            categorize(
+                &event,
+                "network",
+                "access",
+                action: record.eventID == 5140 ? "network-share-accessed" : "network-share-object-checked",
+                outcome: "success"
+            )
             event.categoryAppend("file")
             setSubject(record, into: &event)
             setIP(&event, ECSField.sourceIP, d("IpAddress"))
@@ -169,20 +191,40 @@ public enum WindowsEventNormalizer {
         case 5156 where security, 5157 where security, 5158 where security:
             mapFilteringPlatform(record, into: &event)
         case 4104 where powerShell, 4103 where powerShell, 4105 where powerShell, 4106 where powerShell:
-            categorize(&event, "process", "info", action: record.eventID == 4104 ? "script-block-logged" : "pipeline-executed", outcome: nil)
+            categorize(
+                &event,
+                "process",
+                "info",
+                action: record.eventID == 4104 ? "script-block-logged" : "pipeline-executed",
+                outcome: nil
+            )
             mapPowerShellHost(d("ContextInfo"), into: &event)
         case 400 where powerShell, 403 where powerShell, 600 where powerShell, 800 where powerShell:
-            categorize(&event, "process", record.eventID == 403 ? "end" : "start", action: record.eventID == 800 ? "pipeline-executed" : "engine-state-changed", outcome: nil)
+            categorize(
+                &event,
+                "process",
+                record.eventID == 403 ? "end" : "start",
+                action: record.eventID == 800 ? "pipeline-executed" : "engine-state-changed",
+                outcome: nil
+            )
             mapPowerShellHost(d("HostApplication") ?? d("Data") ?? record.message, into: &event)
         case 4657 where security, 4663 where security, 4656 where security, 4658 where security, 4660 where security,
             4661 where security, 4662 where security, 4670 where security:
-            categorize(&event, "file", "access", action: "object-accessed", outcome: record.eventID == 4656 && d("AccessMask") == nil ? nil : "success")
+            categorize(
+                &event,
+                "file",
+                "access",
+                action: "object-accessed",
+                outcome: record.eventID == 4656 && d("AccessMask") == nil ? nil : "success"
+            )
             setSubject(record, into: &event)
             event.set(ECSField.filePath, d("ObjectName"))
             setProcess(&event, executable: d("ProcessName"), pid: d("ProcessId"), commandLine: nil)
         default:
             if source.isSecurity { setSubject(record, into: &event) }
-            if let user = d("TargetUserName") ?? d("UserName") ?? d("AccountName") { event.setIfMissing(ECSField.userName, user) }
+            if let user = d("TargetUserName") ?? d("UserName") ?? d("AccountName") {
+                event.setIfMissing(ECSField.userName, user)
+            }
             setIP(&event, ECSField.sourceIP, d("IpAddress") ?? d("ClientAddress") ?? d("SourceAddress"))
         }
     }
@@ -222,7 +264,8 @@ public enum WindowsEventNormalizer {
             event.set(ECSField.winlogLogonFailureStatus, status)
             event.set(ECSField.winlogLogonFailureSubStatus, subStatus)
             let reason =
-                subStatus.flatMap(ntStatusReason) ?? status.flatMap(ntStatusReason) ?? d("FailureReason").flatMap(failureReasonText)
+                subStatus.flatMap(ntStatusReason) ?? status.flatMap(ntStatusReason)
+                ?? d("FailureReason").flatMap(failureReasonText)
             event.set(ECSField.winlogLogonFailureReason, reason)
             event.set(ECSField.eventReason, reason)
         }
@@ -231,7 +274,8 @@ public enum WindowsEventNormalizer {
     private static func mapCredentialValidation(_ record: WindowsEventRecord, into event: inout SecurityEvent) {
         let d = record.data
         let status = d("Status") ?? d("FailureCode")
-        let failed = record.eventID == 4771 || record.eventID == 4772 || record.eventID == 4773 || record.eventID == 4777
+        let failed =
+            record.eventID == 4771 || record.eventID == 4772 || record.eventID == 4773 || record.eventID == 4777
             || (status.map { !isSuccessStatus($0) } ?? false)
         let action: String
         switch record.eventID {
@@ -263,7 +307,9 @@ public enum WindowsEventNormalizer {
             &event,
             "network",
             "connection",
-            action: record.eventID == 5156 ? "network-connection-allowed" : record.eventID == 5157 ? "network-connection-blocked" : "network-bind-allowed",
+            action: record.eventID == 5156
+                ? "network-connection-allowed"
+                : record.eventID == 5157 ? "network-connection-blocked" : "network-bind-allowed",
             outcome: record.eventID == 5157 ? "failure" : "success"
         )
         let direction = d("Direction")
@@ -303,7 +349,12 @@ public enum WindowsEventNormalizer {
         case 1:
             categorize(&event, "process", "start", action: "process-created", outcome: "success")
             setProcess(&event, executable: d("Image"), pid: d("ProcessId"), commandLine: d("CommandLine"))
-            setParent(&event, executable: d("ParentImage"), pid: d("ParentProcessId"), commandLine: d("ParentCommandLine"))
+            setParent(
+                &event,
+                executable: d("ParentImage"),
+                pid: d("ParentProcessId"),
+                commandLine: d("ParentCommandLine")
+            )
             event.set(ECSField.processWorkingDirectory, d("CurrentDirectory"))
             event.set("process.parent.entity_id", d("ParentProcessGuid"))
             setHashes(&event, d("Hashes"), prefix: "process")
@@ -319,7 +370,9 @@ public enum WindowsEventNormalizer {
             setIP(&event, ECSField.destinationIP, d("DestinationIp"))
             event.set(ECSField.destinationDomain, d("DestinationHostname"))
             if let port = d("SourcePort").flatMap(parseInteger) { event[ECSField.sourcePort] = .integer(port) }
-            if let port = d("DestinationPort").flatMap(parseInteger) { event[ECSField.destinationPort] = .integer(port) }
+            if let port = d("DestinationPort").flatMap(parseInteger) {
+                event[ECSField.destinationPort] = .integer(port)
+            }
             event.set(ECSField.networkTransport, d("Protocol")?.lowercased())
             event.set(ECSField.networkProtocol, d("DestinationPortName"))
             if let initiated = d("Initiated")?.lowercased() {
@@ -349,12 +402,26 @@ public enum WindowsEventNormalizer {
             event.set("process.target.name", d("TargetImage").map(baseName))
             if let user = d("SourceUser") { setDomainUser(&event, user) }
         case 11, 23, 26:
-            categorize(&event, "file", record.eventID == 11 ? "creation" : "deletion", action: record.eventID == 11 ? "file-created" : "file-deleted", outcome: "success")
+            categorize(
+                &event,
+                "file",
+                record.eventID == 11 ? "creation" : "deletion",
+                action: record.eventID == 11 ? "file-created" : "file-deleted",
+                outcome: "success"
+            )
             setProcess(&event, executable: d("Image"), pid: d("ProcessId"), commandLine: nil)
             setFile(&event, d("TargetFilename"))
             setHashes(&event, d("Hashes"), prefix: "file")
         case 12, 13, 14:
-            categorize(&event, "registry", "change", action: ["registry-key-created-or-deleted", "registry-value-set", "registry-key-renamed"][record.eventID - 12], outcome: "success")
+            categorize(
+                &event,
+                "registry",
+                "change",
+                action: ["registry-key-created-or-deleted", "registry-value-set", "registry-key-renamed"][
+                    record.eventID - 12
+                ],
+                outcome: "success"
+            )
             setProcess(&event, executable: d("Image"), pid: d("ProcessId"), commandLine: nil)
             event.set(ECSField.registryPath, d("TargetObject"))
             event.set("registry.data.strings", d("Details"))
@@ -364,7 +431,13 @@ public enum WindowsEventNormalizer {
             setFile(&event, d("TargetFilename"))
             setHashes(&event, d("Hash") ?? d("Hashes"), prefix: "file")
         case 17, 18:
-            categorize(&event, "file", record.eventID == 17 ? "creation" : "access", action: record.eventID == 17 ? "pipe-created" : "pipe-connected", outcome: "success")
+            categorize(
+                &event,
+                "file",
+                record.eventID == 17 ? "creation" : "access",
+                action: record.eventID == 17 ? "pipe-created" : "pipe-connected",
+                outcome: "success"
+            )
             setProcess(&event, executable: d("Image"), pid: d("ProcessId"), commandLine: nil)
             event.set(ECSField.fileName, d("PipeName"))
         case 22:
@@ -379,7 +452,13 @@ public enum WindowsEventNormalizer {
 
     // MARK: - Field helpers
 
-    private static func categorize(_ event: inout SecurityEvent, _ category: String, _ type: String, action: String, outcome: String?) {
+    private static func categorize(
+        _ event: inout SecurityEvent,
+        _ category: String,
+        _ type: String,
+        action: String,
+        outcome: String?
+    ) {
         event[ECSField.eventCategory] = .strings([category])
         event[ECSField.eventType] = .strings([type])
         event[ECSField.eventAction] = .string(action)
@@ -393,16 +472,24 @@ public enum WindowsEventNormalizer {
         event.setIfMissing(ECSField.userID, record.data("SubjectUserSid"))
     }
 
-    private static func setProcess(_ event: inout SecurityEvent, executable: String?, pid: String?, commandLine: String?) {
+    private static func setProcess(
+        _ event: inout SecurityEvent,
+        executable: String?,
+        pid: String?,
+        commandLine: String?
+    ) {
         if let executable, !SecurityEvent.isPlaceholder(executable) {
             event.setIfMissing(ECSField.processExecutable, executable)
             event.setIfMissing(ECSField.processName, baseName(executable))
         }
-        if event[ECSField.processPID] == nil, let pid = pid.flatMap(parseInteger), pid > 0 { event[ECSField.processPID] = .integer(pid) }
+        if event[ECSField.processPID] == nil, let pid = pid.flatMap(parseInteger), pid > 0 {
+            event[ECSField.processPID] = .integer(pid)
+        }
         event.setIfMissing(ECSField.processCommandLine, commandLine)
     }
 
-    private static func setParent(_ event: inout SecurityEvent, executable: String?, pid: String?, commandLine: String?) {
+    private static func setParent(_ event: inout SecurityEvent, executable: String?, pid: String?, commandLine: String?)
+    {
         if let executable, !SecurityEvent.isPlaceholder(executable) {
             event.set(ECSField.processParentExecutable, executable)
             event.set(ECSField.processParentName, baseName(executable))
@@ -447,7 +534,9 @@ public enum WindowsEventNormalizer {
     /// Sets an IP field when the value is an address; `::ffff:` mapped IPv4 addresses are unwrapped.
     static func setIP(_ event: inout SecurityEvent, _ field: String, _ value: String?) {
         guard var value = value?.trimmingCharacters(in: " "), !SecurityEvent.isPlaceholder(value) else { return }
-        if value.utf8.first == UInt8(ascii: ":"), value.lowercased().hasPrefix("::ffff:"), IPAddressText.isIPv4(value.dropFirst(7)) {
+        if value.utf8.first == UInt8(ascii: ":"), value.lowercased().hasPrefix("::ffff:"),
+            IPAddressText.isIPv4(value.dropFirst(7))
+        {
             value = String(value.dropFirst(7))
         }
         if let address = IPAddress(value) {
@@ -495,7 +584,9 @@ public enum WindowsEventNormalizer {
     }
 
     private static func commonName(_ distinguishedName: String) -> String {
-        guard distinguishedName.hasPrefix("CN="), let comma = distinguishedName.firstIndex(of: ",") else { return distinguishedName }
+        guard distinguishedName.hasPrefix("CN="), let comma = distinguishedName.firstIndex(of: ",") else {
+            return distinguishedName
+        }
         return String(distinguishedName[distinguishedName.index(distinguishedName.startIndex, offsetBy: 3)..<comma])
     }
 
@@ -655,7 +746,9 @@ extension StringProtocol {
     func trimmingCharacters(in set: String) -> String {
         let text = String(self)
         // Most values have nothing to trim: tell that from the first and last bytes.
-        guard let first = text.utf8.first, let last = text.utf8.last, set.utf8.contains(first) || set.utf8.contains(last) else { return text }
+        guard let first = text.utf8.first, let last = text.utf8.last,
+            set.utf8.contains(first) || set.utf8.contains(last)
+        else { return text }
         var start = text.startIndex
         var end = text.endIndex
         while start < end, set.contains(text[start]) { start = text.index(after: start) }

@@ -26,7 +26,11 @@ public struct WindowsEventXMLParser: LogParser {
 }
 
 enum WindowsEventXML {
-    static func record(_ root: XMLElement, bytes: UnsafeRawBufferPointer, context: inout ParseContext) throws(ParseError)
+    static func record(
+        _ root: XMLElement,
+        bytes: UnsafeRawBufferPointer,
+        context: inout ParseContext
+    ) throws(ParseError)
         -> (WindowsEventRecord, EventIdentifier, String)
     {
         guard let system = root.child("System") else { throw ParseError("missing <System>") }

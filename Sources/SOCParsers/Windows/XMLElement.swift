@@ -69,10 +69,13 @@ private struct XMLReader {
             }
             let attributeName = try name()
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "=") else { throw error("expected '=' after attribute \(attributeName)") }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "=") else {
+                throw error("expected '=' after attribute \(attributeName)")
+            }
             position += 1
             skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") || bytes[position] == UInt8(ascii: "'") else {
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") || bytes[position] == UInt8(ascii: "'")
+            else {
                 throw error("expected a quoted attribute value")
             }
             let quote = bytes[position]
@@ -117,7 +120,8 @@ private struct XMLReader {
         let start = position
         while position < bytes.count {
             let byte = bytes[position]
-            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/")
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == UInt8(ascii: ">")
+                || byte == UInt8(ascii: "/")
                 || byte == UInt8(ascii: "=")
             {
                 break
@@ -161,7 +165,9 @@ private struct XMLReader {
         var rest = Substring(text)
         while let ampersand = rest.firstIndex(of: "&") {
             output += rest[..<ampersand]
-            guard let semicolon = rest[ampersand...].firstIndex(of: ";") else { throw error("unterminated entity reference") }
+            guard let semicolon = rest[ampersand...].firstIndex(of: ";") else {
+                throw error("unterminated entity reference")
+            }
             let entity = rest[rest.index(after: ampersand)..<semicolon]
             switch entity {
             case "lt": output += "<"
@@ -178,7 +184,9 @@ private struct XMLReader {
                 } else {
                     throw error("unknown entity &\(entity); (only the predefined entities are accepted)")
                 }
-                guard let value = scalarValue, let scalar = Unicode.Scalar(value) else { throw error("invalid character reference") }
+                guard let value = scalarValue, let scalar = Unicode.Scalar(value) else {
+                    throw error("invalid character reference")
+                }
                 output.unicodeScalars.append(scalar)
             }
             rest = rest[rest.index(after: semicolon)...]

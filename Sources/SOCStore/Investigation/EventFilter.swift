@@ -15,7 +15,10 @@ public struct TimeRange: Hashable, Sendable, CustomStringConvertible {
 
     /// The `hours` before `now`.
     public static func last(hours: Double, before now: Timestamp) -> TimeRange {
-        TimeRange(start: Timestamp(microsecondsSinceEpoch: now.microsecondsSinceEpoch - Int64(hours * 3_600_000_000)), end: now)
+        TimeRange(
+            start: Timestamp(microsecondsSinceEpoch: now.microsecondsSinceEpoch - Int64(hours * 3_600_000_000)),
+            end: now
+        )
     }
 
     /// Whether `timestamp` is inside the window; an event without a time is inside only an unbounded window.
@@ -44,7 +47,13 @@ public struct EventFilter: Hashable, Sendable {
     public var limit: Int
 
     /// Creates a filter.
-    public init(timeRange: TimeRange? = nil, sourceIP: IPMatcher? = nil, user: String? = nil, host: String? = nil, limit: Int = 100) {
+    public init(
+        timeRange: TimeRange? = nil,
+        sourceIP: IPMatcher? = nil,
+        user: String? = nil,
+        host: String? = nil,
+        limit: Int = 100
+    ) {
         self.timeRange = timeRange
         self.sourceIP = sourceIP
         self.user = user

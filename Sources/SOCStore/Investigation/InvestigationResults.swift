@@ -114,7 +114,15 @@ public struct BruteForceSource: Hashable, Sendable, Codable {
     public var successes: Int
 
     /// Creates a result.
-    public init(sourceIP: String, failures: Int, users: Int, userNames: [String], firstSeen: String?, lastSeen: String?, successes: Int) {
+    public init(
+        sourceIP: String,
+        failures: Int,
+        users: Int,
+        userNames: [String],
+        firstSeen: String?,
+        lastSeen: String?,
+        successes: Int
+    ) {
         self.sourceIP = sourceIP
         self.failures = failures
         self.users = users

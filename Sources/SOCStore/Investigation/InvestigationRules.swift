@@ -35,7 +35,9 @@ public enum InvestigationRules {
     }
 
     /// The actions of process starts and PowerShell activity.
-    public static let processActions = Set(["created-process", "process-created", "executed", "sudo"] + scriptLoggingActions)
+    public static let processActions = Set(
+        ["created-process", "process-created", "executed", "sudo"] + scriptLoggingActions
+    )
 
     /// PowerShell logging (4104 script blocks, 4103 pipeline execution, 400/800 engine events): flagged by its text.
     public static let scriptLoggingActions = ["script-block-logged", "pipeline-executed", "engine-state-changed"]
@@ -44,12 +46,17 @@ public enum InvestigationRules {
     /// containing one of these words (the first word of each command-line rule, lower case), or PowerShell logging.
     /// Stores narrow their candidates with them; ``suspiciousMatches(_:)`` then decides.
     public static let candidateImages: [String] = Set(processRules.flatMap(\.images)).sorted()
-    public static let candidateCommandWords: [String] = Set(processRules.flatMap { $0.commandLine.compactMap(\.first) }).sorted()
+    public static let candidateCommandWords: [String] = Set(processRules.flatMap { $0.commandLine.compactMap(\.first) })
+        .sorted()
 
     /// A network connection (Sysmon 3, 5156/5157, flows) to a destination; outbound unless the event says inbound.
     public static func isConnection(_ event: SecurityEvent, includePrivate: Bool) -> Bool {
-        guard event.categories.first == "network", let destination = event.string(ECSField.destinationIP) else { return false }
-        if let direction = event.string(ECSField.networkDirection), direction == "ingress" || direction == "inbound" { return false }
+        guard event.categories.first == "network", let destination = event.string(ECSField.destinationIP) else {
+            return false
+        }
+        if let direction = event.string(ECSField.networkDirection), direction == "ingress" || direction == "inbound" {
+            return false
+        }
         return includePrivate || !(IPAddress(destination)?.isPrivate ?? true)
     }
 
@@ -74,8 +81,13 @@ public enum InvestigationRules {
         public let parents: [String]
 
         init(
-            id: String, reason: String, severity: Severity, technique: String, images: [String] = [],
-            commandLine: [[String]] = [], parents: [String] = []
+            id: String,
+            reason: String,
+            severity: Severity,
+            technique: String,
+            images: [String] = [],
+            commandLine: [[String]] = [],
+            parents: [String] = []
         ) {
             self.id = id
             self.reason = reason
@@ -107,70 +119,154 @@ public enum InvestigationRules {
     /// The rule with this identifier.
     public static func processRule(id: String) -> ProcessRule? { processRulesByID[id] }
 
-    private static let processRulesByID = Dictionary(processRules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    private static let processRulesByID = Dictionary(
+        processRules.map { ($0.id, $0) },
+        uniquingKeysWith: { first, _ in first }
+    )
 
     /// The rules, checked in order; every rule that matches adds its reason.
     public static let processRules: [ProcessRule] = [
-        ProcessRule(id: "process.powershell", reason: "PowerShell", severity: .low, technique: "T1059.001", images: ["powershell.exe", "pwsh.exe", "powershell_ise.exe"]),
-        ProcessRule(id: "process.command-shell", reason: "command shell", severity: .low, technique: "T1059.003", images: ["cmd.exe"]),
-        ProcessRule(id: "process.script-host", reason: "script host", severity: .low, technique: "T1059.005", images: ["wscript.exe", "cscript.exe", "mshta.exe"]),
         ProcessRule(
-            id: "process.lolbin", reason: "living-off-the-land binary", severity: .medium,
+            id: "process.powershell",
+            reason: "PowerShell",
+            severity: .low,
+            technique: "T1059.001",
+            images: ["powershell.exe", "pwsh.exe", "powershell_ise.exe"]
+        ),
+        ProcessRule(
+            id: "process.command-shell",
+            reason: "command shell",
+            severity: .low,
+            technique: "T1059.003",
+            images: ["cmd.exe"]
+        ),
+        ProcessRule(
+            id: "process.script-host",
+            reason: "script host",
+            severity: .low,
+            technique: "T1059.005",
+            images: ["wscript.exe", "cscript.exe", "mshta.exe"]
+        ),
+        ProcessRule(
+            id: "process.lolbin",
+            reason: "living-off-the-land binary",
+            severity: .medium,
             technique: "T1218",
             images: [
                 "rundll32.exe", "regsvr32.exe", "certutil.exe", "bitsadmin.exe", "wmic.exe", "msbuild.exe",
-                "installutil.exe", "regasm.exe", "regsvcs.exe", "cmstp.exe", "odbcconf.exe", "msiexec.exe", "forfiles.exe",
+                "installutil.exe", "regasm.exe", "regsvcs.exe", "cmstp.exe", "odbcconf.exe", "msiexec.exe",
+                "forfiles.exe",
                 "hh.exe", "msdt.exe", "esentutl.exe", "pcalua.exe", "scriptrunner.exe", "mavinject.exe", "control.exe",
             ]
         ),
         ProcessRule(
-            id: "process.encoded-powershell", reason: "encoded PowerShell command", severity: .high,
+            id: "process.encoded-powershell",
+            reason: "encoded PowerShell command",
+            severity: .high,
             technique: "T1027",
-            commandLine: [[" -enc "], [" -encodedcommand "], [" -en "], [" -e ", "powershell"], [" -ec "], ["frombase64string"]]
+            commandLine: [
+                [" -enc "], [" -encodedcommand "], [" -en "], [" -e ", "powershell"], [" -ec "], ["frombase64string"],
+            ]
         ),
         ProcessRule(
-            id: "process.download-cradle", reason: "download cradle", severity: .high,
+            id: "process.download-cradle",
+            reason: "download cradle",
+            severity: .high,
             technique: "T1105",
             commandLine: [
                 ["downloadstring"], ["downloadfile"], ["net.webclient"], ["invoke-webrequest"], ["iwr ", "http"],
-                ["start-bitstransfer"], ["certutil", "-urlcache"], ["certutil", "/urlcache"], ["bitsadmin", "/transfer"],
+                ["start-bitstransfer"], ["certutil", "-urlcache"], ["certutil", "/urlcache"],
+                ["bitsadmin", "/transfer"],
                 ["invoke-restmethod"], ["curl ", "http"], ["wget ", "http"],
             ]
         ),
         ProcessRule(
-            id: "process.execution-policy-bypass", reason: "execution policy bypass", severity: .medium,
+            id: "process.execution-policy-bypass",
+            reason: "execution policy bypass",
+            severity: .medium,
             technique: "T1059.001",
-            commandLine: [["-executionpolicy bypass"], ["-ep bypass"], ["-exec bypass"], ["-executionpolicy unrestricted"]]
-        ),
-        ProcessRule(id: "process.hidden-window", reason: "hidden window", severity: .medium, technique: "T1564.003", commandLine: [["-w hidden"], ["-windowstyle hidden"], ["-window hidden"]]),
-        ProcessRule(id: "process.invoke-expression", reason: "Invoke-Expression", severity: .medium, technique: "T1059.001", commandLine: [["iex("], ["iex ("], ["invoke-expression"], ["|iex"], ["| iex"]]),
-        ProcessRule(
-            id: "process.shadow-copy-deletion", reason: "shadow copy deletion", severity: .critical,
-            technique: "T1490",
             commandLine: [
-                ["vssadmin", "delete", "shadows"], ["wmic", "shadowcopy", "delete"], ["wbadmin", "delete", "catalog"],
-                ["bcdedit", "recoveryenabled", "no"], ["win32_shadowcopy", "delete"], ["vssadmin", "resize", "shadowstorage"],
+                ["-executionpolicy bypass"], ["-ep bypass"], ["-exec bypass"], ["-executionpolicy unrestricted"],
             ]
         ),
         ProcessRule(
-            id: "process.credential-dumping", reason: "credential dumping", severity: .critical,
+            id: "process.hidden-window",
+            reason: "hidden window",
+            severity: .medium,
+            technique: "T1564.003",
+            commandLine: [["-w hidden"], ["-windowstyle hidden"], ["-window hidden"]]
+        ),
+        ProcessRule(
+            id: "process.invoke-expression",
+            reason: "Invoke-Expression",
+            severity: .medium,
+            technique: "T1059.001",
+            commandLine: [["iex("], ["iex ("], ["invoke-expression"], ["|iex"], ["| iex"]]
+        ),
+        ProcessRule(
+            id: "process.shadow-copy-deletion",
+            reason: "shadow copy deletion",
+            severity: .critical,
+            technique: "T1490",
+            commandLine: [
+                ["vssadmin", "delete", "shadows"], ["wmic", "shadowcopy", "delete"], ["wbadmin", "delete", "catalog"],
+                ["bcdedit", "recoveryenabled", "no"], ["win32_shadowcopy", "delete"],
+                ["vssadmin", "resize", "shadowstorage"],
+            ]
+        ),
+        ProcessRule(
+            id: "process.credential-dumping",
+            reason: "credential dumping",
+            severity: .critical,
             technique: "T1003",
             images: ["mimikatz.exe", "procdump.exe", "procdump64.exe"],
             commandLine: [
-                ["sekurlsa"], ["lsadump"], ["mimikatz"], ["comsvcs", "minidump"], ["procdump", "lsass"], ["ntdsutil", "ifm"],
+                ["sekurlsa"], ["lsadump"], ["mimikatz"], ["comsvcs", "minidump"], ["procdump", "lsass"],
+                ["ntdsutil", "ifm"],
                 ["reg", "save", "hklm\\sam"], ["reg", "save", "hklm\\security"], ["reg", "save", "hklm\\system"],
                 ["invoke-mimikatz"], ["out-minidump"], ["lsass.dmp"], ["kerberos::"], ["privilege::debug"],
             ]
         ),
-        ProcessRule(id: "process.event-log-clearing", reason: "event log clearing", severity: .high, technique: "T1070.001", commandLine: [["wevtutil", " cl "], ["clear-eventlog"], ["wevtutil.exe\" cl"], ["wevtutil cl"]]),
         ProcessRule(
-            id: "process.office-spawned-shell", reason: "Office application spawned a shell", severity: .high,
-            technique: "T1204.002",
-            images: ["cmd.exe", "powershell.exe", "pwsh.exe", "wscript.exe", "cscript.exe", "mshta.exe", "rundll32.exe", "regsvr32.exe"],
-            parents: ["winword.exe", "excel.exe", "powerpnt.exe", "outlook.exe", "msaccess.exe", "mspub.exe", "onenote.exe"]
+            id: "process.event-log-clearing",
+            reason: "event log clearing",
+            severity: .high,
+            technique: "T1070.001",
+            commandLine: [["wevtutil", " cl "], ["clear-eventlog"], ["wevtutil.exe\" cl"], ["wevtutil cl"]]
         ),
-        ProcessRule(id: "process.remote-script", reason: "remote script via regsvr32 or mshta", severity: .high, technique: "T1218", commandLine: [["regsvr32", "/i:http"], ["regsvr32", "scrobj.dll"], ["mshta", "http"], ["mshta", "vbscript:"], ["rundll32", "javascript:"]]),
-        ProcessRule(id: "process.discovery", reason: "discovery command", severity: .medium, technique: "T1087", commandLine: [["net user"], ["net group"], ["net localgroup"], ["nltest", "/domain_trusts"], ["whoami /all"], ["net1 user"]]),
+        ProcessRule(
+            id: "process.office-spawned-shell",
+            reason: "Office application spawned a shell",
+            severity: .high,
+            technique: "T1204.002",
+            images: [
+                "cmd.exe", "powershell.exe", "pwsh.exe", "wscript.exe", "cscript.exe", "mshta.exe", "rundll32.exe",
+                "regsvr32.exe",
+            ],
+            parents: [
+                "winword.exe", "excel.exe", "powerpnt.exe", "outlook.exe", "msaccess.exe", "mspub.exe", "onenote.exe",
+            ]
+        ),
+        ProcessRule(
+            id: "process.remote-script",
+            reason: "remote script via regsvr32 or mshta",
+            severity: .high,
+            technique: "T1218",
+            commandLine: [
+                ["regsvr32", "/i:http"], ["regsvr32", "scrobj.dll"], ["mshta", "http"], ["mshta", "vbscript:"],
+                ["rundll32", "javascript:"],
+            ]
+        ),
+        ProcessRule(
+            id: "process.discovery",
+            reason: "discovery command",
+            severity: .medium,
+            technique: "T1087",
+            commandLine: [
+                ["net user"], ["net group"], ["net localgroup"], ["nltest", "/domain_trusts"], ["whoami /all"],
+                ["net1 user"],
+            ]
+        ),
     ]
 
     /// The rules a process matches, in rule order; empty when none does.
@@ -191,7 +287,9 @@ public enum InvestigationRules {
             } else {
                 matched = imageHit || rule.commandLine.contains { words in words.allSatisfy { text.contains($0) } }
             }
-            if matched { matches.append(ProcessRuleMatch(ruleID: rule.id, image: imageHit && rule.parents.isEmpty ? name : nil)) }
+            if matched {
+                matches.append(ProcessRuleMatch(ruleID: rule.id, image: imageHit && rule.parents.isEmpty ? name : nil))
+            }
         }
         return matches
     }

@@ -62,7 +62,15 @@ public enum DateMath {
         let hour = numbers.count > 3 ? numbers[3] : (roundUp ? 23 : 0)
         let minute = numbers.count > 4 ? numbers[4] : (roundUp ? 59 : 0)
         let second = roundUp ? 59 : 0
-        return Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: roundUp ? 999_999 : 0)
+        return Timestamp(
+            year: year,
+            month: month,
+            day: day,
+            hour: hour,
+            minute: minute,
+            second: second,
+            microsecond: roundUp ? 999_999 : 0
+        )
     }
 
     private static func round(_ time: Timestamp, unit: Character, up: Bool) -> Timestamp? {
@@ -75,7 +83,9 @@ public enum DateMath {
             next = Timestamp(year: c.year + 1, month: 1, day: 1)
         case "M":
             start = Timestamp(year: c.year, month: c.month, day: 1)
-            next = c.month == 12 ? Timestamp(year: c.year + 1, month: 1, day: 1) : Timestamp(year: c.year, month: c.month + 1, day: 1)
+            next =
+                c.month == 12
+                ? Timestamp(year: c.year + 1, month: 1, day: 1) : Timestamp(year: c.year, month: c.month + 1, day: 1)
         case "w":
             let day = Timestamp(year: c.year, month: c.month, day: c.day)
             // 1970-01-01 was a Thursday; weeks start on Monday.
@@ -93,7 +103,14 @@ public enum DateMath {
             start = Timestamp(year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute)
             next = start.map { Timestamp(microsecondsSinceEpoch: $0.microsecondsSinceEpoch + 60_000_000) }
         case "s":
-            start = Timestamp(year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute, second: c.second)
+            start = Timestamp(
+                year: c.year,
+                month: c.month,
+                day: c.day,
+                hour: c.hour,
+                minute: c.minute,
+                second: c.second
+            )
             next = start.map { Timestamp(microsecondsSinceEpoch: $0.microsecondsSinceEpoch + 1_000_000) }
         default:
             return nil
@@ -117,7 +134,15 @@ public enum DateMath {
             let year = months / 12
             let month = months % 12 + 1
             let day = min(c.day, Timestamp.daysInMonth(year: year, month: month))
-            return Timestamp(year: year, month: month, day: day, hour: c.hour, minute: c.minute, second: c.second, microsecond: c.microsecond)
+            return Timestamp(
+                year: year,
+                month: month,
+                day: day,
+                hour: c.hour,
+                minute: c.minute,
+                second: c.second,
+                microsecond: c.microsecond
+            )
         default: return nil
         }
         return Timestamp(microsecondsSinceEpoch: time.microsecondsSinceEpoch + Int64(amount) * micros)
@@ -164,6 +189,15 @@ enum TimestampLike {
             offset = (hours * 3600 + minutes * 60) * (sign == "-" ? -1 : 1)
         }
         guard rest.isEmpty else { return nil }
-        return Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, microsecond: micro, utcOffsetSeconds: offset)
+        return Timestamp(
+            year: year,
+            month: month,
+            day: day,
+            hour: hour,
+            minute: minute,
+            second: second,
+            microsecond: micro,
+            utcOffsetSeconds: offset
+        )
     }
 }

@@ -26,30 +26,54 @@ public struct LuceneEvaluator: Sendable {
         case .exists(let field):
             return !values(field, event).isEmpty
         case .term(let field, let value):
-            return test(field, event, keyword: { $0.text == value || ($0.integer != nil && Int64(value) == $0.integer) },
+            return test(
+                field,
+                event,
+                keyword: { $0.text == value || ($0.integer != nil && Int64(value) == $0.integer) },
                 ip: { IPMatcher(value)?.matches($0) ?? false },
                 date: { time in dateRange(value).map { $0.contains(time) } ?? false },
-                text: { words in !Set(FieldSemantics.words(value)).isDisjoint(with: words) })
+                text: { words in !Set(FieldSemantics.words(value)).isDisjoint(with: words) }
+            )
         case .phrase(let field, let text, _):
             let phrase = FieldSemantics.words(text)
-            return test(field, event, keyword: { $0.text == text }, ip: { IPMatcher(text)?.matches($0) ?? false },
+            return test(
+                field,
+                event,
+                keyword: { $0.text == text },
+                ip: { IPMatcher(text)?.matches($0) ?? false },
                 date: { time in dateRange(text).map { $0.contains(time) } ?? false },
-                text: { words in LuceneEvaluator.containsPhrase(words, phrase) })
+                text: { words in LuceneEvaluator.containsPhrase(words, phrase) }
+            )
         case .wildcard(let field, let pattern):
             let lowered = pattern.lowercased()
-            return test(field, event, keyword: { WildcardPattern.matches(pattern, $0.text) },
-                ip: { WildcardPattern.matches(pattern, $0.description) }, date: { _ in false },
-                text: { words in words.contains { WildcardPattern.matches(lowered, $0) } })
+            return test(
+                field,
+                event,
+                keyword: { WildcardPattern.matches(pattern, $0.text) },
+                ip: { WildcardPattern.matches(pattern, $0.description) },
+                date: { _ in false },
+                text: { words in words.contains { WildcardPattern.matches(lowered, $0) } }
+            )
         case .regex(let field, let pattern):
             guard let regex = try? Regex(pattern) else { return false }
-            return test(field, event, keyword: { (try? regex.wholeMatch(in: $0.text)) != nil },
-                ip: { (try? regex.wholeMatch(in: $0.description)) != nil }, date: { _ in false },
-                text: { words in words.contains { (try? regex.wholeMatch(in: $0)) != nil } })
+            return test(
+                field,
+                event,
+                keyword: { (try? regex.wholeMatch(in: $0.text)) != nil },
+                ip: { (try? regex.wholeMatch(in: $0.description)) != nil },
+                date: { _ in false },
+                text: { words in words.contains { (try? regex.wholeMatch(in: $0)) != nil } }
+            )
         case .fuzzy(let field, let term, let distance):
             let lowered = term.lowercased()
-            return test(field, event, keyword: { EditDistance.within($0.text, term, distance) },
-                ip: { _ in false }, date: { _ in false },
-                text: { words in words.contains { EditDistance.within($0, lowered, distance) } })
+            return test(
+                field,
+                event,
+                keyword: { EditDistance.within($0.text, term, distance) },
+                ip: { _ in false },
+                date: { _ in false },
+                text: { words in words.contains { EditDistance.within($0, lowered, distance) } }
+            )
         case .range(let field, let lower, let upper):
             return rangeMatches(field, lower, upper, event)
         }
@@ -103,13 +127,20 @@ public struct LuceneEvaluator: Sendable {
 
     /// The instants a date term covers: `2024-05-02` is the whole day, as Elasticsearch rounds it.
     private func dateRange(_ text: String) -> TimeRange? {
-        guard let start = DateMath.resolve(text, now: now, roundUp: false), let end = DateMath.resolve(text, now: now, roundUp: true) else {
+        guard let start = DateMath.resolve(text, now: now, roundUp: false),
+            let end = DateMath.resolve(text, now: now, roundUp: true)
+        else {
             return nil
         }
         return TimeRange(start: start, end: Timestamp(microsecondsSinceEpoch: end.microsecondsSinceEpoch + 1))
     }
 
-    private func rangeMatches(_ field: String, _ lower: LuceneBound?, _ upper: LuceneBound?, _ event: SecurityEvent) -> Bool {
+    private func rangeMatches(
+        _ field: String,
+        _ lower: LuceneBound?,
+        _ upper: LuceneBound?,
+        _ event: SecurityEvent
+    ) -> Bool {
         switch FieldSemantics.of(field) {
         case .date:
             // gt and lte round up, gte and lt round down (Elasticsearch's date math rules).
@@ -118,7 +149,8 @@ public struct LuceneEvaluator: Sendable {
             if (lower != nil && low == nil) || (upper != nil && high == nil) { return false }
             let times: [Timestamp] =
                 field == ECSField.timestamp
-                ? (event.timestamp.map { [$0] } ?? []) : values(field, event).compactMap { TimestampLike.parse($0.text) }
+                ? (event.timestamp.map { [$0] } ?? [])
+                : values(field, event).compactMap { TimestampLike.parse($0.text) }
             return times.contains { time in
                 if let low, let lower { if lower.inclusive ? time < low : time <= low { return false } }
                 if let high, let upper { if upper.inclusive ? time > high : time >= high { return false } }
@@ -136,12 +168,34 @@ public struct LuceneEvaluator: Sendable {
         case .keyword, .text:
             return values(field, event).contains { value in
                 if let number = value.integer {
-                    if let lower { guard let bound = Double(lower.value), lower.inclusive ? Double(number) >= bound : Double(number) > bound else { return false } }
-                    if let upper { guard let bound = Double(upper.value), upper.inclusive ? Double(number) <= bound : Double(number) < bound else { return false } }
+                    if let lower {
+                        guard let bound = Double(lower.value),
+                            lower.inclusive ? Double(number) >= bound : Double(number) > bound
+                        else { return false }
+                    }
+                    if let upper {
+                        guard let bound = Double(upper.value),
+                            upper.inclusive ? Double(number) <= bound : Double(number) < bound
+                        else { return false }
+                    }
                     return true
                 }
-                if let lower { if lower.inclusive ? value.text.utf8.lexicographicallyPrecedes(lower.value.utf8) : !lower.value.utf8.lexicographicallyPrecedes(value.text.utf8) { return false } }
-                if let upper { if upper.inclusive ? upper.value.utf8.lexicographicallyPrecedes(value.text.utf8) : !value.text.utf8.lexicographicallyPrecedes(upper.value.utf8) { return false } }
+                if let lower {
+                    if lower.inclusive
+                        ? value.text.utf8.lexicographicallyPrecedes(lower.value.utf8)
+                        : !lower.value.utf8.lexicographicallyPrecedes(value.text.utf8)
+                    {
+                        return false
+                    }
+                }
+                if let upper {
+                    if upper.inclusive
+                        ? upper.value.utf8.lexicographicallyPrecedes(value.text.utf8)
+                        : !value.text.utf8.lexicographicallyPrecedes(upper.value.utf8)
+                    {
+                        return false
+                    }
+                }
                 return true
             }
         }
@@ -185,7 +239,10 @@ public enum WildcardPattern {
                 star = p
                 mark = t
                 p += 1
-            } else if p < tokens.count, (tokens[p].wildcard && tokens[p].character == "?") || (!tokens[p].wildcard && tokens[p].character == characters[t]) {
+            } else if p < tokens.count,
+                (tokens[p].wildcard && tokens[p].character == "?")
+                    || (!tokens[p].wildcard && tokens[p].character == characters[t])
+            {
                 p += 1
                 t += 1
             } else if star >= 0 {
@@ -206,7 +263,9 @@ public enum WildcardPattern {
         var escaped = false
         for character in pattern {
             if escaped {
-                out += character == "*" || character == "?" || character == "[" || character == "]" ? "[\(character)]" : String(character)
+                out +=
+                    character == "*" || character == "?" || character == "[" || character == "]"
+                    ? "[\(character)]" : String(character)
                 escaped = false
             } else if character == "\\" {
                 escaped = true

@@ -11,7 +11,9 @@
 /// ```
 public struct LuceneParser {
     /// Characters that must be escaped in terms.
-    static let reserved: Set<Character> = ["+", "-", "=", "&", "|", ">", "<", "!", "(", ")", "{", "}", "[", "]", "^", "\"", "~", "*", "?", ":", "\\", "/"]
+    static let reserved: Set<Character> = [
+        "+", "-", "=", "&", "|", ">", "<", "!", "(", ")", "{", "}", "[", "]", "^", "\"", "~", "*", "?", ":", "\\", "/",
+    ]
 
     /// The default operator between clauses that have none.
     public enum DefaultOperator: Sendable {
@@ -33,9 +35,15 @@ public struct LuceneParser {
     ///   - text: The query.
     ///   - defaultOperator: How clauses without an operator combine.
     /// - Throws: ``LuceneSyntaxError`` with the 1-based column and what was expected.
-    public static func parse(_ text: String, defaultOperator: DefaultOperator = .or) throws(LuceneSyntaxError) -> LuceneQuery {
+    public static func parse(
+        _ text: String,
+        defaultOperator: DefaultOperator = .or
+    ) throws(LuceneSyntaxError) -> LuceneQuery {
         guard text.count <= maximumLength else {
-            throw LuceneSyntaxError(column: maximumLength + 1, message: "the query is longer than \(maximumLength) characters")
+            throw LuceneSyntaxError(
+                column: maximumLength + 1,
+                message: "the query is longer than \(maximumLength) characters"
+            )
         }
         var parser = LuceneParser(characters: Array(text), defaultOperator: defaultOperator)
         parser.skipWhitespace()
@@ -43,7 +51,10 @@ public struct LuceneParser {
         let query = try parser.parseQuery(field: nil)
         parser.skipWhitespace()
         if !parser.atEnd {
-            throw parser.error(parser.peek == ")" ? "unbalanced ')'" : "expected an operator or a term but found '\(parser.peek ?? " ")'")
+            throw parser.error(
+                parser.peek == ")"
+                    ? "unbalanced ')'" : "expected an operator or a term but found '\(parser.peek ?? " ")'"
+            )
         }
         return query
     }
@@ -69,7 +80,8 @@ public struct LuceneParser {
         guard position + letters.count <= characters.count else { return false }
         for (offset, letter) in letters.enumerated() where characters[position + offset] != letter { return false }
         let after = position + letters.count
-        return after == characters.count || characters[after].isWhitespace || characters[after] == "(" || characters[after] == ")"
+        return after == characters.count || characters[after].isWhitespace || characters[after] == "("
+            || characters[after] == ")"
     }
 
     private enum Conjunction { case none, and, or }
@@ -83,17 +95,29 @@ public struct LuceneParser {
             skipWhitespace()
             if atEnd || peek == ")" { break }
             var conjunction = Conjunction.none
-            if startsWord("AND") || (peek == "&" && position + 1 < characters.count && characters[position + 1] == "&") {
+            if startsWord("AND") || (peek == "&" && position + 1 < characters.count && characters[position + 1] == "&")
+            {
                 conjunction = .and
                 position += startsWord("AND") ? 3 : 2
-            } else if startsWord("OR") || (peek == "|" && position + 1 < characters.count && characters[position + 1] == "|") {
+            } else if startsWord("OR")
+                || (peek == "|" && position + 1 < characters.count && characters[position + 1] == "|")
+            {
                 conjunction = .or
                 position += 2
             }
             if conjunction != .none {
-                if first { throw error("expected a term before '\(conjunction == .and ? "AND" : "OR")'", at: position - (conjunction == .and ? 3 : 2)) }
+                if first {
+                    throw error(
+                        "expected a term before '\(conjunction == .and ? "AND" : "OR")'",
+                        at: position - (conjunction == .and ? 3 : 2)
+                    )
+                }
                 skipWhitespace()
-                if atEnd || peek == ")" { throw error("expected a term after '\(conjunction == .and ? "AND" : "OR")' but the query \(atEnd ? "ended" : "group closed")") }
+                if atEnd || peek == ")" {
+                    throw error(
+                        "expected a term after '\(conjunction == .and ? "AND" : "OR")' but the query \(atEnd ? "ended" : "group closed")"
+                    )
+                }
             }
             var modifier = Modifier.none
             if peek == "+" {
@@ -111,7 +135,9 @@ public struct LuceneParser {
                 position += 1
                 skipWhitespace()
             }
-            if atEnd || peek == ")" { throw error("expected a term after an operator but the query \(atEnd ? "ended" : "group closed")") }
+            if atEnd || peek == ")" {
+                throw error("expected a term after an operator but the query \(atEnd ? "ended" : "group closed")")
+            }
             let start = position
             var query = try parseClause(field: field)
             // Unfielded bare words side by side, with no operator, form one chunk (Elasticsearch 6+).
@@ -143,19 +169,32 @@ public struct LuceneParser {
         var index = start
         while index < position {
             let character = characters[index]
-            if character == "\\" { index += 2; continue }
-            if character == ":" || character == "\"" || character == "(" || character == "*" || character == "?" || character == "~" || character == "^" || character == "/" { return false }
+            if character == "\\" {
+                index += 2
+                continue
+            }
+            if character == ":" || character == "\"" || character == "(" || character == "*" || character == "?"
+                || character == "~" || character == "^" || character == "/"
+            {
+                return false
+            }
             index += 1
         }
         return true
     }
 
     /// Lucene's `addClause`: a conjunction changes the previous clause's occur as well as this one's.
-    private func add(_ clauses: inout [LuceneClause], conjunction: Conjunction, modifier: Modifier, query: inout LuceneQuery) {
+    private func add(
+        _ clauses: inout [LuceneClause],
+        conjunction: Conjunction,
+        modifier: Modifier,
+        query: inout LuceneQuery
+    ) {
         if let last = clauses.indices.last, conjunction == .and, clauses[last].occur != .mustNot {
             clauses[last].occur = .must
         }
-        if let last = clauses.indices.last, defaultOperator == .and, conjunction == .or, clauses[last].occur != .mustNot {
+        if let last = clauses.indices.last, defaultOperator == .and, conjunction == .or, clauses[last].occur != .mustNot
+        {
             clauses[last].occur = .should
         }
         let prohibited = modifier == .prohibited
@@ -175,7 +214,9 @@ public struct LuceneParser {
             guard inherited == nil else {
                 throw error("a field inside 'field:(…)' is not supported", at: start)
             }
-            if name.contains("*") && name != "*" { throw error("field name wildcards ('\(name)') are not supported", at: start) }
+            if name.contains("*") && name != "*" {
+                throw error("field name wildcards ('\(name)') are not supported", at: start)
+            }
             field = FieldSemantics.resolve(name)
             skipWhitespace()
             if atEnd { throw error("expected a value after '\(name):' but the query ended") }
@@ -186,10 +227,16 @@ public struct LuceneParser {
             let opening = position
             position += 1
             depth += 1
-            guard depth <= Self.maximumDepth else { throw error("groups nested deeper than \(Self.maximumDepth) levels") }
+            guard depth <= Self.maximumDepth else {
+                throw error("groups nested deeper than \(Self.maximumDepth) levels")
+            }
             let inner = try parseQuery(field: field)
             skipWhitespace()
-            guard peek == ")" else { throw error("expected ')' to close the group opened at column \(opening + 1) but the query \(atEnd ? "ended" : "continued")") }
+            guard peek == ")" else {
+                throw error(
+                    "expected ')' to close the group opened at column \(opening + 1) but the query \(atEnd ? "ended" : "continued")"
+                )
+            }
             position += 1
             depth -= 1
             query = inner
@@ -232,7 +279,9 @@ public struct LuceneParser {
                 position += 1
                 return name
             }
-            if character.isWhitespace || (Self.reserved.contains(character) && character != "*" && character != "-") { break }
+            if character.isWhitespace || (Self.reserved.contains(character) && character != "*" && character != "-") {
+                break
+            }
             name.append(character)
             position += 1
         }
@@ -250,7 +299,8 @@ public struct LuceneParser {
                 position += 1
                 guard let escaped = peek else { throw error("expected a character after '\\' but the query ended") }
                 value.append(escaped)
-                pattern += (escaped == "*" || escaped == "?" || escaped == "\\") ? "\\" + String(escaped) : String(escaped)
+                pattern +=
+                    (escaped == "*" || escaped == "?" || escaped == "\\") ? "\\" + String(escaped) : String(escaped)
                 position += 1
                 continue
             }
@@ -272,9 +322,15 @@ public struct LuceneParser {
             if Self.reserved.contains(character) {
                 if character == "~" || character == "^" || character == ")" { break }
                 if position == start {
-                    throw error(character == ":" ? "expected a field name before ':'" : "unexpected '\(character)'; escape it as '\\\(character)' or quote the value")
+                    throw error(
+                        character == ":"
+                            ? "expected a field name before ':'"
+                            : "unexpected '\(character)'; escape it as '\\\(character)' or quote the value"
+                    )
                 }
-                if character == ":" { throw error("unexpected ':' (a field name cannot be followed by another; escape it as '\\:')") }
+                if character == ":" {
+                    throw error("unexpected ':' (a field name cannot be followed by another; escape it as '\\:')")
+                }
                 throw error("unexpected '\(character)' in a term; escape it as '\\\(character)' or quote the value")
             }
             value.append(character)
@@ -306,7 +362,9 @@ public struct LuceneParser {
         position += 1
         var text = ""
         while true {
-            guard let character = peek else { throw error("unterminated phrase: the '\"' at column \(start + 1) is never closed", at: start) }
+            guard let character = peek else {
+                throw error("unterminated phrase: the '\"' at column \(start + 1) is never closed", at: start)
+            }
             position += 1
             if character == "\\" {
                 guard let escaped = peek else { throw error("unterminated phrase", at: start) }
@@ -334,7 +392,12 @@ public struct LuceneParser {
         position += 1
         var pattern = ""
         while true {
-            guard let character = peek else { throw error("unterminated regular expression: the '/' at column \(start + 1) is never closed", at: start) }
+            guard let character = peek else {
+                throw error(
+                    "unterminated regular expression: the '/' at column \(start + 1) is never closed",
+                    at: start
+                )
+            }
             position += 1
             if character == "\\", peek == "/" {
                 pattern.append("/")
@@ -359,7 +422,9 @@ public struct LuceneParser {
         skipWhitespace()
         let upper = try readRangeValue()
         skipWhitespace()
-        guard let closing = peek, closing == "]" || closing == "}" else { throw error("expected ']' or '}' to close the range") }
+        guard let closing = peek, closing == "]" || closing == "}" else {
+            throw error("expected ']' or '}' to close the range")
+        }
         position += 1
         return .range(
             field: field,
@@ -410,7 +475,9 @@ public struct LuceneParser {
         } else {
             value = try readBareValue(endingAt: [")"])
         }
-        guard !value.isEmpty else { throw error("expected a value after '\(greater ? ">" : "<")\(inclusive ? "=" : "")'") }
+        guard !value.isEmpty else {
+            throw error("expected a value after '\(greater ? ">" : "<")\(inclusive ? "=" : "")'")
+        }
         let bound = LuceneBound(value, inclusive: inclusive)
         return greater ? .range(field: field, lower: bound, upper: nil) : .range(field: field, lower: nil, upper: bound)
     }

@@ -83,7 +83,10 @@ public indirect enum LuceneQuery: Hashable, Sendable, CustomStringConvertible {
     private static func prefix(_ field: String?) -> String { field.map { escape($0) + ":" } ?? "" }
 
     private static func rangeValue(_ value: String) -> String {
-        value == "*" ? "\"*\"" : (value.contains(" ") || value.isEmpty ? "\"" + value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" : escape(value))
+        value == "*"
+            ? "\"*\""
+            : (value.contains(" ") || value.isEmpty
+                ? "\"" + value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" : escape(value))
     }
 
     /// Escapes Lucene's reserved characters and whitespace with `\`.

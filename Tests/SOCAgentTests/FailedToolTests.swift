@@ -9,15 +9,15 @@ import Testing
 private struct BruteForceFailingStore: EventStore {
     let base = InMemoryEventStore()
 
-    func append(_ events: [SecurityEvent]) async throws -> AppendResult { try await base.append(events) }
-    func count() async throws -> Int { try await base.count() }
-    func statistics(top: Int) async throws -> StoreStatistics { try await base.statistics(top: top) }
-    func failedLogins(_ filter: EventFilter) async throws -> [EventSummary] { try await base.failedLogins(filter) }
+    func append(_ events: [SecurityEvent]) async throws -> AppendResult { await base.append(events) }
+    func count() async throws -> Int { await base.count() }
+    func statistics(top: Int) async throws -> StoreStatistics { await base.statistics(top: top) }
+    func failedLogins(_ filter: EventFilter) async throws -> [EventSummary] { await base.failedLogins(filter) }
     func suspiciousProcesses(_ filter: EventFilter) async throws -> [ProcessFinding] {
-        try await base.suspiciousProcesses(filter)
+        await base.suspiciousProcesses(filter)
     }
     func networkConnections(_ filter: EventFilter, includePrivate: Bool) async throws -> [EventSummary] {
-        try await base.networkConnections(filter, includePrivate: includePrivate)
+        await base.networkConnections(filter, includePrivate: includePrivate)
     }
     func bruteForce(_ filter: EventFilter, minimumFailures: Int) async throws -> [BruteForceSource] {
         throw EventStoreError(.readFailed, "the aggregation timed out")
@@ -27,12 +27,12 @@ private struct BruteForceFailingStore: EventStore {
         try await base.forEachEvent(filter, pageSize: pageSize, body)
     }
     func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) async throws -> SearchResult {
-        try await base.search(query, filter: filter, now: now)
+        await base.search(query, filter: filter, now: now)
     }
     var keepsDetections: Bool { true }
-    func saveDetections(_ detections: [StoredDetection]) async throws { try await base.saveDetections(detections) }
+    func saveDetections(_ detections: [StoredDetection]) async throws { await base.saveDetections(detections) }
     func detections(_ filter: EventFilter, minimumLevel: SigmaLevel) async throws -> [StoredDetection] {
-        try await base.detections(filter, minimumLevel: minimumLevel)
+        await base.detections(filter, minimumLevel: minimumLevel)
     }
 }
 

@@ -61,7 +61,7 @@ struct IntelTool: AgentTool {
             summary +=
                 "; CVSS \(cve.cvssScore.map { String($0) } ?? "n/a") \(cve.severity ?? ""); known exploited: \(cve.knownExploited ? "yes" : "no")"
         } else if let reason = report.reasons.first {
-            summary += " (\(reason.prefix(200)))"
+            summary += " (\(DisplayText.clipped(reason, to: 200)))"
         }
         let notable = report.verdict == .malicious || report.verdict == .suspicious
         return ToolResult(summary: summary, output: .intelligence(report), notable: notable)

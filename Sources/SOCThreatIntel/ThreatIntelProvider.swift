@@ -1,5 +1,6 @@
 public import Foundation
 public import SOCHTTP
+import SOCModel
 
 /// A source of threat intelligence about some kinds of indicators: an Internet service (AbuseIPDB, VirusTotal,
 /// NVD) or local data (the CISA KEV catalog, imported NVD records, blocklists).
@@ -79,7 +80,7 @@ enum JSON {
     /// A short, single-line excerpt of a server's message.
     static func excerpt(_ text: String) -> String {
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-        return line.count > 200 ? String(line.prefix(200)) + "…" : line
+        return DisplayText.clipped(line, to: 201)
     }
 }
 

@@ -74,7 +74,8 @@ struct Query: AsyncParsableCommand {
                         results.map {
                             [
                                 $0.event.timestamp ?? "", $0.event.host ?? "", $0.event.user ?? "",
-                                $0.event.processName ?? "", $0.event.commandLine ?? "",
+                                $0.event.processName ?? ($0.event.script == nil ? "" : "(PowerShell script)"),
+                                $0.event.commandLine ?? $0.event.script ?? "",
                                 $0.reasons.joined(separator: "; "),
                             ]
                         }

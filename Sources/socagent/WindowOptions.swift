@@ -85,24 +85,3 @@ struct FilterOptions: ParsableArguments {
         )
     }
 }
-
-/// Plain-text tables for people.
-enum Table {
-    static func render(_ headers: [String], _ rows: [[String]], maximumWidth: Int = 60) -> String {
-        let clipped = rows.map { $0.map { $0.count > maximumWidth ? String($0.prefix(maximumWidth - 1)) + "…" : $0 } }
-        var widths = headers.map(\.count)
-        for row in clipped {
-            for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], cell.count)
-            }
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
-                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        return ([line(headers), line(widths.map { String(repeating: "-", count: $0) })] + clipped.map(line)).joined(
-            separator: "\n"
-        )
-    }
-}

@@ -36,6 +36,8 @@ public struct EventSummary: Hashable, Sendable, Codable {
     public var parentName: String?
     /// `event.reason` (why a logon failed).
     public var reason: String?
+    /// PowerShell script text (4104's `ScriptBlockText`, 4103's `Payload`), at most 2,000 characters.
+    public var script: String?
     /// How many attempts the record stands for ("message repeated 3 times").
     public var count: Int
     /// The input format.
@@ -60,6 +62,8 @@ public struct EventSummary: Hashable, Sendable, Codable {
         commandLine = event.string(ECSField.processCommandLine)
         parentName = event.string(ECSField.processParentName)
         reason = event.string(ECSField.eventReason)
+        script = (event.string(ECSField.eventData("ScriptBlockText")) ?? event.string(ECSField.eventData("Payload")))
+            .map { $0.count > 2000 ? String($0.prefix(2000)) : $0 }
         count = Int(event[InvestigationRules.repeatCountField]?.integerValue ?? 1)
         format = event.string(ECSField.sourceFormat)
     }
@@ -74,7 +78,7 @@ public struct EventSummary: Hashable, Sendable, Codable {
         case processExecutable = "process_executable"
         case commandLine = "command_line"
         case parentName = "parent_name"
-        case reason, count, format
+        case reason, script, count, format
     }
 }
 

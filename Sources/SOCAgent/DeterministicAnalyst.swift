@@ -67,10 +67,14 @@ struct Investigation {
     var findings: [Finding] = []
     var timeline: [TimelineEntry] = []
     var recommendations: [String] = []
+    /// The actions already recommended (see ``recommend(_:action:)``).
+    var recommendationKeys = Set<String>()
+    /// What answered: the event store, and each intelligence source that gave an answer.
+    var consulted: [String] = []
     /// Hosts and users a logon tied to the alert's sources, for the follow-up queries.
     var compromisedHosts: [String] = []
     var compromisedUsers: [String] = []
-    var logonTimes: [String: String] = [:]
+    var logonTimes: [String: Timestamp] = [:]
 
     init(context: ToolContext, indicators: IndicatorSet, phrase: @escaping @Sendable (String) -> String) {
         self.context = context
@@ -167,7 +171,15 @@ struct Investigation {
         guard let tool = AgentToolbox.tool(named: name) else { return nil }
         let (result, record) = await tool.runRecorded(.object(input), context: context)
         calls.append(record)
-        return try? result.get()
+        guard let answer = try? result.get() else { return nil }
+        if case .intelligence(let report) = answer.output {
+            for source in report.sources where source.error == nil {
+                consulted.appendOnce(source.source + (source.fromCache ? " (cached)" : ""))
+            }
+        } else {
+            consulted.appendOnce("the event store")
+        }
+        return answer
     }
 
     /// The typed output of a tool call (see ``result(_:_:)``).
@@ -199,10 +211,32 @@ struct Investigation {
         )
     }
 
-    mutating func recommend(_ text: String) { recommendations.append(phrase(text)) }
+    /// Adds a recommendation unless one with the same `action` (what it asks to do, and to what) is already there:
+    /// the first, from the most severe finding, is kept.
+    mutating func recommend(_ text: String, action: String? = nil) {
+        let key = (action ?? text).lowercased()
+        guard recommendationKeys.insert(key).inserted else { return }
+        recommendations.append(phrase(text))
+    }
 
     mutating func mark(_ timestamp: String, _ description: String, subject: String?) {
-        timeline.append(TimelineEntry(timestamp: timestamp, description: phrase(description), subject: subject))
+        timeline.append(
+            TimelineEntry(timestamp: Self.shown(timestamp), description: phrase(description), subject: subject)
+        )
+    }
+
+    /// An ISO 8601 time as reports show it: one precision, milliseconds.
+    static func shown(_ iso: String?) -> String {
+        guard let iso else { return "?" }
+        return instant(iso)?.iso8601Milliseconds ?? iso
+    }
+
+    /// The instant an ISO 8601 time stands for.
+    static func instant(_ iso: String?) -> Timestamp? { iso.flatMap { TimestampParser.parse($0) } }
+
+    /// `host` as the events spell it (the first case-insensitive match among `spellings`), else as given.
+    static func spelled(_ host: String, in spellings: [String?]) -> String {
+        spellings.lazy.compactMap { $0 }.first { $0.caseInsensitiveCompare(host) == .orderedSame } ?? host
     }
 
     // MARK: Reading the tools' answers
@@ -221,7 +255,7 @@ struct Investigation {
             evidence: report.reasons,
             entities: FindingEntities(addresses: [ip])
         )
-        recommend("Block \(ip) at the perimeter and search for any other activity from it.")
+        recommend("Block \(ip) at the perimeter and search for any other activity from it.", action: "block \(ip)")
     }
 
     mutating func vulnerability(_ cve: String, _ report: IntelReport, summary: String) {
@@ -270,7 +304,7 @@ struct Investigation {
             let spray = source.users >= 5
             let accounts = "\(source.users) account\(source.users == 1 ? "" : "s")"
             let evidence = [
-                "\(source.failures) failed logins for \(accounts) (\(source.userNames.prefix(5).joined(separator: ", "))) from \(source.firstSeen ?? "?") to \(source.lastSeen ?? "?")"
+                "\(source.failures) failed logins for \(accounts) (\(source.userNames.prefix(5).joined(separator: ", "))) from \(Self.shown(source.firstSeen)) to \(Self.shown(source.lastSeen))"
             ]
             add(
                 spray ? .passwordSpraying : .bruteForce,
@@ -284,7 +318,8 @@ struct Investigation {
             indicators.ips.appendOnce(source.sourceIP)
             for user in source.userNames.prefix(5) { indicators.users.appendOnce(user) }
             recommend(
-                "Block \(source.sourceIP) and review the targeted accounts (\(source.userNames.prefix(5).joined(separator: ", ")))."
+                "Block \(source.sourceIP) and review the targeted accounts (\(source.userNames.prefix(5).joined(separator: ", "))).",
+                action: "block \(source.sourceIP)"
             )
             if source.successes > 0 { await successfulLogons(from: source) }
         }
@@ -296,12 +331,18 @@ struct Investigation {
         guard
             case .events(_, let events)? = await call("query_events", ["lucene": .string(query), "limit": .number(20)])
         else { return }
-        let after = events.filter { ($0.timestamp ?? "") >= (source.firstSeen ?? "") }
+        let firstFailure = Self.instant(source.firstSeen)
+        let after = events.filter { event in
+            guard let first = firstFailure else { return true }
+            return Self.instant(event.timestamp).map { $0 >= first } ?? false
+        }
         guard !after.isEmpty else { return }
         for event in after.reversed() {
             if let host = event.host { compromisedHosts.appendOnce(host) }
             if let user = event.user { compromisedUsers.appendOnce(user) }
-            if let host = event.host, let time = event.timestamp, logonTimes[host].map({ time < $0 }) ?? true {
+            if let host = event.host, let time = Self.instant(event.timestamp),
+                logonTimes[host].map({ time < $0 }) ?? true
+            {
                 logonTimes[host] = time
             }
             if let time = event.timestamp {
@@ -314,7 +355,7 @@ struct Investigation {
             detail:
                 "The brute force succeeded: \(after.count) logon\(after.count == 1 ? "" : "s") as \(compromisedUsers.joined(separator: ", ")) on \(compromisedHosts.joined(separator: ", ")).",
             evidence: after.prefix(5).map {
-                "\($0.timestamp ?? "?") \($0.host ?? "?") \($0.user ?? "?") \($0.action ?? "")"
+                "\(Self.shown($0.timestamp)) \($0.host ?? "?") \($0.user ?? "?") \($0.action ?? "")"
             },
             entities: FindingEntities(hosts: compromisedHosts, users: compromisedUsers, addresses: [source.sourceIP])
         )
@@ -332,15 +373,16 @@ struct Investigation {
             detail:
                 "\(events.count) failed login\(events.count == 1 ? "" : "s") for \(user) from \(sources.count) source\(sources.count == 1 ? "" : "s").",
             evidence: events.prefix(5).map {
-                "\($0.timestamp ?? "?") \($0.host ?? "?") from \($0.sourceIP ?? "?") \($0.reason ?? "")"
+                "\(Self.shown($0.timestamp)) \($0.host ?? "?") from \($0.sourceIP ?? "?") \($0.reason ?? "")"
             },
             entities: FindingEntities(users: [user], addresses: sources.sorted())
         )
     }
 
     /// Flagged processes, one finding per severity from MEDIUM up: a process is as severe as the worst rule it matched.
-    mutating func processes(_ found: [ProcessFinding], host: String?) {
+    mutating func processes(_ found: [ProcessFinding], host asked: String?) {
         guard !found.isEmpty else { return }
+        let host = asked.map { Self.spelled($0, in: found.map(\.event.host)) }
         var bySeverity: [Severity: [ProcessFinding]] = [:]
         for finding in found {
             let severity = finding.rules.compactMap { InvestigationRules.processRule(id: $0)?.severity }.max() ?? .low
@@ -374,7 +416,7 @@ struct Investigation {
                         "\(group.count) process start\(group.count == 1 ? "" : "s")\(place) flagged: \(sortedReasons.joined(separator: "; "))."
                     ),
                     evidence: group.prefix(5).map {
-                        "\($0.event.timestamp ?? "?") \($0.event.host ?? "?") \($0.event.user ?? "?"): \($0.event.commandLine ?? $0.event.processName ?? "")"
+                        "\(Self.shown($0.event.timestamp)) \($0.event.host ?? "?") \($0.event.user ?? "?"): \($0.event.commandLine ?? $0.event.processName ?? "")"
                     },
                     attackTechniques: techniques,
                     kind: .suspiciousProcess,
@@ -393,19 +435,27 @@ struct Investigation {
             }
             if severity == .critical {
                 recommend(
-                    "Isolate \(host ?? "the affected hosts") now; treat its credentials as stolen and look for lateral movement."
+                    "Isolate \(host ?? "the affected hosts") now; treat its credentials as stolen and look for lateral movement.",
+                    action: "isolate \(host ?? "")"
                 )
             } else {
-                recommend("Review the flagged command lines\(place) and the accounts that ran them.")
+                recommend(
+                    "Review the flagged command lines\(place) and the accounts that ran them.",
+                    action: "review processes \(host ?? "")"
+                )
             }
         }
     }
 
-    mutating func connections(_ events: [EventSummary], host: String) {
+    mutating func connections(_ events: [EventSummary], host asked: String) {
         guard !events.isEmpty else { return }
+        let host = Self.spelled(asked, in: events.map(\.host))
         let destinations = Array(Set(events.compactMap(\.destinationIP))).sorted()
         for destination in destinations.prefix(10) { indicators.ips.appendOnce(destination) }
-        let afterLogon = logonTimes[host].map { time in events.filter { ($0.timestamp ?? "") >= time } } ?? []
+        let afterLogon =
+            logonTimes[host].map { logon in
+                events.filter { Self.instant($0.timestamp).map { $0 >= logon } ?? false }
+            } ?? []
         guard !afterLogon.isEmpty || compromisedHosts.contains(host) == false else { return }
         if let first = (afterLogon.isEmpty ? events : afterLogon).last, let time = first.timestamp {
             mark(
@@ -421,7 +471,7 @@ struct Investigation {
             title: "Outbound connections from \(host)",
             detail: count + (afterLogon.isEmpty ? "." : ", \(afterLogon.count) after the suspicious logon."),
             evidence: events.prefix(5).map {
-                "\($0.timestamp ?? "?") \($0.processName ?? "?") → \($0.destinationIP ?? "?"):\($0.destinationPort.map(String.init) ?? "?")"
+                "\(Self.shown($0.timestamp)) \($0.processName ?? "?") → \($0.destinationIP ?? "?"):\($0.destinationPort.map(String.init) ?? "?")"
             },
             entities: FindingEntities(
                 hosts: [host],
@@ -432,8 +482,9 @@ struct Investigation {
     }
 
     /// Sigma detections on a host, one finding per level from medium up, rated by ``RubricRule/sigma(level:dumpsCredentials:)``.
-    mutating func sigmaDetections(_ found: [StoredDetection], host: String) {
+    mutating func sigmaDetections(_ found: [StoredDetection], host asked: String) {
         guard !found.isEmpty else { return }
+        let host = Self.spelled(asked, in: found.map(\.host))
         for level in [SigmaLevel.critical, .high, .medium] {
             let group = found.filter { $0.level == level }
             guard !group.isEmpty else { continue }
@@ -453,7 +504,7 @@ struct Investigation {
                         "\($0.key)=\($0.value.prefix(160))"
                     }
                     return
-                        "\(detection.timestamp ?? "?") \(detection.title) [\(detection.techniques.joined(separator: ","))] \(fields.joined(separator: " "))"
+                        "\(Self.shown(detection.timestamp)) \(detection.title) [\(detection.techniques.joined(separator: ","))] \(fields.joined(separator: " "))"
                 },
                 entities: FindingEntities(hosts: [host]),
                 techniques: techniques
@@ -464,10 +515,14 @@ struct Investigation {
                 }
             }
             if rule == .sigmaCredentialDumping {
-                recommend("Isolate \(host) now; treat every credential used on it as stolen and reset them.")
+                recommend(
+                    "Isolate \(host) now; treat every credential used on it as stolen and reset them.",
+                    action: "isolate \(host)"
+                )
             } else if rule.severity >= .medium {
                 recommend(
-                    "Review the \(level)-level Sigma detections on \(host) (`socagent hunt`) and the processes behind them."
+                    "Review the \(level)-level Sigma detections on \(host) (`socagent hunt`) and the processes behind them.",
+                    action: "review sigma \(host)"
                 )
             }
         }
@@ -552,8 +607,8 @@ struct Investigation {
         if recommendations.isEmpty {
             recommendations = [phrase("No action needed beyond closing the alert; keep monitoring the indicators.")]
         }
-        return IncidentReport(
-            createdAt: Timestamp(secondsSinceEpoch: createdAt.timeIntervalSince1970).iso8601,
+        var report = IncidentReport(
+            createdAt: Timestamp(secondsSinceEpoch: createdAt.timeIntervalSince1970).iso8601Milliseconds,
             severity: severity,
             severityReasons: reasons,
             summary: summary,
@@ -564,8 +619,10 @@ struct Investigation {
             timeline: timeline.sorted { $0.timestamp < $1.timestamp }.uniqued(),
             recommendations: recommendations,
             toolCalls: calls,
-            analyst: AnalystInfo(mode: .offline)
+            analyst: AnalystInfo(mode: .offline, consulted: consulted)
         )
+        report.executiveSummary = ExecutiveSummary(report: report, meaning: phrase(severity.meaning))
+        return report
     }
 }
 

@@ -174,7 +174,8 @@ public struct ModelAnalyst: Sendable {
             model: provider.model,
             inputTokens: inputTokens,
             outputTokens: outputTokens,
-            turns: turns
+            turns: turns,
+            consulted: report.analyst.consulted
         )
         if let proposal {
             if proposal.severity > floor {
@@ -195,6 +196,7 @@ public struct ModelAnalyst: Sendable {
                 "The \(provider.kind.rawValue) analyst gave no conclusion (\(stopNote ?? "it stopped without calling generate_incident_report")); the deterministic severity stands."
             )
         }
+        report.executiveSummary = ExecutiveSummary(report: report, meaning: report.severity.meaning)
         return report
     }
 

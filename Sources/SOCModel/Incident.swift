@@ -237,12 +237,15 @@ public struct AnalystInfo: Codable, Sendable, Equatable {
     public var outputTokens: Int?
     /// Model turns taken.
     public var turns: Int?
+    /// What the investigation actually consulted: the event store, and each intelligence source that answered
+    /// (`abuseipdb (cached)`); absent in reports written before it was recorded.
+    public var consulted: [String]?
 
     enum CodingKeys: String, CodingKey {
         case mode, model
         case inputTokens = "input_tokens"
         case outputTokens = "output_tokens"
-        case turns
+        case turns, consulted
     }
 
     public init(
@@ -250,13 +253,15 @@ public struct AnalystInfo: Codable, Sendable, Equatable {
         model: String? = nil,
         inputTokens: Int? = nil,
         outputTokens: Int? = nil,
-        turns: Int? = nil
+        turns: Int? = nil,
+        consulted: [String]? = nil
     ) {
         self.mode = mode
         self.model = model
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.turns = turns
+        self.consulted = consulted
     }
 }
 
@@ -279,6 +284,10 @@ public struct IncidentReport: Codable, Sendable, Equatable {
     public var recommendations: [String]
     public var toolCalls: [ToolCallRecord]
     public var analyst: AnalystInfo
+    /// For a manager: what happened, the impact, who and what is affected, what to do now.
+    public var executiveSummary: ExecutiveSummary?
+    /// `true` when the report is about generated data (`socagent demo`), never a real incident.
+    public var synthetic: Bool?
 
     enum CodingKeys: String, CodingKey {
         case incidentID = "incident_id"
@@ -292,6 +301,8 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         case
             toolCalls = "tool_calls"
         case analyst
+        case executiveSummary = "executive_summary"
+        case synthetic
     }
 
     public init(
@@ -307,7 +318,9 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         timeline: [TimelineEntry] = [],
         recommendations: [String] = [],
         toolCalls: [ToolCallRecord] = [],
-        analyst: AnalystInfo
+        analyst: AnalystInfo,
+        executiveSummary: ExecutiveSummary? = nil,
+        synthetic: Bool? = nil
     ) {
         self.incidentID = incidentID
         self.createdAt = createdAt
@@ -322,5 +335,57 @@ public struct IncidentReport: Codable, Sendable, Equatable {
         self.recommendations = recommendations
         self.toolCalls = toolCalls
         self.analyst = analyst
+        self.executiveSummary = executiveSummary
+        self.synthetic = synthetic
+    }
+}
+
+/// A report's first lines, for a manager: what happened, the impact, the hosts and accounts affected, what to do now.
+public struct ExecutiveSummary: Codable, Sendable, Equatable {
+    /// What happened, in a sentence or two.
+    public var whatHappened: String
+    /// What it means: the severity and the guide's line for it.
+    public var impact: String
+    /// The hosts the findings concern, each spelled once (as its events spell it).
+    public var hosts: [String]
+    /// The accounts the findings concern.
+    public var accounts: [String]
+    /// The first things to do.
+    public var actNow: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case whatHappened = "what_happened"
+        case impact
+        case hosts = "affected_hosts"
+        case accounts = "affected_accounts"
+        case actNow = "act_now"
+    }
+
+    /// Creates a summary.
+    public init(whatHappened: String, impact: String, hosts: [String], accounts: [String], actNow: [String]) {
+        self.whatHappened = whatHappened
+        self.impact = impact
+        self.hosts = hosts
+        self.accounts = accounts
+        self.actNow = actNow
+    }
+
+    /// The summary of `report` as it stands: its summary line, its severity's meaning, the hosts and accounts of its
+    /// findings (one spelling each, at most ten), and its first three recommendations.
+    /// - Parameter meaning: The guide's line for the report's severity.
+    public init(report: IncidentReport, meaning: String) {
+        let prefix = report.severity.rawValue + ": "
+        whatHappened =
+            report.summary.hasPrefix(prefix) ? String(report.summary.dropFirst(prefix.count)) : report.summary
+        impact = "\(report.severity.rawValue) — \(meaning)."
+        hosts = Self.once(report.findings.flatMap(\.entities.hosts))
+        accounts = Self.once(report.findings.flatMap(\.entities.users))
+        actNow = Array(report.recommendations.prefix(3))
+    }
+
+    /// Each name once, case-insensitively, first spelling kept; at most ten.
+    private static func once(_ names: [String]) -> [String] {
+        var seen = Set<String>()
+        return Array(names.filter { seen.insert($0.lowercased()).inserted }.prefix(10))
     }
 }

@@ -83,6 +83,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         return text
     }
 
+    /// ISO 8601 in UTC with exactly milliseconds (`2024-02-04T10:15:23.661Z`): one precision for people.
+    public var iso8601Milliseconds: String {
+        Timestamp(microsecondsSinceEpoch: microsecondsSinceEpoch - ((microsecondsSinceEpoch % 1000) + 1000) % 1000)
+            .iso8601
+    }
+
     /// The ISO 8601 form.
     public var description: String { iso8601 }
 

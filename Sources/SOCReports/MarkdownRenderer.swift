@@ -6,10 +6,34 @@ public import SOCModel
 public enum MarkdownRenderer {
     public static func render(_ report: IncidentReport) -> String {
         var lines: [String] = []
-        lines.append("# \(report.incidentID) — \(report.severity.rawValue)")
+        lines.append(
+            "# \(report.incidentID) — \(report.severity.rawValue)\(report.synthetic == true ? " — DEMO (synthetic data)" : "")"
+        )
         lines.append("")
-        lines.append("Created \(report.createdAt) by the \(analyst(report.analyst)).")
+        lines.append("Created \(report.createdAt) by the \(ReportText.analyst(report.analyst)).")
         lines.append("")
+        if let executive = report.executiveSummary {
+            lines.append("## Executive summary")
+            lines.append("")
+            lines.append("- **What happened:** " + plain(executive.whatHappened))
+            lines.append("- **Impact:** " + plain(executive.impact))
+            if !executive.hosts.isEmpty || !executive.accounts.isEmpty {
+                lines.append(
+                    "- **Affected:** hosts "
+                        + (executive.hosts.isEmpty ? "none named" : plain(executive.hosts.joined(separator: ", ")))
+                        + "; accounts "
+                        + (executive.accounts.isEmpty
+                            ? "none named" : plain(executive.accounts.joined(separator: ", ")))
+                )
+            }
+            if !executive.actNow.isEmpty {
+                lines.append("- **What to do now:**")
+                for (index, action) in executive.actNow.enumerated() {
+                    lines.append("  \(index + 1). " + plain(action))
+                }
+            }
+            lines.append("")
+        }
         lines.append("## Summary")
         lines.append("")
         lines.append(plain(report.summary))
@@ -84,15 +108,6 @@ public enum MarkdownRenderer {
             }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private static func analyst(_ info: AnalystInfo) -> String {
-        switch info.mode {
-        case .offline: "deterministic analyst (offline)"
-        case .anthropic, .openAICompatible:
-            "\(info.mode.rawValue) analyst" + (info.model.map { " (\($0))" } ?? "")
-                + (info.inputTokens.map { ", \($0) tokens in / \(info.outputTokens ?? 0) out" } ?? "")
-        }
     }
 
     /// Text with Markdown's special characters escaped, on one line.

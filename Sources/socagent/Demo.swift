@@ -75,7 +75,8 @@ struct Demo: AsyncParsableCommand {
         Terminal.writeError(
             "demo: \(Terminal.grouped(ingested.inserted)) of \(Terminal.grouped(count)) generated events stored in \(location); investigating \"\(AttackScenario.seedEvent)\"\n"
         )
-        let report = await analyst.analyze(AttackScenario.seedEvent)
+        var report = await analyst.analyze(AttackScenario.seedEvent)
+        report.synthetic = true  // generated data: marked in the JSON and the title, never taken for a real incident
         try ReportOutput.writeAndShow(report, to: analyst.reports, json: json)
     }
 }

@@ -63,7 +63,8 @@ struct ReportList: AsyncParsableCommand {
 struct ReportShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show a report as Markdown (or its JSON)."
+        abstract: "Show a report: plain text on a terminal, Markdown otherwise (or its JSON), or write it to a file.",
+        discussion: "With --output FILE the report is written to FILE as Markdown (or JSON with --json), mode 0600."
     )
 
     @Argument(help: "The report id, INC-YYYYMMDD-HHMMSS.")
@@ -71,8 +72,14 @@ struct ReportShow: AsyncParsableCommand {
 
     @OptionGroup var directory: ReportDirectoryOption
 
-    @Flag(help: "Print the report's JSON instead.")
+    @Flag(help: "Print (or write) the report's JSON instead.")
     var json = false
+
+    @Flag(help: "Markdown even on a terminal.")
+    var markdown = false
+
+    @Option(help: "Write the report to this file (Markdown, or JSON with --json) instead of printing it.")
+    var output: String?
 
     func run() async throws {
         let report: IncidentReport
@@ -81,27 +88,43 @@ struct ReportShow: AsyncParsableCommand {
         } catch {
             throw CleanError("\(error)")
         }
-        try ReportOutput.show(report, json: json)
+        guard let output else { return try ReportOutput.show(report, json: json, markdown: markdown) }
+        let text = json ? try JSONReportRenderer.render(report) + "\n" : MarkdownRenderer.render(report)
+        guard
+            FileManager.default.createFile(
+                atPath: output,
+                contents: Data(text.utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+        else {
+            throw CleanError("cannot write \(output)")
+        }
+        Terminal.writeError("report \(report.incidentID) written to \(output)\n")
     }
 }
 
-/// Writes a new report and shows it: Markdown for people, or its JSON; the path goes to standard error.
+/// Writes a new report and shows it; the path goes to standard error.
 enum ReportOutput {
+    /// Shows the report, then writes it. A report that cannot be written is still shown, and the error says where it
+    /// could not go (exit 1): a finished investigation is never thrown away.
     static func writeAndShow(_ report: IncidentReport, to store: ReportStore, json: Bool) throws {
         let written: (report: IncidentReport, path: String)
         do {
             written = try store.write(report)
         } catch {
-            throw CleanError("\(error)")
+            try show(report, json: json)
+            throw CleanError("the report was not saved: \(error)")
         }
         try show(written.report, json: json)
         Terminal.writeError("report written: \(written.path)\n")
     }
 
-    /// Prints a report: its JSON, or Markdown with log content shown as data.
-    static func show(_ report: IncidentReport, json: Bool) throws {
+    /// Prints a report: its JSON; plain text on a terminal; Markdown (log content shown as data) otherwise.
+    static func show(_ report: IncidentReport, json: Bool, markdown: Bool = false) throws {
         if json {
             print(try JSONReportRenderer.render(report))
+        } else if !markdown && Terminal.standardOutputIsTerminal {
+            print(PlainTextRenderer.render(report, width: Terminal.columns), terminator: "")
         } else {
             print(MarkdownRenderer.render(report), terminator: "")
         }

@@ -9,6 +9,19 @@ enum Terminal {
     /// Whether standard error is a terminal (progress lines are drawn only then).
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
 
+    /// Whether standard output is a terminal (reports are shown as plain text then, as Markdown otherwise).
+    static var standardOutputIsTerminal: Bool { isatty(1) == 1 }
+
+    /// The terminal's width ($COLUMNS, else the window's, else 100), at least 40.
+    static var columns: Int {
+        if let text = getenv("COLUMNS").map({ String(cString: $0) }), let columns = Int(text), columns >= 40 {
+            return columns
+        }
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 { return Int(size.ws_col) }
+        return 100
+    }
+
     /// Writes `text` to standard error as is.
     static func writeError(_ text: String) {
         var text = text

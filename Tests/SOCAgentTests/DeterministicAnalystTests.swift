@@ -92,11 +92,11 @@ struct DeterministicAnalystTests {
         let report = try await Self.investigate(alert, samples: [sample], sigmaRules: ["windows/process_access"])
         #expect(report.severity == .critical)
         let finding = try #require(report.findings.first)
-        #expect(finding.title == "Sigma high: HackTool - Generic Process Access on pc04.example.corp")
+        #expect(finding.title == "Sigma high: HackTool - Generic Process Access on PC04.example.corp")
         #expect(finding.attackTechniques == ["T1003.001"])
         #expect(
             finding.evidence == [
-                #"2019-03-17T19:37:11.661930Z HackTool - Generic Process Access [T1003.001] SourceImage=C:\Users\IEUser\Desktop\mimikatz_trunk\Win32\mimikatz.exe"#
+                #"2019-03-17T19:37:11.661Z HackTool - Generic Process Access [T1003.001] SourceImage=C:\Users\IEUser\Desktop\mimikatz_trunk\Win32\mimikatz.exe"#
             ]
         )
         #expect(report.severityReasons.first?.hasPrefix("CRITICAL: Sigma high: HackTool") == true)
@@ -107,7 +107,7 @@ struct DeterministicAnalystTests {
         #expect(report.timeline.contains { $0.description == "Sigma high: HackTool - Generic Process Access" })
         #expect(
             report.recommendations.first
-                == "Isolate pc04.example.corp now; treat every credential used on it as stolen and reset them."
+                == "Isolate PC04.example.corp now; treat every credential used on it as stolen and reset them."
         )
     }
 
@@ -117,7 +117,7 @@ struct DeterministicAnalystTests {
             samples: ["deepbluecli-evtx/jsonl/powersploit-security.jsonl"]
         )
         #expect(report.severity == .high)
-        #expect(report.findings.first?.title == "Encoded PowerShell command on ie10win7")
+        #expect(report.findings.first?.title == "Encoded PowerShell command on IE10Win7")
         #expect(report.attackTechniques.contains("T1059.001"))
         #expect(report.attackTechniques.contains("T1027"))
         #expect(report.findings.first?.evidence.contains { $0.contains("-Enc JABX") } == true)
@@ -131,7 +131,7 @@ struct DeterministicAnalystTests {
         #expect(report.severity == .critical)
         #expect(report.findings.first?.title.hasPrefix("Credential dumping") == true)
         #expect(report.attackTechniques.contains("T1003"))
-        #expect(report.recommendations.contains { $0.hasPrefix("Isolate dc01.pandalab.com now") })
+        #expect(report.recommendations.contains { $0.hasPrefix("Isolate DC01.pandalab.com now") })
     }
 
     @Test func nothingCorroboratingIsLow() async throws {
@@ -143,5 +143,24 @@ struct DeterministicAnalystTests {
         #expect(report.severity == .low)
         #expect(report.findings.isEmpty)
         #expect(report.severityReasons.first?.hasPrefix("LOW: no tool found corroborating activity") == true)
+    }
+}
+
+/// Near-identical recommendations from two findings about one host are given once.
+@Suite(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
+struct RecommendationTests {
+    @Test func isolatingAHostIsRecommendedOnce() async throws {
+        let report = try await DeterministicAnalystTests.investigate(
+            #"ntdsutil "ac i ntds" "ifm" "create full C:\Windows\Temp\ntds_T1003" q q — host=DC01.pandalab.com user=Administrator at 2023-07-19 09:03:37"#,
+            samples: ["otrf-security-datasets/jsonl_gz/credential_access/cmd_dumping_ntds_dit_file_ntdsutil.jsonl.gz"],
+            sigmaRules: ["windows/process_creation"]
+        )
+        #expect(report.findings.contains { $0.rule == "process.credential-dumping" })
+        #expect(report.findings.contains { $0.rule == RubricRule.sigmaCredentialDumping.rawValue })
+        #expect(
+            report.recommendations.filter { $0.hasPrefix("Isolate DC01.pandalab.com") }.count == 1,
+            "\(report.recommendations)"
+        )
+        #expect(report.executiveSummary?.hosts == ["DC01.pandalab.com"])
     }
 }

@@ -172,7 +172,14 @@ struct ModelAnalystTests {
         )
         #expect(
             report.analyst
-                == AnalystInfo(mode: .anthropic, model: "claude-test-1", inputTokens: 200, outputTokens: 40, turns: 2)
+                == AnalystInfo(
+                    mode: .anthropic,
+                    model: "claude-test-1",
+                    inputTokens: 200,
+                    outputTokens: 40,
+                    turns: 2,
+                    consulted: ["blocklists", "the event store"]
+                )
         )
         #expect(report.toolCalls.suffix(2).map(\.tool) == ["detect_brute_force", "generate_incident_report"])
         #expect(!(String(decoding: try JSONEncoder().encode(report), as: UTF8.self).contains(Self.key)))
@@ -357,7 +364,14 @@ struct OpenAICompatibleAnalystTests {
         )
         #expect(
             report.analyst
-                == AnalystInfo(mode: .openAICompatible, model: "local", inputTokens: 60, outputTokens: 14, turns: 2)
+                == AnalystInfo(
+                    mode: .openAICompatible,
+                    model: "local",
+                    inputTokens: 60,
+                    outputTokens: 14,
+                    turns: 2,
+                    consulted: ["blocklists", "the event store"]
+                )
         )
         #expect(report.severity == .medium)
         #expect(report.severityReasons.last?.contains("gave no conclusion") == true)

@@ -22,6 +22,9 @@ public import SOCThreatIntel
 /// It is the composition root the `socagent` command line uses too: the store, threat intelligence, the model and
 /// the reports folder are built here from ``Configuration`` and ``AnalystEnvironment``.
 public struct SOCAnalyst: Sendable {
+    /// socagent's version (`socagent --version`).
+    public static let version = "0.2.0"
+
     /// What to open; anything left `nil` comes from the environment (flag > environment > `.env` > default).
     public struct Configuration: Sendable {
         /// The event store: a SQLite path or a cluster URL (default `SOCAGENT_STORE`, `ELK_HOST`, `socagent.db`).

@@ -15,7 +15,9 @@ struct Analyze: AsyncParsableCommand {
             intelligence, failed logins, brute force, suspicious processes, connections, Lucene queries) for the \
             indicators found, correlates them, applies the severity rubric and writes reports/INC-YYYYMMDD-HHMMSS.json \
             (mode 0600, never overwritten). With ANTHROPIC_API_KEY set (and no --offline) Claude drives the tools \
-            (ANTHROPIC_MODEL, ANTHROPIC_BASE_URL); the deterministic evidence sets a severity floor it cannot lower.
+            (ANTHROPIC_MODEL, ANTHROPIC_BASE_URL); else with OPENAI_BASE_URL a local model behind an \
+            OpenAI-compatible server does (OPENAI_MODEL, OPENAI_API_KEY); the deterministic evidence sets a severity \
+            floor neither can lower. Settings come from flags, the environment, then .env in the working directory.
             """
     )
 

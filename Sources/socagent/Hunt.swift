@@ -12,7 +12,7 @@ struct Hunt: AsyncParsableCommand {
         abstract: "Run Sigma rules over log files or over the event store.",
         discussion: """
             Rules: SigmaHQ YAML files or directories. Log files are parsed as `ingest` parses them (any format); with \
-            --store the stored events are hunted (in the window, --all by default) and the detections are saved in the \
+            --store the stored events are hunted — all of them unless --since/--until/--hours narrow the window — and the detections are saved in the \
             store (a cluster's in the socagent-detections index) for investigations to cite. A summary of rules \
             loaded, rules skipped (with reasons) and detections by level goes to standard error; detections go to standard output (a table, or JSON lines with --json).
             """
@@ -24,8 +24,13 @@ struct Hunt: AsyncParsableCommand {
     @Argument(help: "Log files or directories to hunt (or use --store).")
     var logs: [String] = []
 
-    /// The store to hunt (`--store`, with a cluster's `--ca-file`/`--insecure`); only used when `--store` is given.
-    @OptionGroup var storeOptions: StoreOptions
+    @Option(
+        help:
+            "Hunt this store's events instead of log files: a SQLite file or a cluster URL (its detections are saved in it). Cluster credentials: ELK_USERNAME/ELK_PASSWORD or ELK_API_KEY."
+    )
+    var store: String?
+
+    @OptionGroup var tls: ClusterTLSOptions
 
     @Option(help: "Only rules at or above this level: informational, low, medium, high, critical.")
     var level: String?
@@ -62,7 +67,7 @@ struct Hunt: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if logs.isEmpty == (storeOptions.store == nil) {
+        if logs.isEmpty == (store == nil) {
             throw ValidationError("give log files to hunt, or --store, but not both")
         }
         if let level, SigmaLevel(rawValue: level.lowercased()) == nil {
@@ -93,10 +98,10 @@ struct Hunt: AsyncParsableCommand {
         }
         if verbose { for diagnostic in set.diagnostics { Terminal.writeError("  \(diagnostic)\n") } }
         let target: HuntService.Target
-        if storeOptions.store != nil {
+        if let store {
             let window =
                 window.all || window.since != nil || window.until != nil || window.hours != nil ? window.timeRange : nil
-            target = .store(try await storeOptions.open(mustExist: true), window: window)
+            target = .store(try await tls.open(tls.configuration(store: store, mustExist: true)), window: window)
         } else {
             target = .files(logs, format: format.flatMap(LogFormat.named))
         }

@@ -40,25 +40,37 @@ struct IntelOptions: ParsableArguments {
 protocol LookupKind {
     static var kind: IndicatorKind { get }
     static var abstract: String { get }
+    /// What the value is, for the argument's help (`The IP address`).
+    static var noun: String { get }
+    /// An example value, as a person might paste it.
+    static var example: String { get }
 }
 
 enum IPKind: LookupKind {
     static let kind = IndicatorKind.ip
+    static let noun = "The IP address"
+    static let example = "the defanged 45.142.212[.]61"
     static let abstract = "Look up an IP address (AbuseIPDB, VirusTotal, local blocklists)."
 }
 
 enum HashKindOption: LookupKind {
     static let kind = IndicatorKind.hash
+    static let noun = "The file hash (MD5, SHA-1 or SHA-256)"
+    static let example = "44d88612fea8a8f36de82e1278abb02f"
     static let abstract = "Look up an MD5, SHA-1 or SHA-256 file hash (VirusTotal, local blocklists)."
 }
 
 enum DomainKind: LookupKind {
     static let kind = IndicatorKind.domain
+    static let noun = "The domain"
+    static let example = "the defanged evil[.]example[.]com"
     static let abstract = "Look up a domain (VirusTotal)."
 }
 
 enum CVEKind: LookupKind {
     static let kind = IndicatorKind.cve
+    static let noun = "The CVE id"
+    static let example = "CVE-2021-44228"
     static let abstract =
         "Look up a CVE: CVSS, severity, description, and whether it is known exploited (NVD, CISA KEV)."
 }
@@ -69,7 +81,7 @@ struct IntelLookup<Kind: LookupKind>: AsyncParsableCommand {
         CommandConfiguration(commandName: Kind.kind.rawValue, abstract: Kind.abstract)
     }
 
-    @Argument(help: "The indicator (defanged forms such as 1.2.3[.]4 are accepted).")
+    @Argument(help: "\(Kind.noun), such as \(Kind.example) (defanged forms are accepted).")
     var value: String
 
     @Flag(help: "Use only local sources and cached answers; contact no service.")

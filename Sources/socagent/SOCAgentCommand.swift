@@ -13,7 +13,7 @@ struct SOCAgentCommand: AsyncParsableCommand {
             Results go to standard output; progress, warnings and logs go to standard error.
             Exit codes: 0 success (a partial ingest with rejected records still exits 0), 1 failure, 64 usage error.
             """,
-        version: "0.1.0",
+        version: SOCAnalyst.version,
         subcommands: [
             Demo.self, Analyze.self, Ingest.self, Query.self, Search.self, Hunt.self, Intel.self, Report.self,
             Stats.self, Formats.self, Bench.self,
@@ -30,6 +30,24 @@ struct StoreOptions: ParsableArguments {
     )
     var store: String?
 
+    @OptionGroup var tls: ClusterTLSOptions
+
+    /// The composition root's configuration for these options (the rest from the environment and `.env`).
+    func configuration(mustExist: Bool = false) -> SOCAnalyst.Configuration {
+        tls.configuration(store: store, mustExist: mustExist)
+    }
+
+    var resolvedStore: String { configuration().storeLocation }
+
+    /// Opens the store (a SQLite file or a cluster).
+    /// - Parameter mustExist: For queries: a missing SQLite file is an error, not a new empty store.
+    func open(mustExist: Bool) async throws -> any EventStore {
+        try await tls.open(configuration(mustExist: mustExist))
+    }
+}
+
+/// How to reach a cluster over TLS.
+struct ClusterTLSOptions: ParsableArguments {
     @Option(
         name: .long,
         help: "For a cluster: a PEM file of CA certificates to trust (default: $ELK_CA_FILE, else the system store)."
@@ -39,8 +57,8 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "For a cluster: do not verify its TLS certificate (unsafe; prints a warning).")
     var insecure = false
 
-    /// The composition root's configuration for these options (the rest from the environment and `.env`).
-    func configuration(mustExist: Bool = false) -> SOCAnalyst.Configuration {
+    /// The composition root's configuration for `store` with these options.
+    func configuration(store: String?, mustExist: Bool) -> SOCAnalyst.Configuration {
         SOCAnalyst.Configuration(
             store: store,
             storeMustExist: mustExist,
@@ -48,12 +66,8 @@ struct StoreOptions: ParsableArguments {
         )
     }
 
-    var resolvedStore: String { configuration().storeLocation }
-
-    /// Opens the store (a SQLite file or a cluster).
-    /// - Parameter mustExist: For queries: a missing SQLite file is an error, not a new empty store.
-    func open(mustExist: Bool) async throws -> any EventStore {
-        let configuration = configuration(mustExist: mustExist)
+    /// Opens the store `configuration` names, warning when TLS verification is off.
+    func open(_ configuration: SOCAnalyst.Configuration) async throws -> any EventStore {
         let location = configuration.storeLocation
         if insecure && StoreLocation.isCluster(location) {
             Terminal.writeError(

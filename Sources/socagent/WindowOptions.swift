@@ -3,7 +3,7 @@ import Foundation
 import SOCModel
 import SOCStore
 
-/// The time window every query takes: the last 24 hours by default.
+/// The time window every query takes; each command says what it is when none is given.
 struct WindowOptions: ParsableArguments {
     @Option(help: "Start of the window: ISO 8601 or date math (2024-02-04T10:00:00Z, now-7d/d).")
     var since: String?
@@ -11,13 +11,13 @@ struct WindowOptions: ParsableArguments {
     @Option(help: "End of the window (exclusive): ISO 8601 or date math.")
     var until: String?
 
-    @Option(help: "The window is the N hours before --now (default 24 when no other window is given).")
+    @Option(help: "The window is the N hours before --now.")
     var hours: Double?
 
     @Option(help: "What 'now' is, for --hours and date math (default: the current time).")
     var now: String?
 
-    @Flag(help: "No time window: search all events.")
+    @Flag(help: "No time window: all events.")
     var all = false
 
     func validate() throws {

@@ -122,8 +122,12 @@ struct Query: AsyncParsableCommand {
         guard empty, let range = window.timeRange else { return }
         let statistics = try await store.statistics(top: 1)
         if let first = statistics.firstSeen, let last = statistics.lastSeen {
+            // Suggest what the user has not tried yet.
+            let advice =
+                window.since != nil || window.until != nil
+                ? "widen --since/--until, or use --all" : "use --all, or --since/--until within that range"
             Terminal.writeError(
-                "note: nothing in the window \(range); the store holds \(statistics.events) events from \(first) to \(last) (use --all or --since/--until)\n"
+                "note: nothing in the window \(range); the store holds \(statistics.events) events from \(first) to \(last) (\(advice))\n"
             )
         }
     }
@@ -136,7 +140,8 @@ struct Search: AsyncParsableCommand {
         discussion: """
             Examples: 'event.code:4625 AND source.ip:"203.0.113.0/24"', 'process.name:*shell.exe', \
             '@timestamp:[now-7d TO now] AND NOT user.name:svc_*', 'message:"failed password"'. \
-            Operators follow Lucene: 'a AND b OR c' means +a +b c; use parentheses.
+            Operators follow Lucene: 'a AND b OR c' means +a +b c; use parentheses. \
+            The window is the last 24 hours unless --since/--until, --hours, --now or --all say otherwise.
             """
     )
 

@@ -34,10 +34,21 @@ import Testing
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Run {
+    /// Runs a shell command line (quotes, continuation already joined) in the test's folder.
+    func shell(_ line: String, environment: [String: String] = [:]) throws -> Run {
+        try run([], environment: environment, executable: URL(fileURLWithPath: "/bin/sh"), prefix: ["-c", line])
+    }
+
+    func run(
+        _ arguments: [String],
+        stdin: Data? = nil,
+        environment: [String: String] = [:],
+        executable: URL? = nil,
+        prefix: [String] = []
+    ) throws -> Run {
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        process.executableURL = executable ?? Self.binary
+        process.arguments = prefix + arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "SOCAGENT_STORE")

@@ -66,4 +66,19 @@ import Testing
         #expect(run.json?["severity"] as? String == "LOW")
         #expect(run.stderr.contains("the report was not saved"))
     }
+
+    /// An empty window says what to try next, not what was already given.
+    @Test func anEmptyWindowSuggestsWhatWasNotTried() throws {
+        let log = cli.path("one.log")
+        try "Dec 10 06:55:46 LabSZ sshd[24200]: Failed password for root from 203.0.113.9 port 22 ssh2\n".write(
+            toFile: log,
+            atomically: true,
+            encoding: .utf8
+        )
+        #expect(try cli.run(["ingest", "--year", "2025", log]).status == 0)
+        let given = try cli.run(["query", "failed-logins", "--since", "2020-01-01", "--until", "2020-01-02"])
+        #expect(given.stderr.contains("widen --since/--until, or use --all"), "\(given.stderr)")
+        let defaulted = try cli.run(["query", "failed-logins", "--now", "2021-01-01"])
+        #expect(defaulted.stderr.contains("use --all, or --since/--until within that range"), "\(defaulted.stderr)")
+    }
 }

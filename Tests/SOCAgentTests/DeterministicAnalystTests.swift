@@ -164,3 +164,22 @@ struct RecommendationTests {
         #expect(report.executiveSummary?.hosts == ["DC01.pandalab.com"])
     }
 }
+
+/// A free-text alert that names its host and account in prose is investigated on that host.
+@Suite(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))
+struct ProseAlertTests {
+    @Test func hostsAndAccountsNamedInProseAreInvestigated() async throws {
+        let report = try await DeterministicAnalystTests.investigate(
+            "Possible LSASS dump on MSEDGEWIN10 at 2019-07-19 15:11:26 by IEUser",
+            samples: ["evtx-attack-samples/jsonl/AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.jsonl"],
+            sigmaRules: ["windows/process_creation"]
+        )
+        #expect(report.indicators.hosts == ["msedgewin10"])
+        #expect(report.indicators.users.contains("IEUser"))
+        let sigma = try #require(report.toolCalls.first { $0.tool == "query_sigma_detections" })
+        #expect(sigma.resultSummary.hasPrefix("0 Sigma") == false, "\(sigma.resultSummary)")
+        #expect(report.toolCalls.count >= 5, "\(report.toolCalls.map(\.tool))")
+        #expect(report.findings.contains { $0.kind == .sigmaDetection && $0.entities.hosts == ["MSEDGEWIN10"] })
+        #expect(report.severity >= .high, "\(report.severityReasons)")
+    }
+}

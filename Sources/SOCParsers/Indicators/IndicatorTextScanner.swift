@@ -394,7 +394,9 @@ struct IndicatorTextScanner {
     }
 
     /// `proseHost` is a host named in a sentence (`on host WS-01`): the next word, unless it is an ordinary word.
-    private enum ContextKind { case user, host, proseHost, loginUser }
+    /// `bareHost` (`dump on MSEDGEWIN10 at …`) and `proseUser` (`by IEUser`, `user 'admin'`, `account svc_sql`) need
+    /// more: a name that looks like a machine's, or an account name where a sentence's clause ends.
+    private enum ContextKind { case user, host, proseHost, loginUser, bareHost, proseUser }
 
     /// Phrases and keys that introduce an account or a machine name, matched without regard to case.
     private static let contexts: [(marker: [UInt8], kind: ContextKind)] = [
@@ -414,6 +416,8 @@ struct IndicatorTextScanner {
         ("\"computername\":", .host), ("\"workstationname\":", .host), ("workstation name:", .host),
         ("\"hostname\":", .host), ("\"host.name\":", .host), ("\"computer_name\":", .host),
         ("on host ", .proseHost), ("from host ", .proseHost), ("to host ", .proseHost),
+        (" on ", .bareHost), (" to ", .bareHost), (" by ", .proseUser), (" user ", .proseUser),
+        (" account ", .proseUser),
     ].map { (Array($0.utf8), $1) }
 
     /// ``contexts`` by the lower-cased first byte of their marker, so one pass over the text tries only the markers
@@ -444,6 +448,14 @@ struct IndicatorTextScanner {
                     if !IPAddressText.isIP(value), !Self.proseWords.contains(value.lowercased()) { addHost(value) }
                 case .user:
                     addUser(value)
+                case .bareHost:
+                    let end = valueEnd(from: from, value: value)
+                    if Self.looksLikeMachineName(value), endsClause(at: end) { addHost(value) }
+                case .proseUser:
+                    let quoted = from < original.count && (original[from] == 0x27 || original[from] == 0x22)
+                    let end = valueEnd(from: from, value: value) + (quoted ? 1 : 0)
+                    guard quoted || endsClause(at: end), Self.looksLikeAccountName(value) else { continue }
+                    addUser(value)
                 case .loginUser:
                     // `Failed password for root from 1.2.3.4`; `for invalid user` is read by its own marker.
                     guard value.lowercased() != "invalid", value.lowercased() != "illegal" else { continue }
@@ -456,6 +468,71 @@ struct IndicatorTextScanner {
     }
 
     private static let fromMarker = Array(" from ".utf8)
+
+    /// Where a value read at `from` ends in the text.
+    private func valueEnd(from: Int, value: String) -> Int {
+        var cursor = from
+        if cursor < original.count, original[cursor] == 0x27 || original[cursor] == 0x22 { cursor += 1 }
+        return cursor + value.utf8.count
+    }
+
+    /// Whether a clause of a sentence ends at `position`: the end of the text, a comma or semicolon, a full stop,
+    /// or one of the words that start the next clause (`at`, `on`, `from`, `via`, `to`, `as`, `with`).
+    private func endsClause(at position: Int) -> Bool {
+        guard position < original.count else { return true }
+        switch original[position] {
+        case 0x2C, 0x3B, 0x29, 0x0A, 0x0D: return true
+        case 0x2E: return position + 1 == original.count || original[position + 1] == 0x20
+        case 0x20:
+            return Self.clauseWords.contains { IndicatorExtractor.matchesFolded(original, at: position, $0) }
+        default: return false
+        }
+    }
+
+    private static let clauseWords = [
+        " at ", " on ", " from ", " via ", " to ", " as ", " with ", " in ", " by ", " was ", " is ", " has ", " then ",
+    ].map {
+        Array($0.utf8)
+    }
+
+    /// A machine's name, as prose gives it bare: letters and digits together (`DC01`, `MSEDGEWIN10`, `WS-042`), or a
+    /// dotted name whose first label is one (`PC04.example.corp`) — never a date, a number, a version or a word.
+    static func looksLikeMachineName(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        guard bytes.count >= 3, bytes.count <= 253, bytes.allSatisfy(isHostByte),
+            let first = bytes.first, IndicatorExtractor.isAlphanumeric(first), !IPAddressText.isIP(value)
+        else { return false }
+        let label = bytes.prefix { $0 != 0x2E }
+        let letters = label.filter { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }.count
+        let digits = label.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+        guard letters >= 2, digits >= 1 else { return false }
+        // Not a CVE, an ATT&CK technique or a Windows update (`CVE-2021-44228`, `T1003`, `KB5001234`).
+        let upper = value.uppercased()
+        if upper.hasPrefix("CVE-") || (upper.hasPrefix("KB") && upper.dropFirst(2).allSatisfy(\.isNumber)) {
+            return false
+        }
+        // An upper-case letter, as Windows names are given, or a dotted name; `x86` or `v2` alone is no machine.
+        return bytes.contains { $0 >= 0x41 && $0 <= 0x5A } || bytes.contains(0x2E)
+    }
+
+    /// An account name as prose gives it: starts with a letter, no spaces, and not an ordinary word.
+    static func looksLikeAccountName(_ value: String) -> Bool {
+        guard let first = value.unicodeScalars.first, first.properties.isAlphabetic, value.utf8.count >= 2,
+            value.utf8.count <= 64, !value.contains(" "), !value.contains(".")
+        else { return false }
+        return !proseWords.contains(value.lowercased()) && !accountProseWords.contains(value.lowercased())
+    }
+
+    /// Words that follow "by", "user" or "account" in prose without naming an account.
+    private static let accountProseWords: Set<String> = [
+        "user", "users", "account", "accounts", "default", "design", "policy", "rule", "rules", "process", "service",
+        "system", "group", "domain", "host", "itself", "remote", "local", "administrator's", "someone", "whom",
+        "logged", "logon", "login", "name", "names", "id", "sid", "type", "was", "were", "has", "had", "not",
+        "failed", "locked", "disabled", "enabled", "created", "deleted", "changed", "added", "removed", "lockout",
+        "microsoft", "windows", "firewall", "defender", "antivirus", "sysmon", "kernel", "pam", "sshd",
+        "request", "requests", "input", "interaction", "action", "agent", "mode", "session", "sessions", "analyst",
+        "analysts", "operator", "attacker", "attackers", "malware", "script", "scanner", "hand", "mistake",
+    ]
 
     /// Words that follow "on host" in prose without being a host's name.
     private static let proseWords: Set<String> = [

@@ -83,7 +83,7 @@ struct Ingest: AsyncParsableCommand {
         }
         printSummary(report, storePath: storePath)
         let statistics = try await store.statistics(top: 5)
-        print(StatisticsRenderer.render(statistics, title: "Store \(storePath)"))
+        Terminal.show(StatisticsRenderer.render(statistics, title: "Store \(storePath)"))
     }
 
     private func printSummary(_ report: IngestReport, storePath: String) {
@@ -102,7 +102,7 @@ struct Ingest: AsyncParsableCommand {
             let name =
                 file.path.count > width
                 ? "…" + file.path.suffix(width - 1) : file.path.padding(toLength: width, withPad: " ", startingAt: 0)
-            print(
+            Terminal.show(
                 "  \(name)  \(file.format.padding(toLength: 12, withPad: " ", startingAt: 0)) \(Terminal.grouped(file.events)) events, \(Terminal.grouped(file.rejected)) rejected"
             )
             for error in file.errors { Terminal.writeError("warning: \(file.path): \(error)\n") }

@@ -101,7 +101,7 @@ struct IntelLookup<Kind: LookupKind>: AsyncParsableCommand {
         if json {
             print(try IntelRendering.json(report))
         } else {
-            print(IntelRendering.text(report))
+            Terminal.show(IntelRendering.text(report))
         }
     }
 }

@@ -58,7 +58,9 @@ struct IntelExtract: AsyncParsableCommand {
             return
         }
         for (kind, values) in found.lists where !values.isEmpty {
-            print("\(kind.padding(toLength: 11, withPad: " ", startingAt: 0)) \(values.joined(separator: ", "))")
+            Terminal.show(
+                "\(kind.padding(toLength: 11, withPad: " ", startingAt: 0)) \(values.joined(separator: ", "))"
+            )
         }
     }
 

@@ -31,7 +31,7 @@ struct Stats: AsyncParsableCommand {
             encoder.outputFormatting = [.withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(statistics), as: UTF8.self))
         } else {
-            print(StatisticsRenderer.render(statistics, title: "Store \(path)"))
+            Terminal.show(StatisticsRenderer.render(statistics, title: "Store \(path)"))
         }
     }
 }

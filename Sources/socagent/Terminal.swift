@@ -1,3 +1,5 @@
+import SOCModel
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,6 +22,15 @@ enum Terminal {
         var size = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 { return Int(size.ws_col) }
         return 100
+    }
+
+    /// Prints human-readable output whose values may come from logs: each line with its control characters shown
+    /// as visible symbols, so log content never sends an escape sequence to the terminal.
+    static func show(_ text: String) {
+        print(
+            text.split(separator: "\n", omittingEmptySubsequences: false).map { DisplayText.visible(String($0)) }
+                .joined(separator: "\n")
+        )
     }
 
     /// Writes `text` to standard error as is.

@@ -24,6 +24,12 @@ import Testing
         #expect(!failed.stdout.contains("\u{1B}") && !failed.stdout.contains("\u{07}"))
         #expect(failed.stdout.contains("␛]0;PWNED␇"))
         #expect(failed.stdout.split(separator: "\n").count == 3)  // header, rule, one row
+        // stats, search and report list show the same values without their escape sequences.
+        for arguments in [["stats", "--store", "t.db"], ["search", "--store", "t.db", "--all", "event.code:4625"]] {
+            let run = try cli.run(arguments)
+            #expect(run.status == 0 && run.stdout.contains("␛]0;PWNED␇"), "\(arguments): \(run.stdout)")
+            #expect(!run.stdout.contains("\u{1B}") && !run.stdout.contains("\u{07}"), "\(arguments)")
+        }
         let processes = try cli.run(["query", "processes", "--store", "t.db", "--all"])
         #expect(processes.status == 0, "\(processes.stderr)")
         let rows = processes.stdout.split(separator: "\n")

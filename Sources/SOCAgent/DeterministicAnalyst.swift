@@ -44,17 +44,53 @@ public struct DeterministicAnalyst: Sendable {
         // A parsed alert is read through its fields (and message), not its raw record: JSON keys and escapes are
         // noise to the text scanner.
         let indicators = alert.event.map(IndicatorExtractor.extract(from:)) ?? IndicatorExtractor.extract(alert.text)
-        let anchor =
+        var anchor =
             alert.event?.timestamp
             ?? indicators.timestamps.lazy.compactMap { TimestampParser.parse($0) }.first
-            ?? Timestamp(secondsSinceEpoch: now.timeIntervalSince1970)
+        // An alert with no usable time is looked at where the store's data about its indicators is, not around now.
+        var located: Timestamp?
+        if anchor == nil {
+            located = await Self.newestEvent(about: indicators, in: store, now: now)
+            anchor = located
+        }
         var investigation = Investigation(
-            context: ToolContext(store: store, intel: intel, anchor: anchor, readableRoots: readableRoots),
+            context: ToolContext(
+                store: store,
+                intel: intel,
+                anchor: anchor ?? Timestamp(secondsSinceEpoch: now.timeIntervalSince1970),
+                readableRoots: readableRoots
+            ),
             indicators: indicators,
             phrase: phrasing
         )
         await investigation.run()
-        return investigation.report(alert: alert, createdAt: now)
+        var report = investigation.report(alert: alert, createdAt: now)
+        if let located {
+            report.severityReasons.append(
+                phrasing(
+                    "The alert gives no time: the investigation is centred on \(located.iso8601Milliseconds), the newest event in the store about its indicators."
+                )
+            )
+        }
+        return report
+    }
+
+    /// The time of the newest stored event that names one of the alert's addresses, accounts or hosts.
+    static func newestEvent(about indicators: IndicatorSet, in store: any EventStore, now: Date) async -> Timestamp? {
+        var terms: [LuceneQuery] = []
+        for ip in indicators.ips.prefix(5) where IPAddress(ip) != nil {
+            terms += [.term(field: "source.ip", value: ip), .term(field: "destination.ip", value: ip)]
+        }
+        terms += indicators.users.prefix(3).map { .term(field: "user.name", value: $0) }
+        terms += indicators.hosts.prefix(3).map { .term(field: "host.name", value: $0) }
+        guard !terms.isEmpty else { return nil }
+        let query = LuceneQuery.boolean(terms.map { LuceneClause(.should, $0) })
+        let result = try? await store.search(
+            query,
+            filter: EventFilter(limit: 1),
+            now: Timestamp(secondsSinceEpoch: now.timeIntervalSince1970)
+        )
+        return result?.events.first?.timestamp
     }
 }
 

@@ -130,8 +130,19 @@ public struct SOCAnalyst: Sendable {
 
     // MARK: Investigating
 
-    /// Investigates a free-text alert or log line; see ``analyze(_:)-(Alert)``.
-    public func analyze(_ text: String) async -> IncidentReport { await analyze(Alert(text: text)) }
+    /// Investigates an alert given as text: a pasted log record is read by the ingest parsers (a year-less date is
+    /// placed by the store's newest event), anything else as free text; see ``analyze(_:)-(Alert)``.
+    public func analyze(_ text: String) async -> IncidentReport {
+        await analyze(AlertReader.read(text: text, referenceTime: await referenceTime()))
+    }
+
+    /// "Now" for reading alerts: the time of the store's newest event (logs under investigation are often old),
+    /// else the current time.
+    public func referenceTime() async -> Timestamp {
+        let now = Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970)
+        let newest = try? await store.search(.all, filter: EventFilter(limit: 1), now: now).events.first?.timestamp
+        return newest.flatMap { $0 } ?? now
+    }
 
     /// Investigates an alert: the deterministic analyst, and the model over it when one is configured (it can raise
     /// the severity, never lower it). The report is returned, not written (see ``save(_:)``).

@@ -49,7 +49,6 @@ struct Analyze: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let input = try readAlert()
         var configuration = storeOptions.configuration(mustExist: true)
         configuration.reportDirectory = reports.reportDir
         configuration.intelDatabase = intelOptions.intelDB
@@ -63,30 +62,18 @@ struct Analyze: AsyncParsableCommand {
         analyst.readableRoots =
             [FileManager.default.currentDirectoryPath]
             + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
-        let report = await analyst.analyze(input)
-        try ReportOutput.writeAndShow(report, to: analyst.reports, json: json)
-    }
-
-    /// The alert: the text given, or the first event of the file (its text is the record as written).
-    private func readAlert() throws -> Alert {
-        if let text { return Alert(text: text) }
-        guard let alert else { throw ValidationError("give the alert text or --alert FILE") }
-        do {
-            var reader = try EventFileReader(
-                path: alert,
-                options: .init(referenceTime: Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970))
-            )
-            if let event = try reader.nextBatch()?.first {
-                let text = event.original.isEmpty ? (event.string(ECSField.message) ?? "") : event.original
-                return Alert(text: text, event: event)
+        let report: IncidentReport
+        if let alert {
+            do {
+                report = await analyst.analyze(
+                    try AlertReader.read(file: alert, referenceTime: await analyst.referenceTime())
+                )
+            } catch {
+                throw CleanError("\(error)")
             }
-            throw CleanError(
-                "\(alert): no event could be read (\(reader.summary.errors.first.map { "line \($0.line): \($0.reason)" } ?? "empty"))"
-            )
-        } catch let error as CleanError {
-            throw error
-        } catch {
-            throw CleanError("\(alert): \(error)")
+        } else {
+            report = await analyst.analyze(text ?? "")
         }
+        try ReportOutput.writeAndShow(report, to: analyst.reports, json: json)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import SOCDetection
-public import SOCModel
+import SOCModel
 import SOCParsers
 import SOCStore
 

@@ -57,8 +57,15 @@ let package = Package(
         ),
         // Adapters: one third-party dependency each.
         .target(
+            name: "SOCSQLiteFiles",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "SOCStoreSQLite",
-            dependencies: ["SOCModel", "SOCStore", "SOCParsers", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SOCModel", "SOCStore", "SOCParsers", "SOCSQLiteFiles", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -77,7 +84,9 @@ let package = Package(
         ),
         .target(
             name: "SOCThreatIntel",
-            dependencies: ["SOCModel", "SOCParsers", "SOCHTTP", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SOCModel", "SOCParsers", "SOCHTTP", "SOCSQLiteFiles", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(name: "SOCReports", dependencies: ["SOCModel"], swiftSettings: strictSettings),

@@ -3,6 +3,7 @@ import GRDB
 import GRDBSQLite
 public import SOCModel
 import SOCParsers
+import SOCSQLiteFiles
 public import SOCStore
 
 /// The embedded event store: one SQLite file, no server.
@@ -63,10 +64,14 @@ public final class SQLiteEventStore: EventStore {
             SQLFunctions.register(on: db)
         }
         do {
+            try PrivateDatabaseFile.prepare(path)
             database =
                 path == ":memory:"
                 ? try DatabaseQueue(configuration: config) : try DatabaseQueue(path: path, configuration: config)
+            try PrivateDatabaseFile.checkOwnership(database, path: path, migrator: Self.migrator, kind: "event store")
             try SQLiteEventStore.migrator.migrate(database)
+        } catch let refusal as PrivateDatabaseFile.Refusal {
+            throw EventStoreError(.cannotOpen, refusal.description)
         } catch let error as DatabaseError {
             throw EventStoreError(.cannotOpen, "\(path): \(error.message ?? "SQLite error \(error.resultCode)")")
         } catch {

@@ -2,6 +2,7 @@ public import Foundation
 import GRDB
 import SOCHTTP
 public import SOCModel
+import SOCSQLiteFiles
 
 /// The persistent side of threat intelligence, one SQLite file: the answer cache, request history and quota blocks
 /// (so limits survive restarts), and the offline sources — the CISA KEV catalog, imported NVD records and
@@ -14,11 +15,16 @@ public final class IntelDatabase: Sendable {
     /// Opens (creating if needed) the database at `path`.
     public init(path: String) throws {
         self.path = path
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try PrivateDatabaseFile.prepare(path, createFolder: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         queue = try DatabaseQueue(path: path, configuration: configuration)
+        try PrivateDatabaseFile.checkOwnership(
+            queue,
+            path: path,
+            migrator: Self.migrator,
+            kind: "intelligence database"
+        )
         try Self.migrator.migrate(queue)
     }
 

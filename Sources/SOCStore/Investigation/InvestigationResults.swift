@@ -60,7 +60,7 @@ public struct EventSummary: Hashable, Sendable, Codable {
         commandLine = event.string(ECSField.processCommandLine)
         parentName = event.string(ECSField.processParentName)
         reason = event.string(ECSField.eventReason)
-        count = Int(event[InvestigationRules.repeatCountField]?.integerValue ?? 1)
+        count = InvestigationRules.repeatCount(event)
         format = event.string(ECSField.sourceFormat)
     }
 

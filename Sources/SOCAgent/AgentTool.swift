@@ -84,12 +84,13 @@ public struct ToolContext: Sendable {
         self.readableRoots = readableRoots
     }
 
-    /// `hours` either side of the anchor.
+    /// `hours` either side of the anchor. An end beyond ``Timestamp/supportedRange`` (hours too large, or not a
+    /// number) is left open rather than trapping; the tools validate the hours the model gives.
     public func window(hours: Double?) -> TimeRange {
-        let half = Int64((hours ?? defaultHours) * 3_600_000_000)
+        let hours = hours ?? defaultHours
         return TimeRange(
-            start: Timestamp(microsecondsSinceEpoch: anchor.microsecondsSinceEpoch - half),
-            end: Timestamp(microsecondsSinceEpoch: anchor.microsecondsSinceEpoch + half + 1)
+            start: anchor.adding(hours: -hours),
+            end: anchor.adding(hours: hours).flatMap { $0.adding(microseconds: 1) }
         )
     }
 }

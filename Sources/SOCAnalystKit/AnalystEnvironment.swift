@@ -50,7 +50,10 @@ public struct AnalystEnvironment: Sendable {
     /// The intel database: `$SOCAGENT_CACHE_DIR/intel.db`, else `~/.cache/socagent/intel.db`.
     public var intelDatabasePath: String { IntelDatabase.defaultPath(environment: values) }
 
-    /// Reads `KEY=value` lines; `#` comments, blank lines, `export ` prefixes and surrounding quotes are allowed.
+    /// Reads `KEY=value` lines; `#` comments, blank lines, `export ` prefixes and quotes are allowed.
+    ///
+    /// A quoted value ends at its closing quote, and anything after it (`KEY='v' # comment`) is ignored; an
+    /// unquoted value ends before a ` #` comment. A `#` not preceded by whitespace is part of the value.
     public static func dotEnv(at path: String) -> [String: String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
         var values: [String: String] = [:]
@@ -60,12 +63,35 @@ public struct AnalystEnvironment: Sendable {
             if line.hasPrefix("export ") { line = String(line.dropFirst(7)) }
             guard let equals = line.firstIndex(of: "=") else { continue }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-                value = String(value.dropFirst().dropLast())
-            }
-            values[key] = value
+            values[key] = dotEnvValue(line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces))
         }
         return values
+    }
+
+    /// The value of one `.env` assignment: the inside of its quotes, or the text before a ` #` comment.
+    static func dotEnvValue(_ text: String) -> String {
+        if let quote = text.first, quote == "\"" || quote == "'" {
+            var inside = ""
+            var escaped = false
+            for character in text.dropFirst() {
+                if escaped {
+                    if character != quote && character != "\\" { inside.append("\\") }
+                    inside.append(character)
+                    escaped = false
+                } else if character == "\\" && quote == "\"" {
+                    escaped = true
+                } else if character == quote {
+                    return inside
+                } else {
+                    inside.append(character)
+                }
+            }
+            return text  // no closing quote: the text as written
+        }
+        var value = Substring(text)
+        if let comment = value.firstRange(of: " #") ?? value.firstRange(of: "\t#") {
+            value = value[..<comment.lowerBound]
+        }
+        return value.trimmingCharacters(in: .whitespaces)
     }
 }

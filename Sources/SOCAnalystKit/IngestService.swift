@@ -20,6 +20,8 @@ public struct IngestService: Sendable {
         public var options: ParseContext.Options
         /// The largest record accepted.
         public var maximumRecordBytes = 4 << 20
+        /// How many times its compressed size a gzip input may decompress to; `nil` for no limit.
+        public var maximumDecompressionRatio: Int? = InputSource.defaultMaximumDecompressionRatio
         /// Events per store batch.
         public var batchSize = 4096
 
@@ -180,7 +182,8 @@ public struct ParsedBatches: Sendable {
                         path: path,
                         format: request.format,
                         options: request.options,
-                        maximumRecordBytes: request.maximumRecordBytes
+                        maximumRecordBytes: request.maximumRecordBytes,
+                        maximumDecompressionRatio: request.maximumDecompressionRatio
                     )
                     do {
                         while !Task.isCancelled, let batch = try reader.nextBatch(maximumCount: request.batchSize) {
@@ -292,6 +295,8 @@ public struct IngestReport: Sendable, Codable {
         public var compressed = false
         /// The first rejection reasons.
         public var errors: [Error] = []
+        /// Problems with the input as a whole that cost no record (an ignored gzip trailer).
+        public var warnings: [String] = []
         var readError: String?
 
         init(path: String, format: String) {
@@ -306,10 +311,11 @@ public struct IngestReport: Sendable, Codable {
             bytes = summary.bytes
             compressed = summary.compressed
             errors = summary.errors.map { Error(line: $0.line, column: $0.column, reason: $0.reason) }
+            warnings = summary.warnings
         }
 
         enum CodingKeys: String, CodingKey {
-            case path, format, events, rejected, bytes, compressed, errors
+            case path, format, events, rejected, bytes, compressed, errors, warnings
         }
     }
 

@@ -90,6 +90,11 @@ public enum ECSField {
 
     /// The input format the event was parsed from (socagent's own field, such as `evtx-json` or `syslog`).
     public static let sourceFormat = "socagent.format"
+    /// How many attempts a repeated syslog line (`message repeated 3 times: [ … ]`) stands for (socagent's own field).
+    public static let repeatCount = "socagent.repeat_count"
+    /// The repeat counts that are believed: a count outside this range, written by anyone who can log a line, must
+    /// neither cancel real events (negative) nor overflow a sum; readers count such an event once.
+    public static let repeatCountRange: ClosedRange<Int64> = 1...1_000_000
 
     /// The ECS name for a Windows event data field, with dots in hostile or odd names made safe. The common names'
     /// fields are built once and shared: an event's field names are then not allocated per event (parsing's hot path).

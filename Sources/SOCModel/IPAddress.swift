@@ -79,11 +79,25 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The private, loopback, link-local, multicast and otherwise non-routable networks that ``isPrivate`` tests.
     public static let privateNetworks: [IPMatcher] = [
         "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16", "100.64.0.0/10", "0.0.0.0/8",
-        "224.0.0.0/4", "255.255.255.255/32", "::1/128", "::/128", "fc00::/7", "fe80::/10", "ff00::/8",
+        "224.0.0.0/4", "255.255.255.255/32", "::/96", "fc00::/7", "fe80::/10", "ff00::/8", "64:ff9b:1::/48",
     ].compactMap { IPMatcher($0) }
 
     /// Whether the address is in a private, loopback, link-local or otherwise non-routable range.
-    public var isPrivate: Bool { Self.privateNetworks.contains { $0.matches(self) } }
+    ///
+    /// `::/96` (unspecified, loopback and the deprecated IPv4-compatible form such as `::127.0.0.1`) is never
+    /// routable, and a 6to4 or NAT64 address is private when the IPv4 address it carries is (``embeddedIPv4``).
+    public var isPrivate: Bool {
+        if Self.privateNetworks.contains(where: { $0.matches(self) }) { return true }
+        return embeddedIPv4?.isPrivate ?? false
+    }
+
+    /// The IPv4 address inside a 6to4 (`2002:AABB:CCDD::/48`) or NAT64 (`64:ff9b::/96`) address, else `nil`.
+    public var embeddedIPv4: IPAddress? {
+        guard !isIPv4 else { return nil }
+        if high >> 48 == 0x2002 { return IPAddress(ipv4: UInt32(truncatingIfNeeded: high >> 16)) }
+        if high == 0x0064_FF9B_0000_0000, low >> 32 == 0 { return IPAddress(ipv4: UInt32(truncatingIfNeeded: low)) }
+        return nil
+    }
 
     /// The canonical text form: IPv4 dotted quad, IPv6 as RFC 5952 (lower case, the longest zero run as `::`).
     /// Stores keep addresses in this form so an address matches whatever way it was written.

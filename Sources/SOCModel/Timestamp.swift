@@ -16,9 +16,51 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.microsecondsSinceEpoch = microsecondsSinceEpoch
     }
 
-    /// Creates a timestamp from seconds since the Unix epoch.
+    /// Creates a timestamp from seconds since the Unix epoch, such as a clock's reading.
+    ///
+    /// Values outside ``supportedRange`` (and NaN) are clamped to its ends; for seconds read from log content, use
+    /// ``init(checkedSecondsSinceEpoch:)``, which refuses them instead.
     public init(secondsSinceEpoch: Double) {
-        self.microsecondsSinceEpoch = Int64((secondsSinceEpoch * 1_000_000).rounded())
+        self =
+            Timestamp(checkedSecondsSinceEpoch: secondsSinceEpoch)
+            ?? (secondsSinceEpoch > 0 ? Timestamp.supportedRange.upperBound : Timestamp.supportedRange.lowerBound)
+    }
+
+    /// Creates a timestamp from seconds since the Unix epoch, or returns `nil` when the value is not finite or the
+    /// instant is outside ``supportedRange`` (years 0 to 9999).
+    public init?(checkedSecondsSinceEpoch seconds: Double) {
+        let micros = (seconds * 1_000_000).rounded()
+        // Within ±2^62 the conversion is exact enough and cannot trap; the range check is on the integer.
+        guard micros.isFinite, abs(micros) < 0x1p62,
+            Timestamp.supportedRange.contains(Timestamp(microsecondsSinceEpoch: Int64(micros)))
+        else { return nil }
+        self.microsecondsSinceEpoch = Int64(micros)
+    }
+
+    /// The instants a timestamp may name: 0000-01-01T00:00:00Z through 9999-12-31T23:59:59.999999Z, the years the
+    /// calendar initializer and ISO 8601 text accept. Arithmetic that leaves it is an error, never a trap.
+    public static let supportedRange =
+        Timestamp(
+            microsecondsSinceEpoch: -62_167_219_200_000_000
+        )...Timestamp(
+            microsecondsSinceEpoch: 253_402_300_799_999_999
+        )
+
+    /// This instant moved by `hours` (negative for earlier), or `nil` when `hours` is not finite or the result would
+    /// leave ``supportedRange``.
+    public func adding(hours: Double) -> Timestamp? {
+        let micros = (hours * 3_600_000_000).rounded()
+        // Beyond ±2^62 µs (146,000 years) the move leaves the supported range whatever the start.
+        guard micros.isFinite, abs(micros) < 0x1p62 else { return nil }
+        return adding(microseconds: Int64(micros))
+    }
+
+    /// This instant moved by `microseconds`, or `nil` when the result would leave ``supportedRange``.
+    public func adding(microseconds: Int64) -> Timestamp? {
+        let (sum, overflow) = microsecondsSinceEpoch.addingReportingOverflow(microseconds)
+        let moved = Timestamp(microsecondsSinceEpoch: sum)
+        guard !overflow, Timestamp.supportedRange.contains(moved) else { return nil }
+        return moved
     }
 
     /// Creates a timestamp from calendar fields in UTC, or returns `nil` when a field is out of range.

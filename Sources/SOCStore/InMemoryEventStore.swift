@@ -121,12 +121,12 @@ public actor InMemoryEventStore: EventStore {
         }
         var sources: [BruteForceSource] = []
         for (source, attempts) in failures {
-            let count = attempts.reduce(0) { $0 + Int($1[InvestigationRules.repeatCountField]?.integerValue ?? 1) }
+            let count = attempts.reduce(0) { $0 + InvestigationRules.repeatCount($1) }
             guard count >= minimumFailures else { continue }
             var perUser: [String: Int] = [:]
             for attempt in attempts {
                 if let user = attempt.string(ECSField.userName) {
-                    perUser[user, default: 0] += Int(attempt[InvestigationRules.repeatCountField]?.integerValue ?? 1)
+                    perUser[user, default: 0] += InvestigationRules.repeatCount(attempt)
                 }
             }
             let times = attempts.compactMap(\.timestamp)

@@ -209,7 +209,21 @@ public final class ElasticsearchEventStore: EventStore {
     }
 
     public func bruteForce(_ filter: EventFilter, minimumFailures: Int) async throws -> [BruteForceSource] {
-        let failures: [String: Any] = ["sum": ["field": InvestigationRules.repeatCountField, "missing": 1]]
+        // A count outside ECSField.repeatCountRange counts once, as InvestigationRules.repeatCount(_:) counts it.
+        let field = InvestigationRules.repeatCountField
+        let range = ECSField.repeatCountRange
+        let failures: [String: Any] = [
+            "sum": [
+                "script": [
+                    "lang": "painless",
+                    "source": """
+                    if (!doc.containsKey('\(field)') || doc['\(field)'].size() == 0) { return 1; } \
+                    long n = doc['\(field)'].value; \
+                    return n >= \(range.lowerBound)L && n <= \(range.upperBound)L ? n : 1;
+                    """,
+                ]
+            ]
+        ]
         let body: [String: Any] = [
             "size": 0,
             "query": QueryDSL.bool(
@@ -248,7 +262,7 @@ public final class ElasticsearchEventStore: EventStore {
             as? [[String: Any]] ?? []
         var sources: [(source: BruteForceSource, first: Timestamp?)] = []
         for bucket in buckets {
-            let count = Self.number(bucket["failures"]).map { Int($0) } ?? 0
+            let count = Self.number(bucket["failures"]).map { Self.count($0) } ?? 0
             guard count >= minimumFailures, let ip = bucket["key"] as? String else { continue }
             let userBuckets = (bucket["top_users"] as? [String: Any])?["buckets"] as? [[String: Any]] ?? []
             let first = Self.time(bucket, micros: "first_us", millis: "first")
@@ -256,7 +270,7 @@ public final class ElasticsearchEventStore: EventStore {
             let source = BruteForceSource(
                 sourceIP: ip,
                 failures: count,
-                users: Self.number(bucket["users"]).map { Int($0) } ?? 0,
+                users: Self.number(bucket["users"]).map { Self.count($0) } ?? 0,
                 userNames: userBuckets.compactMap { $0["key"] as? String },
                 firstSeen: first?.iso8601,
                 lastSeen: last?.iso8601,
@@ -630,8 +644,14 @@ public final class ElasticsearchEventStore: EventStore {
     /// An instant from a `min`/`max` pair: the microsecond field socagent writes when there is one, else the
     /// millisecond `@timestamp` of documents from elsewhere.
     static func time(_ aggregations: [String: Any], micros: String, millis: String) -> Timestamp? {
-        if let value = number(aggregations[micros]) { return Timestamp(microsecondsSinceEpoch: Int64(value)) }
-        return number(aggregations[millis]).map { Timestamp(microsecondsSinceEpoch: Int64($0 * 1000)) }
+        if let value = number(aggregations[micros]) { return Timestamp(checkedSecondsSinceEpoch: value / 1_000_000) }
+        return number(aggregations[millis]).flatMap { Timestamp(checkedSecondsSinceEpoch: $0 / 1000) }
+    }
+
+    /// A count from an aggregation's double: NaN and negative values are 0, and a huge one is capped (never a trap).
+    static func count(_ value: Double) -> Int {
+        guard value.isFinite, value > 0 else { return 0 }
+        return value >= Double(Int.max / 2) ? Int.max / 2 : Int(value)
     }
 
     /// A metric aggregation's value (Elasticsearch writes them as doubles, sometimes in exponent form).

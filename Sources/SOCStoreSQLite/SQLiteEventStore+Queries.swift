@@ -8,6 +8,12 @@ public import SOCStore
 extension SQLiteEventStore {
     /// ``InvestigationRules/isFailedLogin(_:)``, computed at ingest into a flag with its own partial indexes.
     static let failedLoginSQL = "e.failed_login = 1"
+    /// The attempts a failed login stands for, as ``InvestigationRules/repeatCount(_:)`` counts them: a stored
+    /// count outside ``ECSField/repeatCountRange`` counts once, so a sum can neither go down nor overflow.
+    static let repeatCountSQL = """
+        (CASE WHEN e.repeat_count BETWEEN \(ECSField.repeatCountRange.lowerBound) AND \(ECSField.repeatCountRange.upperBound) \
+        THEN e.repeat_count ELSE 1 END)
+        """
 
     /// ``InvestigationRules/isSuccessfulLogon(_:)``, computed at ingest.
     static let successfulLogonSQL = "s.successful_logon = 1"
@@ -115,7 +121,7 @@ extension SQLiteEventStore {
         // Successes are counted only for the top sources, from each source's first failure on.
         let sql = """
             WITH failures AS (
-                SELECT e.source_ip AS ip, sum(coalesce(e.repeat_count, 1)) AS failures, count(DISTINCT e.user_name) AS users,
+                SELECT e.source_ip AS ip, sum(\(Self.repeatCountSQL)) AS failures, count(DISTINCT e.user_name) AS users,
                        min(e.ts) AS first, max(e.ts) AS last
                 FROM events e
                 WHERE \(Self.failedLoginSQL) AND e.source_ip IS NOT NULL AND \(filterSQL)
@@ -141,7 +147,7 @@ extension SQLiteEventStore {
                     sql: """
                         SELECT e.user_name FROM events e
                         WHERE \(Self.failedLoginSQL) AND e.source_ip = ? AND e.user_name IS NOT NULL AND \(filterSQL)
-                        GROUP BY e.user_name ORDER BY sum(coalesce(e.repeat_count, 1)) DESC, e.user_name LIMIT 10
+                        GROUP BY e.user_name ORDER BY sum(\(Self.repeatCountSQL)) DESC, e.user_name LIMIT 10
                         """,
                     arguments: StatementArguments([ip.databaseValue] + filterArguments)
                 )

@@ -24,6 +24,7 @@ struct Bench: AsyncParsableCommand {
 
         func validate() throws {
             if SyntheticEvents.Shape(rawValue: shape) == nil { throw ValidationError("--shape must be ecs or raw") }
+            try Bench.requireCount("--events", events, in: Bench.eventCounts)
         }
 
         func run() throws {
@@ -52,6 +53,11 @@ struct Bench: AsyncParsableCommand {
         var storeOnly = false
         @Option(help: "Threads parsing each batch with --parse-only (default: all cores but one).") var parsingThreads:
             Int?
+
+        func validate() throws {
+            try Bench.requireCount("--events", events, in: Bench.eventCounts)
+            if let parsingThreads { try Bench.requireCount("--parsing-threads", parsingThreads, in: 1...256) }
+        }
 
         func run() async throws {
             let data =
@@ -107,6 +113,8 @@ extension Bench {
         @Option(help: "Runs per query; the median is reported.") var runs = 5
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws { try Bench.requireCount("--runs", runs, in: Bench.runCounts) }
+
         func run() async throws {
             let store = try await storeOptions.open(mustExist: true)
             let result = try await Benchmarks.queries(store, runs: runs) { row in
@@ -133,6 +141,11 @@ extension Bench {
 
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            try Bench.requireCount("--events", events, in: Bench.eventCounts)
+            try Bench.requireCount("--runs", runs, in: Bench.runCounts)
+        }
+
         func run() async throws {
             let result = try await Benchmarks.analyze(storePath: store, backgroundEvents: events, runs: runs) {
                 Terminal.writeError($0 + "\n")
@@ -158,6 +171,8 @@ extension Bench {
         @Option(help: "A log file of events (read whole into memory).") var input: String
         @Option(help: "Repeat the rule phase this many times; the fastest run is reported.") var runs = 3
         @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws { try Bench.requireCount("--runs", runs, in: Bench.runCounts) }
 
         func run() throws {
             let result = try Benchmarks.hunt(rules: rules, input: input, runs: runs)
@@ -213,6 +228,20 @@ extension Bench {
             try printJSON(result, when: json) {
                 "\(target.rawValue): \(Terminal.grouped(result.inputs)) inputs (\(Terminal.grouped(result.accepted)) accepted) in \(String(format: "%.1f", result.seconds)) s, slowest \(String(format: "%.2f", result.slowestMilliseconds)) ms (iteration \(result.slowestIteration)), peak RSS \(Int(result.peakRSSMegabytes)) MB — no crash"
             }
+        }
+    }
+}
+
+extension Bench {
+    /// The event counts the benchmarks generate: at least one, and no more than a disk holds.
+    static let eventCounts = 1...1_000_000_000
+    /// The repetitions a benchmark takes.
+    static let runCounts = 1...1_000
+
+    /// A usage error (exit 64) unless `value` is in `range`.
+    static func requireCount(_ name: String, _ value: Int, in range: ClosedRange<Int>) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(name) must be from \(range.lowerBound) to \(Terminal.grouped(range.upperBound))")
         }
     }
 }

@@ -27,16 +27,24 @@ struct WindowOptions: ParsableArguments {
         if hours != nil && (since != nil || until != nil) {
             throw ValidationError("use either --hours or --since/--until")
         }
-        if let hours, hours <= 0 { throw ValidationError("--hours must be positive") }
+        if let hours, !(hours > 0 && hours <= Self.maximumHours) {
+            throw ValidationError("--hours must be a number above 0 and at most \(Int(Self.maximumHours)) (100 years)")
+        }
         if let now, DateMath.resolve(now, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) == nil {
             throw ValidationError("--now '\(now)' is not a date")
         }
         for (name, value) in [("--since", since), ("--until", until)] {
             if let value, DateMath.resolve(value, now: resolvedNow, roundUp: false) == nil {
-                throw ValidationError("\(name) '\(value)' is not a date or date math expression")
+                throw ValidationError("\(name) '\(value)' is not a date or date math expression in the years 0 to 9999")
             }
         }
+        if let range = timeRange, let start = range.start, let end = range.end, start >= end {
+            throw ValidationError("--since (\(start.iso8601)) must be before --until (\(end.iso8601))")
+        }
     }
+
+    /// The longest `--hours` window: 100 years, far more than any store holds, and far from overflowing.
+    static let maximumHours = 100 * 366 * 24.0
 
     /// The instant `now` stands for.
     var resolvedNow: Timestamp {

@@ -28,6 +28,8 @@ public struct EventFileReader {
         public var bytes = 0
         /// The first ``EventFileReader/maximumErrors`` rejections.
         public var errors: [ParseDiagnostic] = []
+        /// Problems with the input as a whole that cost no record, such as a gzip trailer that was ignored.
+        public var warnings: [String] = []
     }
 
     /// How many rejection reasons a summary keeps per input.
@@ -54,14 +56,17 @@ public struct EventFileReader {
     ///   - format: The format to use; `nil` sniffs it from the content.
     ///   - options: Parsing options.
     ///   - maximumRecordBytes: The largest record accepted; larger ones are rejected with a reason.
+    ///   - maximumDecompressionRatio: For gzip input, how many times its compressed size it may decompress to
+    ///     before reading stops with an error (a decompression bomb); `nil` for no limit.
     /// - Throws: ``InputError`` when the input cannot be opened or read.
     public init(
         path: String,
         format: LogFormat? = nil,
         options: ParseContext.Options,
-        maximumRecordBytes: Int = 4 << 20
+        maximumRecordBytes: Int = 4 << 20,
+        maximumDecompressionRatio: Int? = InputSource.defaultMaximumDecompressionRatio
     ) throws(InputError) {
-        let source = try InputSource.open(path: path)
+        let source = try InputSource.open(path: path, maximumDecompressionRatio: maximumDecompressionRatio)
         self.source = source
         context = ParseContext(options: options, path: path == "-" ? nil : path)
         summary = Summary(path: path, format: format?.name ?? "unknown", compressed: source.isCompressed)
@@ -157,6 +162,7 @@ public struct EventFileReader {
         self.parser = parser
         summary.events += events.count
         if ended {
+            if let trailer = source.ignoredTrailer { summary.warnings.append(trailer) }
             source.close()
             self.reader = nil
         } else {

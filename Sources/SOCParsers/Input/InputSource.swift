@@ -16,9 +16,20 @@ public enum InputSource: ByteSource {
     /// Bytes in memory.
     case memory(MemorySource)
 
+    /// The default limit on how many times its compressed size a gzip input may decompress to: real logs compress
+    /// 10–60 times (JSON event logs the most), a decompression bomb about 1,000 times.
+    public static let defaultMaximumDecompressionRatio = 100
+
     /// Opens a file, or standard input when `path` is `-`.
+    /// - Parameters:
+    ///   - path: The file, or `-`.
+    ///   - maximumDecompressionRatio: For gzip input, the ratio at which reading stops with an error (see
+    ///     ``GzipSource``); `nil` for no limit.
     /// - Throws: ``InputError`` when the file cannot be opened or read.
-    public static func open(path: String) throws(InputError) -> InputSource {
+    public static func open(
+        path: String,
+        maximumDecompressionRatio: Int? = defaultMaximumDecompressionRatio
+    ) throws(InputError) -> InputSource {
         var descriptorSource: FileDescriptorSource
         if path == "-" {
             descriptorSource = FileDescriptorSource(descriptor: 0, name: "standard input")
@@ -36,9 +47,24 @@ public enum InputSource: ByteSource {
         let magic = Array(scratch[0..<filled])
         let prefixed = PrefixedSource(prefix: Array(magic[0..<filled]), base: descriptorSource)
         if filled == 2 && magic[0] == 0x1F && magic[1] == 0x8B {
-            return .gzip(try GzipSource(prefixed, name: path == "-" ? "standard input" : path))
+            return .gzip(
+                try GzipSource(
+                    prefixed,
+                    name: path == "-" ? "standard input" : path,
+                    maximumRatio: maximumDecompressionRatio
+                )
+            )
         }
         return .plain(prefixed)
+    }
+
+    /// What was ignored at the end of a gzip input (zero padding or other bytes after the last member), for a
+    /// warning; `nil` when nothing was.
+    public var ignoredTrailer: String? {
+        guard case .gzip(let source) = self, source.trailingBytes > 0 else { return nil }
+        let bytes = source.trailingBytes == 1 ? "1 byte" : "\(source.trailingBytes) bytes"
+        let what = source.trailingBytesAreZeros ? "zero padding" : "not gzip data"
+        return "\(bytes) after the end of the gzip data ignored (\(what)); everything before them was read"
     }
 
     /// Whether the input is gzip-compressed.

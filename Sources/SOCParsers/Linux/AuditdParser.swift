@@ -31,12 +31,14 @@ public struct AuditdParser: LogParser {
         }
         let inside = stamp.dropFirst(6).prefix { $0 != ")" }
         let parts = inside.split(separator: ":")
-        guard let seconds = parts.first.flatMap({ Double($0) }) else {
+        // `1e300`, `nan` and `inf` read as a Double too: only a finite instant in years 0–9999 is a time.
+        guard let timestamp = parts.first.flatMap({ Double($0) }).flatMap(Timestamp.init(checkedSecondsSinceEpoch:))
+        else {
             throw ParseError("invalid audit timestamp in msg=audit(…)")
         }
         var event = SecurityEvent(
             id: context.identifier(for: record),
-            timestamp: Timestamp(secondsSinceEpoch: seconds),
+            timestamp: timestamp,
             original: text
         )
         event[ECSField.sourceFormat] = .string(format.name)

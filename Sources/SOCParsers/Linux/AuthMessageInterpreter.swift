@@ -9,13 +9,18 @@ public import SOCModel
 /// `authentication`.
 public enum AuthMessageInterpreter {
     /// Sets fields on `event` from a program name and its message; leaves the event unchanged when nothing matches.
+    ///
+    /// `message repeated N times: [ … ]` is read as the inner message with `socagent.repeat_count` N when N is in
+    /// ``ECSField/repeatCountRange``. Any other N (`-1000`, `9223372036854775807`, `0`) is not believed: the line
+    /// is kept and read as one occurrence of the inner message, with no repeat count.
     public static func interpret(_ program: String, _ message: String, into event: inout SecurityEvent) {
         var message = Substring(message)
         // "message repeated 3 times: [ Failed password for root from … ]"
-        if message.hasPrefix("message repeated "), let open = message.firstIndex(of: "["),
-            let count = Int(message.dropFirst(17).prefix { $0 != " " })
-        {
-            event["socagent.repeat_count"] = .integer(Int64(count))
+        let countText = message.dropFirst(17).prefix { $0 != " " }
+        if message.hasPrefix("message repeated "), let open = message.firstIndex(of: "["), isInteger(countText) {
+            if let count = Int64(countText), ECSField.repeatCountRange.contains(count) {
+                event[ECSField.repeatCount] = .integer(count)
+            }
             message = message[message.index(after: open)...].drop { $0 == " " }
             if message.hasSuffix("]") { message = message.dropLast() }
         }
@@ -302,4 +307,11 @@ public enum AuthMessageInterpreter {
         let parts = text.split(separator: "'")
         return parts.count >= 2 ? String(parts[1]) : nil
     }
+
+    /// Whether `text` is an optional `-` and ASCII digits, however many.
+    private static func isInteger(_ text: Substring) -> Bool {
+        let digits = text.first == "-" ? text.dropFirst() : text
+        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
 }

@@ -84,11 +84,12 @@ public struct SyslogLine: Sendable {
                     var digits = 0
                     var cursor = bracket + 1
                     while cursor < index, isDigit(bytes[cursor]) {
-                        value = value * 10 + Int64(bytes[cursor] - 0x30)
+                        // Past 18 digits the value could overflow: such a pid is no pid (left out).
+                        if digits < 18 { value = value * 10 + Int64(bytes[cursor] - 0x30) }
                         digits += 1
                         cursor += 1
                     }
-                    if digits > 0 { pid = value }
+                    if (1...18).contains(digits) { pid = value }
                 }
                 var messageStart = index + 1
                 while messageStart < bytes.count, bytes[messageStart] == 0x20 { messageStart += 1 }

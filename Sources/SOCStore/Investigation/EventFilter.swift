@@ -13,12 +13,10 @@ public struct TimeRange: Hashable, Sendable, CustomStringConvertible {
         self.end = end
     }
 
-    /// The `hours` before `now`.
+    /// The `hours` before `now`. A start before ``Timestamp/supportedRange`` (or hours that are not a number) leaves
+    /// the window open at the start rather than trapping; callers validate what a user typed.
     public static func last(hours: Double, before now: Timestamp) -> TimeRange {
-        TimeRange(
-            start: Timestamp(microsecondsSinceEpoch: now.microsecondsSinceEpoch - Int64(hours * 3_600_000_000)),
-            end: now
-        )
+        TimeRange(start: now.adding(hours: -hours), end: now)
     }
 
     /// Whether `timestamp` is inside the window; an event without a time is inside only an unbounded window.

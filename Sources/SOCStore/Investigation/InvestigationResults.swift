@@ -64,7 +64,7 @@ public struct EventSummary: Hashable, Sendable, Codable {
         reason = event.string(ECSField.eventReason)
         script = (event.string(ECSField.eventData("ScriptBlockText")) ?? event.string(ECSField.eventData("Payload")))
             .map { $0.count > 2000 ? String($0.prefix(2000)) : $0 }
-        count = Int(event[InvestigationRules.repeatCountField]?.integerValue ?? 1)
+        count = InvestigationRules.repeatCount(event)
         format = event.string(ECSField.sourceFormat)
     }
 

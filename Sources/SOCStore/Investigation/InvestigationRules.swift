@@ -4,7 +4,16 @@ public import SOCModel
 /// failed logins, successful logons, process starts and outbound connections, and why a process is suspicious.
 public enum InvestigationRules {
     /// The field holding how many attempts a repeated syslog line stands for.
-    public static let repeatCountField = "socagent.repeat_count"
+    public static let repeatCountField = ECSField.repeatCount
+
+    /// How many attempts `event` stands for: its repeat count when that is in ``ECSField/repeatCountRange``, else 1
+    /// (a stored document may carry any number there; a negative one must not cancel other failures).
+    public static func repeatCount(_ event: SecurityEvent) -> Int {
+        guard let count = event[repeatCountField]?.integerValue, ECSField.repeatCountRange.contains(count) else {
+            return 1
+        }
+        return Int(count)
+    }
 
     /// A failed authentication attempt, counted once: Windows 4625/4771/4776/4768/4769 failures, sshd, PAM (except
     /// PAM's copy of an sshd attempt), su, sudo, Entra ID sign-ins; and 4648 explicit-credential logons, which is how

@@ -9,7 +9,8 @@ public enum DateMath {
     ///   - text: The expression, such as `now-1d/d`, `2024-05-01||+1d` or `1714550400000` (epoch milliseconds).
     ///   - now: What `now` is.
     ///   - roundUp: Whether missing parts and `/unit` round to the end of the unit (for `gt` and `lte` bounds).
-    /// - Returns: The instant, or `nil` when the text is not a date.
+    /// - Returns: The instant, or `nil` when the text is not a date, an amount does not fit in an `Int`, or the
+    ///   instant is outside ``Timestamp/supportedRange`` (`now-99999999999999d` is an error, never a trap or `now-1d`).
     public static func resolve(_ text: String, now: Timestamp, roundUp: Bool) -> Timestamp? {
         var anchor: Timestamp
         var math: Substring
@@ -35,7 +36,14 @@ public enum DateMath {
                 math = math.dropFirst(digits.count)
                 guard let unit = math.first else { return nil }
                 math = math.dropFirst()
-                let amount = Int(digits) ?? 1
+                let amount: Int
+                if digits.isEmpty {
+                    amount = 1
+                } else if let value = Int(digits) {
+                    amount = value
+                } else {
+                    return nil  // too large, or digits that are not ASCII
+                }
                 guard let moved = add(anchor, operation == "+" ? amount : -amount, unit: unit) else { return nil }
                 anchor = moved
             } else {
@@ -47,8 +55,13 @@ public enum DateMath {
 
     /// A date as ISO 8601 (possibly partial: `2024`, `2024-05`, `2024-05-02`, `2024-05-02T10`) or epoch milliseconds.
     static func parseDate(_ text: String, roundUp: Bool) -> Timestamp? {
-        if !text.isEmpty, text.allSatisfy(\.isNumber), text.count > 4, let millis = Int64(text) {
-            return Timestamp(microsecondsSinceEpoch: millis * 1000)
+        if !text.isEmpty, text.allSatisfy(\.isNumber), text.count > 4 {
+            guard let millis = Int64(text) else { return nil }
+            let (micros, overflow) = millis.multipliedReportingOverflow(by: 1000)
+            return overflow
+                ? nil
+                : Timestamp.supportedRange.contains(Timestamp(microsecondsSinceEpoch: micros))
+                    ? Timestamp(microsecondsSinceEpoch: micros) : nil
         }
         let parts = text.split(whereSeparator: { $0 == "-" || $0 == "T" || $0 == ":" || $0 == " " })
         // Whole timestamps (with seconds, fractions or an offset) go to the general parser.
@@ -129,8 +142,10 @@ public enum DateMath {
         case "w": micros = 7 * 86_400_000_000
         case "M", "y":
             let c = time.components
-            var months = c.year * 12 + (c.month - 1) + (unit == "y" ? amount * 12 : amount)
-            if months < 0 { months = 0 }
+            // More than 10,000 years either way leaves the supported years whatever the anchor.
+            guard abs(amount) <= (unit == "y" ? 10_000 : 120_000) else { return nil }
+            let months = c.year * 12 + (c.month - 1) + (unit == "y" ? amount * 12 : amount)
+            guard months >= 0 else { return nil }
             let year = months / 12
             let month = months % 12 + 1
             let day = min(c.day, Timestamp.daysInMonth(year: year, month: month))
@@ -145,7 +160,8 @@ public enum DateMath {
             )
         default: return nil
         }
-        return Timestamp(microsecondsSinceEpoch: time.microsecondsSinceEpoch + Int64(amount) * micros)
+        let (offset, overflow) = Int64(amount).multipliedReportingOverflow(by: micros)
+        return overflow ? nil : time.adding(microseconds: offset)
     }
 }
 

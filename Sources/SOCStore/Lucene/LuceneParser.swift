@@ -1,3 +1,5 @@
+import SOCModel
+
 /// Parses Lucene `query_string` syntax as Elasticsearch reads it: `field:value`, quoted phrases, `*`/`?`
 /// wildcards (leading ones too), `/regex/`, `term~N`, ranges `[a TO b]`, `{a TO b}`, `>=a`, `<b`, `AND`/`OR`/`NOT`,
 /// `&&`/`||`/`!`, `+`/`-`, grouping with `field:(…)`, `_exists_:field`, `^boost`, and `\` escapes.
@@ -256,7 +258,9 @@ public struct LuceneParser {
         if peek == "^" {
             position += 1
             let number = readNumber()
-            guard let boost = Double(number), boost >= 0 else { throw error("expected a number after '^'") }
+            guard let boost = Double(number), boost.isFinite, boost >= 0 else {
+                throw error("expected a number after '^'")
+            }
             query = .boosted(query, boost)
         }
         return query
@@ -344,8 +348,11 @@ public struct LuceneParser {
         if peek == "~" {
             position += 1
             let number = readNumber()
+            // Checked as a Double first: `~99999999999999999999` must be an error, not a trap converting it.
+            guard number.isEmpty || Double(number).map({ (0...2).contains($0) }) == true else {
+                throw error("fuzzy edit distance must be 0, 1 or 2")
+            }
             let distance = number.isEmpty ? 2 : Int(Double(number) ?? 2)
-            guard (0...2).contains(distance) else { throw error("fuzzy edit distance must be 0, 1 or 2") }
             return .fuzzy(field: field, term: value, distance: distance)
         }
         if hasWildcard {
@@ -426,6 +433,7 @@ public struct LuceneParser {
             throw error("expected ']' or '}' to close the range")
         }
         position += 1
+        try checkDates(field, lower, upper)
         return .range(
             field: field,
             lower: lower.map { LuceneBound($0, inclusive: opening == "[") },
@@ -478,8 +486,20 @@ public struct LuceneParser {
         guard !value.isEmpty else {
             throw error("expected a value after '\(greater ? ">" : "<")\(inclusive ? "=" : "")'")
         }
+        try checkDates(field, greater ? value : nil, greater ? nil : value)
         let bound = LuceneBound(value, inclusive: inclusive)
         return greater ? .range(field: field, lower: bound, upper: nil) : .range(field: field, lower: nil, upper: bound)
+    }
+
+    /// For a date field, that each bound is a date or date math within ``Timestamp/supportedRange``: a bound such as
+    /// `now-99999999999999d` is a syntax error rather than a range that silently matches nothing.
+    private func checkDates(_ field: String, _ bounds: String?...) throws(LuceneSyntaxError) {
+        guard FieldSemantics.of(field) == .date else { return }
+        // The parser has no clock; any `now` in the supported years tells a valid expression from an invalid one.
+        let reference = Timestamp(microsecondsSinceEpoch: 1_700_000_000_000_000)
+        for case let bound? in bounds where DateMath.resolve(bound, now: reference, roundUp: false) == nil {
+            throw error("'\(bound.prefix(60))' is not a date or date math in the years 0 to 9999")
+        }
     }
 
     private mutating func readNumber() -> String {

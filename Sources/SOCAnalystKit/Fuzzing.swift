@@ -95,11 +95,14 @@ public enum Fuzzing {
 
     /// Runs `iterations` mutated inputs against `target`.
     /// - Parameter progress: Called every 100,000 inputs with the iteration reached.
+    /// - Parameter trace: When given, each input is written to this file before it runs, so the input that crashed
+    ///   the process is left there.
     public static func run(
         _ target: Target,
         seeds: [Seed],
         iterations: Int,
         seed: UInt64,
+        trace: String? = nil,
         progress: (Int) -> Void = { _ in }
     ) -> Result {
         var random = SplitMix64(seed: seed)
@@ -121,6 +124,7 @@ public enum Fuzzing {
             let base = pool[Int(random.next() % UInt64(pool.count))]
             let other = pool[Int(random.next() % UInt64(pool.count))]
             let input = Mutator.mutate(base.bytes, splice: other.bytes, random: &random)
+            if let trace { FileManager.default.createFile(atPath: trace, contents: Data(input)) }
             let before = ContinuousClock.now
             if harness.run(target, input, format: base.format) { result.accepted += 1 }
             let milliseconds = (ContinuousClock.now - before).timeInterval * 1000

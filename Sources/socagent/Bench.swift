@@ -207,6 +207,8 @@ extension Bench {
         @Option(parsing: .upToNextOption, help: "Seed files or folders.") var seeds: [String] = []
         @Option(help: "How many inputs.") var iterations = 1_000_000
         @Option(help: "The random seed.") var seed: UInt64 = 1
+        @Option(help: "Write each input to this file before it runs (slow): a crash leaves its input there.")
+        var trace: String?
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
@@ -222,7 +224,8 @@ extension Bench {
             let target = Fuzzing.Target(rawValue: self.target) ?? .lines
             let pool = try Fuzzing.seeds(for: target, paths: seeds)
             Terminal.writeError("fuzz \(target.rawValue): \(pool.count) seeds, seed \(seed)\n")
-            let result = Fuzzing.run(target, seeds: pool, iterations: iterations, seed: seed) { iteration in
+            let result = Fuzzing.run(target, seeds: pool, iterations: iterations, seed: seed, trace: trace) {
+                iteration in
                 Terminal.writeError("  \(target.rawValue): iteration \(Terminal.grouped(iteration))\n")
             }
             try printJSON(result, when: json) {

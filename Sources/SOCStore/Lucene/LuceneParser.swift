@@ -1,3 +1,5 @@
+import SOCModel
+
 /// Parses Lucene `query_string` syntax as Elasticsearch reads it: `field:value`, quoted phrases, `*`/`?`
 /// wildcards (leading ones too), `/regex/`, `term~N`, ranges `[a TO b]`, `{a TO b}`, `>=a`, `<b`, `AND`/`OR`/`NOT`,
 /// `&&`/`||`/`!`, `+`/`-`, grouping with `field:(…)`, `_exists_:field`, `^boost`, and `\` escapes.
@@ -407,6 +409,13 @@ public struct LuceneParser {
             } else {
                 pattern.append(character)
             }
+        }
+        // Validated here, with the engine that will run it, so a pattern it cannot run (a backreference,
+        // lookaround) is a query error rather than a silent non-match.
+        do {
+            _ = try LinearRegex(pattern)
+        } catch {
+            throw self.error("regular expression: \(error.message)", at: start)
         }
         return .regex(field: field, pattern: pattern)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SOCHTTP
 public import SOCStore
 import SOCStoreElasticsearch
 import SOCStoreSQLite
@@ -33,6 +34,17 @@ public enum StoreLocation {
             self.caFile = caFile
             self.insecure = insecure
         }
+    }
+
+    /// Warnings about how `location` would be reached: credentials over plain `http://`.
+    /// - Returns: One line per warning, without a `warning:` prefix; none for a file or a safe cluster URL.
+    public static func warnings(_ location: String, environment: AnalystEnvironment) -> [String] {
+        guard isCluster(location) else { return [] }
+        let configuration = ElasticsearchConfiguration.fromEnvironment(url: location, environment: environment.values)
+        guard configuration.sendsCredentialsInClear else { return [] }
+        return [
+            "the cluster credentials (ELK_USERNAME/ELK_PASSWORD or ELK_API_KEY) are sent unencrypted to \(HTTPRequestSpec(url: location).redactedURL); use https://"
+        ]
     }
 
     /// Opens the store at `location`.

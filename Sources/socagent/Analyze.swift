@@ -73,6 +73,7 @@ struct Analyze: AsyncParsableCommand {
         configuration.reportDirectory = reports.reportDir
         configuration.intelDatabase = intelOptions.intelDB
         configuration.offline = offline
+        storeOptions.warnAboutTheConnection(configuration)
         var analyst: SOCAnalyst
         do {
             analyst = try await SOCAnalyst(configuration: configuration)

@@ -50,16 +50,25 @@ struct StoreOptions: ParsableArguments {
 
     var resolvedStore: String { configuration().storeLocation }
 
-    /// Opens the store (a SQLite file or a cluster).
-    /// - Parameter mustExist: For queries: a missing SQLite file is an error, not a new empty store.
-    func open(mustExist: Bool) async throws -> any EventStore {
-        let configuration = configuration(mustExist: mustExist)
+    /// Warns on stderr when the cluster connection can be read or intercepted: `--insecure`, or credentials sent
+    /// over plain `http://`.
+    func warnAboutTheConnection(_ configuration: SOCAnalyst.Configuration) {
         let location = configuration.storeLocation
         if insecure && StoreLocation.isCluster(location) {
             Terminal.writeError(
                 "warning: TLS certificate verification is off (--insecure); the connection to \(location) can be intercepted\n"
             )
         }
+        for warning in StoreLocation.warnings(location, environment: configuration.environment) {
+            Terminal.writeError("warning: \(warning)\n")
+        }
+    }
+
+    /// Opens the store (a SQLite file or a cluster).
+    /// - Parameter mustExist: For queries: a missing SQLite file is an error, not a new empty store.
+    func open(mustExist: Bool) async throws -> any EventStore {
+        let configuration = configuration(mustExist: mustExist)
+        warnAboutTheConnection(configuration)
         do {
             return try await configuration.openStore()
         } catch {

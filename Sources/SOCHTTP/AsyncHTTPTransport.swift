@@ -36,6 +36,19 @@ public struct AsyncHTTPTransport: HTTPTransport {
     public static let maximumRedirects = 5
 
     public func send(_ request: HTTPRequestSpec) async throws -> HTTPResponseData {
+        // Services echo request headers in error bodies; nothing they send back may carry our credentials on.
+        let redactor = SecretRedactor(headers: request.headers)
+        do {
+            var response = try await follow(request)
+            response.body = redactor.redact(response.body)
+            response.headers = response.headers.map { (name: $0.name, value: redactor.redact($0.value)) }
+            return response
+        } catch let error as HTTPTransportError {
+            throw redactor.isEmpty ? error : error.redacted(by: redactor)
+        }
+    }
+
+    private func follow(_ request: HTTPRequestSpec) async throws -> HTTPResponseData {
         var current = request
         for _ in 0...Self.maximumRedirects {
             let response = try await sendOnce(current)

@@ -46,4 +46,38 @@ import Testing
         #expect(final.path == "/final")
         #expect(final.header("x-apikey") == "vt-key-redirect-test")
     }
+
+    /// Services echo request headers in 401/429/500 bodies; the keys then reached stdout, reports and intel.db.
+    @Test func echoedCredentialsAreRedactedInEveryForm() async throws {
+        let echo = try await StandInServer.start { request in
+            var lines: [String] = []
+            for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) {
+                lines.append("\(name): \(value)")
+                lines.append("b64 \(Data(value.utf8).base64EncodedString())")
+                lines.append(#"json "\#(value.replacingOccurrences(of: "/", with: "\\/"))""#)
+            }
+            lines.append("decoded elastic:secret and secret alone")
+            return StandInResponse(
+                status: 500,
+                headers: ["x-echo": request.header("x-apikey") ?? ""],
+                body: lines.joined(separator: "\n")
+            )
+        }
+        defer { Task { await echo.stop() } }
+        var spec = HTTPRequestSpec(url: echo.baseURL + "/")
+        spec.headers = Self.secrets.map { (name: $0.0, value: $0.1) } + [(name: "Accept", value: "application/json")]
+        let response = try await AsyncHTTPTransport().send(spec)
+        #expect(response.status == 500)
+        #expect(response.text.contains("accept: application/json"))  // what is not a credential stays
+        var forbidden = ["elastic:secret", "ZWxhc3RpYzpzZWNyZXQ="]
+        for (_, value) in Self.secrets {
+            forbidden += [value, Data(value.utf8).base64EncodedString()]
+        }
+        for secret in forbidden {
+            #expect(!response.text.contains(secret), "\(secret) in \(response.text)")
+            #expect(!(response.header("x-echo") ?? "").contains(secret))
+        }
+        // The Basic password is a secret on its own, as is the user:password pair.
+        #expect(response.text.contains("decoded [REDACTED] and [REDACTED] alone"))
+    }
 }

@@ -47,6 +47,11 @@ public enum StoreLocation {
         ]
     }
 
+    /// What opening `store` repaired, for the user: a SQLite store whose last bulk load was interrupted.
+    public static func notices(of store: any EventStore) -> [String] {
+        (store as? SQLiteEventStore)?.recoveryNotice.map { [$0] } ?? []
+    }
+
     /// Opens the store at `location`.
     /// - Parameter mustExist: For queries: a missing SQLite file is an error rather than a new empty store.
     public static func open(

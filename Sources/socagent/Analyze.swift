@@ -80,6 +80,7 @@ struct Analyze: AsyncParsableCommand {
         } catch {
             throw CleanError("\(error)")
         }
+        StoreOptions.reportRepairs(analyst.store)
         // Explicit roots only: the alert file's folder and --allow-read folders, never the working directory as such
         // (run from `/` or a project folder it exposed /etc, /proc and .env).
         analyst.readableRoots =

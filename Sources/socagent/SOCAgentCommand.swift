@@ -69,10 +69,18 @@ struct StoreOptions: ParsableArguments {
     func open(mustExist: Bool) async throws -> any EventStore {
         let configuration = configuration(mustExist: mustExist)
         warnAboutTheConnection(configuration)
+        let store: any EventStore
         do {
-            return try await configuration.openStore()
+            store = try await configuration.openStore()
         } catch {
             throw CleanError("\(error)")
         }
+        Self.reportRepairs(store)
+        return store
+    }
+
+    /// Says on stderr what opening the store repaired (an interrupted bulk load completed).
+    static func reportRepairs(_ store: any EventStore) {
+        for notice in StoreLocation.notices(of: store) { Terminal.writeError("warning: \(notice)\n") }
     }
 }

@@ -107,16 +107,30 @@ public struct ModelAnalyst: Sendable {
             // servers otherwise answer every tool result with another tool call.
             let closing = turns == budget.turns - 1 && turns > 0
             let turn: ModelTurn
-            do {
-                turn = try await provider.complete(
-                    system: Self.systemPrompt,
-                    messages: messages,
-                    tools: tools,
-                    toolChoice: closing ? .none : .auto
-                )
-            } catch {
+            let provider = self.provider
+            let request = messages
+            let answer = await Self.withDeadline(budget.wallTime - (ContinuousClock.now - started)) {
+                do {
+                    return Result<ModelTurn, any Error>.success(
+                        try await provider.complete(
+                            system: Self.systemPrompt,
+                            messages: request,
+                            tools: tools,
+                            toolChoice: closing ? .none : .auto
+                        )
+                    )
+                } catch {
+                    return .failure(error)
+                }
+            }
+            switch answer {
+            case .none:
+                stopNote = "stopped by the budget after \(budget.wallTime), waiting for the model"
+                break loop
+            case .failure(let error):
                 stopNote = "the model call failed: \(error)"
-                break
+                break loop
+            case .success(let answered): turn = answered
             }
             turns += 1
             inputTokens += turn.inputTokens
@@ -145,7 +159,30 @@ public struct ModelAnalyst: Sendable {
                     )
                     continue
                 }
-                let (outcome, record) = await tool.runRecorded(use.input, context: context)
+                // The wall budget holds inside a tool call too: past it, the call is cancelled (the stores and the
+                // HTTP transport stop at cancellation) and the investigation ends with what it has.
+                let input = use.input
+                let remaining = budget.wallTime - (ContinuousClock.now - started)
+                guard
+                    let (outcome, record) = await Self.withDeadline(
+                        remaining,
+                        {
+                            await tool.runRecorded(input, context: context)
+                        }
+                    )
+                else {
+                    report.toolCalls.append(
+                        ToolCallRecord(
+                            tool: tool.name,
+                            input: use.input,
+                            resultSummary: "error: stopped by the budget after \(budget.wallTime)",
+                            durationMilliseconds: Int(remaining.components.seconds * 1000),
+                            error: "stopped by the budget after \(budget.wallTime)"
+                        )
+                    )
+                    stopNote = "stopped by the budget after \(budget.wallTime), in \(tool.name)"
+                    break loop
+                }
                 report.toolCalls.append(record)
                 switch outcome {
                 case .success(let result):
@@ -198,6 +235,25 @@ public struct ModelAnalyst: Sendable {
         }
         report.executiveSummary = ExecutiveSummary(report: report, meaning: report.severity.meaning)
         return report
+    }
+
+    /// Runs `operation`, or gives up with `nil` once `limit` has passed; the operation is then cancelled and its
+    /// result, whenever it comes, dropped.
+    static func withDeadline<T: Sendable>(
+        _ limit: Duration,
+        _ operation: @escaping @Sendable () async -> T
+    ) async -> T? {
+        guard limit > .zero else { return nil }
+        return await withTaskGroup(of: T?.self) { group in
+            group.addTask { await operation() }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
     }
 
     /// Data for the model, fenced and labelled; a closing fence inside the data is defused.

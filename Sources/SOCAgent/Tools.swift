@@ -310,17 +310,10 @@ struct ParseLogFileTool: AgentTool {
     func run(_ input: JSONValue, context: ToolContext) async throws -> ToolResult {
         let fields = try ToolInput(input, tool: name, allowed: ["path", "format"])
         let path = try fields.string("path", required: true, maximumLength: 4096) ?? ""
-        let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-        guard
-            context.readableRoots.contains(where: { root in
-                let base = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
-                return resolved == base || resolved.hasPrefix(base.hasSuffix("/") ? base : base + "/")
-            })
-        else {
-            throw ToolInputError(
-                tool: name,
-                reason: "\(path.prefix(200)) is outside the folders this investigation may read"
-            )
+        let resolved: String
+        switch ReadPolicy.check(path, roots: context.readableRoots) {
+        case .success(let allowed): resolved = allowed
+        case .failure(let refusal): throw ToolInputError(tool: name, reason: "\(path.prefix(200)) \(refusal.reason)")
         }
         var format: LogFormat?
         if let name = try fields.string("format", maximumLength: 40) {
@@ -413,5 +406,53 @@ struct ReportTool: AgentTool {
                 ReportProposal(severity: severity, summary: summary, recommendations: recommendations)
             )
         )
+    }
+}
+
+/// What `parse_log_file` may read: regular files strictly inside the allowed folders, after symlinks are resolved.
+/// Never `/` as a folder, never a dotfile or anything in a dot-folder below the allowed folder (`.env`, `.git`,
+/// `.ssh`), never `/proc`, `/sys` or `/dev`, and never a SQLite database or its journal (the event store and the
+/// intel cache are SQLite files).
+enum ReadPolicy {
+    /// Why a path is refused.
+    struct Refusal: Error {
+        let reason: String
+    }
+
+    /// The resolved path when `path` may be read under `roots`, else why not.
+    static func check(_ path: String, roots: [String]) -> Result<String, Refusal> {
+        let resolved = Self.resolve(path)
+        let bases = roots.map(Self.resolve).filter { $0 != "/" && !$0.isEmpty }
+        guard let base = bases.first(where: { resolved.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else {
+            return .failure(Refusal(reason: "is outside the folders this investigation may read"))
+        }
+        let below = resolved.dropFirst(base.count).split(separator: "/")
+        if below.contains(where: { $0.hasPrefix(".") }) {
+            return .failure(Refusal(reason: "is a dotfile or inside a dot-folder, which are never read"))
+        }
+        for system in ["/proc", "/sys", "/dev"] where resolved == system || resolved.hasPrefix(system + "/") {
+            return .failure(Refusal(reason: "is a system pseudo-file, which is never read"))
+        }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: resolved)
+        guard (attributes?[.type] as? FileAttributeType) == .typeRegular else {
+            return .failure(Refusal(reason: "is not a regular file"))
+        }
+        if let handle = FileHandle(forReadingAtPath: resolved) {
+            defer { try? handle.close() }
+            let head = [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
+            let sqlite = Array("SQLite format 3\u{0}".utf8)
+            let isWAL =
+                head.count >= 4 && head[0] == 0x37 && head[1] == 0x7F && head[2] == 0x06 && head[3] & 0xFE == 0x82
+            if head == sqlite || isWAL {
+                return .failure(
+                    Refusal(reason: "is a SQLite database (a store or the intel cache), which is never read")
+                )
+            }
+        }
+        return .success(resolved)
+    }
+
+    private static func resolve(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SOCAgent
 public import SOCDetection
 public import SOCLLM
@@ -99,7 +99,8 @@ public struct SOCAnalyst: Sendable {
     public let model: (any LLMProvider)?
     /// The reports folder.
     public let reports: ReportStore
-    /// Folders `parse_log_file` may read during investigations.
+    /// Folders `parse_log_file` may read during investigations; none unless the caller names them (never `/`,
+    /// never dotfiles, never a SQLite file such as the store or the intel cache, whatever the folders).
     public var readableRoots: [String]
 
     /// Opens the store, threat intelligence and the model the configuration names.
@@ -119,7 +120,7 @@ public struct SOCAnalyst: Sendable {
         intelligence: ThreatIntelService,
         model: (any LLMProvider)? = nil,
         reports: ReportStore,
-        readableRoots: [String] = [FileManager.default.currentDirectoryPath]
+        readableRoots: [String] = []
     ) {
         self.store = store
         self.intelligence = intelligence

@@ -1,4 +1,5 @@
 import Foundation
+import SOCHTTP
 public import SOCStore
 import SOCStoreElasticsearch
 import SOCStoreSQLite
@@ -33,6 +34,22 @@ public enum StoreLocation {
             self.caFile = caFile
             self.insecure = insecure
         }
+    }
+
+    /// Warnings about how `location` would be reached: credentials over plain `http://`.
+    /// - Returns: One line per warning, without a `warning:` prefix; none for a file or a safe cluster URL.
+    public static func warnings(_ location: String, environment: AnalystEnvironment) -> [String] {
+        guard isCluster(location) else { return [] }
+        let configuration = ElasticsearchConfiguration.fromEnvironment(url: location, environment: environment.values)
+        guard configuration.sendsCredentialsInClear else { return [] }
+        return [
+            "the cluster credentials (ELK_USERNAME/ELK_PASSWORD or ELK_API_KEY) are sent unencrypted to \(HTTPRequestSpec(url: location).redactedURL); use https://"
+        ]
+    }
+
+    /// What opening `store` repaired, for the user: a SQLite store whose last bulk load was interrupted.
+    public static func notices(of store: any EventStore) -> [String] {
+        (store as? SQLiteEventStore)?.recoveryNotice.map { [$0] } ?? []
     }
 
     /// Opens the store at `location`.

@@ -48,14 +48,20 @@ public struct SigmaRule: Sendable {
     /// Loads one rule from YAML; a rule that cannot run gives a ``SigmaDiagnostic`` with the reason.
     public static func load(yaml: String, path: String, logSources: LogSourceMap) -> Result<SigmaRule, SigmaDiagnostic>
     {
-        let documents: [Any]
+        let nodes: [Node]
         do {
-            documents = try Array(Yams.load_all(yaml: yaml)).compactMap { $0 }
+            nodes = try Array(Yams.compose_all(yaml: yaml))
         } catch {
             return .failure(
                 SigmaDiagnostic(path: path, reason: "invalid YAML: \(String(describing: error).prefix(160))")
             )
         }
+        // Composing keeps an alias as a shared reference to its anchor's node; building dictionaries and arrays
+        // copies it. Nine levels of aliases in 1 KB expand to gigabytes, so the expansion is measured first.
+        if let excess = YAMLExpansion.excess(of: nodes) {
+            return .failure(SigmaDiagnostic(path: path, reason: "skipped: the YAML expands to \(excess)"))
+        }
+        let documents: [Any] = nodes.map(\.any)
         guard documents.count == 1, let document = documents.first as? [String: Any] else {
             return .failure(
                 SigmaDiagnostic(
@@ -162,4 +168,39 @@ public struct SigmaDiagnostic: Error, Sendable, CustomStringConvertible, Hashabl
 struct SigmaCompileError: Error {
     let reason: String
     init(_ reason: String) { self.reason = reason }
+}
+
+/// The size a YAML document reaches once its aliases are expanded, measured without expanding them.
+enum YAMLExpansion {
+    /// The most nodes a rule file may expand to (the largest SigmaHQ rule has a few hundred).
+    static let maximumNodes = 100_000
+    /// The most bytes of scalar text a rule file may expand to.
+    static let maximumBytes = 4 << 20
+
+    /// What exceeds a limit (`more than 100000 nodes`), or `nil` when the documents are within both. Stops counting
+    /// at the first limit, so the cost is bounded by the limits, not by the expansion.
+    static func excess(of documents: [Node]) -> String? {
+        var nodes = 0
+        var bytes = 0
+        var pending = documents
+        while let node = pending.popLast() {
+            nodes += 1
+            if nodes > maximumNodes { return "more than \(maximumNodes) nodes" }
+            switch node {
+            case .scalar(let scalar):
+                bytes += scalar.string.utf8.count
+                if bytes > maximumBytes { return "more than \(maximumBytes) bytes of text" }
+            case .mapping(let mapping):
+                for pair in mapping {
+                    pending.append(pair.key)
+                    pending.append(pair.value)
+                }
+            case .sequence(let sequence):
+                pending.append(contentsOf: sequence)
+            case .alias:
+                break
+            }
+        }
+        return nil
+    }
 }

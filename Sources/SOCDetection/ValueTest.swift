@@ -12,7 +12,7 @@ import Darwin
 struct ValueTest: Sendable {
     private enum Kind: Sendable {
         case patterns([Pattern])
-        case regex(NSRegularExpressionBox)
+        case regex(LinearRegex)
         case cidr(IPMatcher)
         case number(Comparison, Double)
         case null
@@ -40,14 +40,17 @@ struct ValueTest: Sendable {
         guard let value else { return ValueTest(kind: .null, usesOriginalCase: false) }
         let cased = modifiers.contains("cased")
         if modifiers.contains("re") {
-            var options: NSRegularExpression.Options = []
+            // Rules are untrusted input: a linear-time engine, so no pattern can make a match backtrack for minutes.
+            var options: LinearRegex.Options = []
             if modifiers.contains("i") { options.insert(.caseInsensitive) }
             if modifiers.contains("m") { options.insert(.anchorsMatchLines) }
             if modifiers.contains("s") { options.insert(.dotMatchesLineSeparators) }
-            guard let regex = try? NSRegularExpression(pattern: value, options: options) else {
-                throw SigmaCompileError("invalid regular expression")
+            do {
+                return ValueTest(kind: .regex(try LinearRegex(value, options: options)), usesOriginalCase: true)
+            } catch {
+                let what = error.kind == .syntax ? "invalid" : "unsupported"
+                throw SigmaCompileError("\(what) regular expression (\(error))")
             }
-            return ValueTest(kind: .regex(NSRegularExpressionBox(regex)), usesOriginalCase: true)
         }
         if modifiers.contains("cidr") {
             guard let matcher = IPMatcher(value) else { throw SigmaCompileError("invalid CIDR block '\(value)'") }
@@ -94,7 +97,7 @@ struct ValueTest: Sendable {
     /// plain literal run). A case-sensitive ASCII literal (`cased`, base64) counts lower-cased: if it occurs in a
     /// value, its lower-case form occurs in the lower-cased value.
     var requiredLiterals: [[UInt8]]? {
-        if case .regex(let box) = kind { return Self.requiredLiteral(regex: box.regex.pattern).map { [$0] } }
+        if case .regex(let regex) = kind { return Self.requiredLiteral(regex: regex.pattern).map { [$0] } }
         guard case .patterns(let patterns) = kind else { return nil }
         var literals: [[UInt8]] = []
         for pattern in patterns {
@@ -124,7 +127,7 @@ struct ValueTest: Sendable {
     func matches(string value: String) -> Bool {
         switch kind {
         case .patterns, .null: return false
-        case .regex(let box): return box.matches(value)
+        case .regex(let regex): return regex.matches(in: value)
         case .cidr(let matcher): return matcher.matches(value)
         case .number(let comparison, let bound): return Double(value).map { comparison.holds($0, bound) } ?? false
         }
@@ -442,15 +445,5 @@ struct Pattern: Sendable {
 
     private static func utf8Length(_ lead: UInt8) -> Int {
         lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-    }
-}
-
-/// `NSRegularExpression` is immutable and thread-safe once made; the box states that for Swift 6.
-struct NSRegularExpressionBox: @unchecked Sendable {
-    // NSRegularExpression is documented as immutable and safe to use from several threads.
-    let regex: NSRegularExpression
-    init(_ regex: NSRegularExpression) { self.regex = regex }
-    func matches(_ value: String) -> Bool {
-        regex.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
     }
 }

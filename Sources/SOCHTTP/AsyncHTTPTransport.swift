@@ -1,20 +1,26 @@
 public import AsyncHTTPClient
+import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// ``HTTPTransport`` over AsyncHTTPClient: TLS verified by the system trust store, redirects followed, bodies
-/// bounded.
+/// ``HTTPTransport`` over AsyncHTTPClient: TLS verified by the system trust store, same-origin redirects followed,
+/// bodies bounded.
+///
+/// Requests carry API keys in headers (`Key`, `x-apikey`, `x-api-key`, `Authorization`), and AsyncHTTPClient's own
+/// redirect handling drops only `Authorization` when the host changes. So redirects are followed here: up to five,
+/// and only to the same origin (scheme, host and port; `http` to `https` on the same host counts). A redirect
+/// elsewhere is returned as it came (a 3xx the caller reports), and no header reaches the other host.
 public struct AsyncHTTPTransport: HTTPTransport {
     private let client: HTTPClient
     private let maximumBodyBytes: Int
 
-    /// The process-wide client: system trust store, up to 5 redirects, and no silent retrying of refused
+    /// The process-wide client: system trust store, redirects left to ``send(_:)``, and no silent retrying of refused
     /// connections (AsyncHTTPClient's default retries them until the request's deadline, so an unreachable service
     /// would take the whole timeout to report).
     public static let sharedClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        configuration.redirectConfiguration = .disallow
         configuration.timeout.connect = .seconds(10)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
@@ -26,7 +32,59 @@ public struct AsyncHTTPTransport: HTTPTransport {
         self.maximumBodyBytes = maximumBodyBytes
     }
 
+    /// The most redirects followed for one request.
+    public static let maximumRedirects = 5
+
     public func send(_ request: HTTPRequestSpec) async throws -> HTTPResponseData {
+        // Services echo request headers in error bodies; nothing they send back may carry our credentials on.
+        let redactor = SecretRedactor(headers: request.headers)
+        do {
+            var response = try await follow(request)
+            response.body = redactor.redact(response.body)
+            response.headers = response.headers.map { (name: $0.name, value: redactor.redact($0.value)) }
+            return response
+        } catch let error as HTTPTransportError {
+            throw redactor.isEmpty ? error : error.redacted(by: redactor)
+        }
+    }
+
+    private func follow(_ request: HTTPRequestSpec) async throws -> HTTPResponseData {
+        var current = request
+        for _ in 0...Self.maximumRedirects {
+            let response = try await sendOnce(current)
+            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("location"),
+                let next = Self.sameOriginTarget(location, from: current.url)
+            else {
+                return response
+            }
+            if response.status == 303 || (response.status != 307 && response.status != 308 && current.method == "POST")
+            {
+                current.method = "GET"
+                current.body = nil
+            }
+            current.url = next
+        }
+        throw HTTPTransportError.unreachable(
+            url: request.redactedURL,
+            reason: "more than \(Self.maximumRedirects) redirects"
+        )
+    }
+
+    /// Where a redirect leads, when it stays on the origin of `url`; `nil` for any other origin.
+    static func sameOriginTarget(_ location: String, from url: String) -> String? {
+        guard let base = URL(string: url), let target = URL(string: location, relativeTo: base)?.absoluteURL,
+            let fromHost = base.host?.lowercased(), let toHost = target.host?.lowercased(), fromHost == toHost,
+            let fromScheme = base.scheme?.lowercased(), let toScheme = target.scheme?.lowercased()
+        else { return nil }
+        func port(_ url: URL, _ scheme: String) -> Int? {
+            url.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : nil)
+        }
+        let sameScheme = fromScheme == toScheme && port(base, fromScheme) == port(target, toScheme)
+        let upgrade = fromScheme == "http" && toScheme == "https" && target.port == nil
+        return sameScheme || upgrade ? target.absoluteString : nil
+    }
+
+    private func sendOnce(_ request: HTTPRequestSpec) async throws -> HTTPResponseData {
         let shownURL = request.redactedURL
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)

@@ -92,6 +92,18 @@ public enum HTTPTransportError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+extension HTTPTransportError {
+    /// The error with any secret `redactor` knows removed from its URL and reason.
+    func redacted(by redactor: SecretRedactor) -> HTTPTransportError {
+        switch self {
+        case .invalidURL(let url): .invalidURL(redactor.redact(url))
+        case .unreachable(let url, let reason): .unreachable(url: redactor.redact(url), reason: redactor.redact(reason))
+        case .timedOut(let url, let after): .timedOut(url: redactor.redact(url), after: after)
+        case .bodyTooLarge(let url, let limit): .bodyTooLarge(url: redactor.redact(url), limit: limit)
+        }
+    }
+}
+
 /// Sends HTTP requests. The production transport is ``AsyncHTTPTransport``; ``RetryingTransport`` wraps any
 /// transport with retries.
 public protocol HTTPTransport: Sendable {

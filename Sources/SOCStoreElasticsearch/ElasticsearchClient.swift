@@ -45,6 +45,8 @@ struct ElasticsearchClient: Sendable {
             if let client = clients[key] { return client }
             var clientConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
             clientConfiguration.connectionPool.retryConnectionEstablishment = false
+            // AsyncHTTPTransport follows same-origin redirects itself and never sends credentials elsewhere.
+            clientConfiguration.redirectConfiguration = .disallow
             let client = HTTPClient(
                 eventLoopGroup: HTTPClient.defaultEventLoopGroup,
                 configuration: clientConfiguration

@@ -76,6 +76,14 @@ public struct ElasticsearchConfiguration: Sendable, CustomStringConvertible {
         return configuration
     }
 
+    /// Whether the credentials would cross the network unencrypted: an `http://` URL with credentials. Basic auth
+    /// is only Base64, so anyone on the path reads the password; front ends warn.
+    public var sendsCredentialsInClear: Bool {
+        guard url.lowercased().hasPrefix("http://") else { return false }
+        if case .none = credentials { return false }
+        return true
+    }
+
     /// The `Authorization` header value, if any.
     var authorization: String? {
         switch credentials {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SOCModel
 import SOCStore
+import Synchronization
 
 /// The SQL functions the query compiler uses for what SQLite cannot say itself: address and CIDR tests, Lucene
 /// wildcards, regular expressions and fuzzy terms, and word-level matching on `message`. They are pure and
@@ -10,6 +11,9 @@ enum SQLFunctions {
     static func register(on db: Database) {
         for function in all { db.add(function: function) }
     }
+
+    /// Compiled patterns, so a query compiles its regular expression once rather than once per row.
+    private static let regexes = RegexCache()
 
     private static let all: [DatabaseFunction] = [
         // soc_ip_in(address, matcher): the address is inside the address or CIDR block.
@@ -44,9 +48,9 @@ enum SQLFunctions {
         // soc_regexp(pattern, value): the regular expression matches the whole value.
         DatabaseFunction("soc_regexp", argumentCount: 2, pure: true) { values in
             guard let pattern = String.fromDatabaseValue(values[0]), let value = String.fromDatabaseValue(values[1]),
-                let regex = try? Regex(pattern)
+                let regex = regexes.regex(pattern)
             else { return false }
-            return (try? regex.wholeMatch(in: value)) != nil
+            return regex.matchesWhole(value)
         },
         // soc_fuzzy(term, value, distance): at most `distance` edits apart.
         DatabaseFunction("soc_fuzzy", argumentCount: 3, pure: true) { values in
@@ -71,12 +75,30 @@ enum SQLFunctions {
                 return (0...(words.count - phrase.count)).contains { Array(words[$0..<$0 + phrase.count]) == phrase }
             case "wildcard": return words.contains { WildcardPattern.matches(argument.lowercased(), $0) }
             case "regexp":
-                guard let regex = try? Regex(argument) else { return false }
-                return words.contains { (try? regex.wholeMatch(in: $0)) != nil }
+                guard let regex = regexes.regex(argument) else { return false }
+                return words.contains { regex.matchesWhole($0) }
             default:
                 guard kind.hasPrefix("fuzzy:"), let distance = Int(kind.dropFirst(6)) else { return false }
                 return words.contains { EditDistance.within($0, argument.lowercased(), distance) }
             }
         },
     ]
+}
+
+/// The last few patterns the regular-expression functions compiled (queries use one or two at a time). Patterns run
+/// on the linear-time engine: they come from queries, which may come from the model.
+private final class RegexCache: Sendable {
+    private let entries = Mutex<[String: LinearRegex]>([:])
+    private static let capacity = 16
+
+    /// The compiled `pattern`, or `nil` when the engine cannot run it (the query parser reports that first).
+    func regex(_ pattern: String) -> LinearRegex? {
+        if let cached = entries.withLock({ $0[pattern] }) { return cached }
+        guard let regex = try? LinearRegex(pattern) else { return nil }
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[pattern] = regex
+        }
+        return regex
+    }
 }

@@ -40,6 +40,9 @@ public final class SQLiteEventStore: EventStore {
     public let path: String
     private let configuration: Configuration
     private let bulk = BulkLoadState()
+    /// Set when opening found a bulk load that never finished (the process was killed or crashed) and completed its
+    /// deferred work: the secondary indexes and the full-text index. Front ends tell the user.
+    public let recoveryNotice: String?
 
     /// Opens or creates a store.
     /// - Parameters:
@@ -70,6 +73,9 @@ public final class SQLiteEventStore: EventStore {
                 ? try DatabaseQueue(configuration: config) : try DatabaseQueue(path: path, configuration: config)
             try PrivateDatabaseFile.checkOwnership(database, path: path, migrator: Self.migrator, kind: "event store")
             try SQLiteEventStore.migrator.migrate(database)
+            recoveryNotice = try database.write { db in try Self.completeInterruptedBulkLoad(db) }.map {
+                "the last bulk load into \(path) was interrupted; \($0)"
+            }
         } catch let refusal as PrivateDatabaseFile.Refusal {
             throw EventStoreError(.cannotOpen, refusal.description)
         } catch let error as DatabaseError {
@@ -121,6 +127,8 @@ public final class SQLiteEventStore: EventStore {
             try db.execute(sql: "BEGIN IMMEDIATE")
             bulk.active = true
             bulk.pending = 0
+            // Committed with the first batch: if the load never finishes, the next open completes its work.
+            try Self.setMeta(Self.bulkLoadMarker, "in progress", db)
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0
             if count < threshold {
                 for index in Schema.secondaryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
@@ -138,9 +146,31 @@ public final class SQLiteEventStore: EventStore {
             // Statistics let the planner choose between an index lookup (a selective field) and a newest-first scan
             // (a common value); a sampled ANALYZE costs milliseconds even on large stores.
             try db.execute(sql: "PRAGMA analysis_limit = 2000; ANALYZE")
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [Self.bulkLoadMarker])
             try db.execute(sql: "COMMIT")
             bulk.active = false
         }
+    }
+
+    /// The `meta` key a bulk load sets while it runs.
+    static let bulkLoadMarker = "bulk_load"
+
+    /// Completes a bulk load that never finished: recreates the secondary indexes, indexes the unindexed messages
+    /// for full-text search, and clears the marker. Returns what was done, or `nil` when no load was interrupted.
+    private static func completeInterruptedBulkLoad(_ db: Database) throws -> String? {
+        guard try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [bulkLoadMarker]) != nil
+        else { return nil }
+        let existing = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
+        let missing = Schema.secondaryIndexes.filter { !existing.contains($0.name) }
+        for index in missing { try db.execute(sql: index.createSQL) }
+        let watermark = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fts_rowid'") ?? 0
+        let unindexed =
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM event_docs WHERE rowid > ?", arguments: [watermark]) ?? 0
+        try indexFullText(db)
+        try db.execute(sql: "PRAGMA analysis_limit = 2000; ANALYZE")
+        try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [bulkLoadMarker])
+        return "rebuilt \(missing.count) index\(missing.count == 1 ? "" : "es") and indexed \(unindexed) "
+            + "event\(unindexed == 1 ? "" : "s") for full-text search"
     }
 
     private func writeOrThrow(_ body: @Sendable @escaping (Database) throws -> Void) async throws {

@@ -42,9 +42,30 @@ struct Analyze: AsyncParsableCommand {
     @Flag(help: "Print the report's JSON on standard output.")
     var json = false
 
+    @Option(
+        name: .customLong("allow-read"),
+        help: ArgumentHelp(
+            "A folder the analyst's parse_log_file may read (repeatable; default: the --alert file's folder).",
+            discussion: "Dotfiles, dot-folders and SQLite files (the store, the intel cache) are never read.",
+            valueName: "DIR"
+        )
+    )
+    var allowRead: [String] = []
+
     func validate() throws {
         guard (text == nil) != (alert == nil) else {
             throw ValidationError("give the alert text or --alert FILE (one of them)")
+        }
+        for folder in allowRead {
+            let resolved = URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
+                throw ValidationError("--allow-read \(folder): not a folder")
+            }
+            guard resolved != "/" else {
+                throw ValidationError("--allow-read /: the whole file system is never readable")
+            }
         }
     }
 
@@ -53,15 +74,18 @@ struct Analyze: AsyncParsableCommand {
         configuration.reportDirectory = reports.reportDir
         configuration.intelDatabase = intelOptions.intelDB
         configuration.offline = offline
+        storeOptions.tls.warnAboutTheConnection(configuration)
         var analyst: SOCAnalyst
         do {
             analyst = try await SOCAnalyst(configuration: configuration)
         } catch {
             throw CleanError("\(error)")
         }
+        ClusterTLSOptions.reportRepairs(analyst.store)
+        // Explicit roots only: the alert file's folder and --allow-read folders, never the working directory as such
+        // (run from `/` or a project folder it exposed /etc, /proc and .env).
         analyst.readableRoots =
-            [FileManager.default.currentDirectoryPath]
-            + (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])
+            (alert.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? []) + allowRead
         let report: IncidentReport
         if let alert {
             do {

@@ -66,18 +66,36 @@ struct ClusterTLSOptions: ParsableArguments {
         )
     }
 
-    /// Opens the store `configuration` names, warning when TLS verification is off.
-    func open(_ configuration: SOCAnalyst.Configuration) async throws -> any EventStore {
+    /// Warns on stderr when the cluster connection can be read or intercepted: `--insecure`, or credentials sent
+    /// over plain `http://`.
+    func warnAboutTheConnection(_ configuration: SOCAnalyst.Configuration) {
         let location = configuration.storeLocation
         if insecure && StoreLocation.isCluster(location) {
             Terminal.writeError(
                 "warning: TLS certificate verification is off (--insecure); the connection to \(location) can be intercepted\n"
             )
         }
+        for warning in StoreLocation.warnings(location, environment: configuration.environment) {
+            Terminal.writeError("warning: \(warning)\n")
+        }
+    }
+
+    /// Opens the store `configuration` names, after the connection warnings, and says what opening it repaired
+    /// (an interrupted bulk load completed).
+    func open(_ configuration: SOCAnalyst.Configuration) async throws -> any EventStore {
+        warnAboutTheConnection(configuration)
+        let store: any EventStore
         do {
-            return try await configuration.openStore()
+            store = try await configuration.openStore()
         } catch {
             throw CleanError("\(error)")
         }
+        Self.reportRepairs(store)
+        return store
+    }
+
+    /// Says on stderr what opening the store repaired.
+    static func reportRepairs(_ store: any EventStore) {
+        for notice in StoreLocation.notices(of: store) { Terminal.writeError("warning: \(notice)\n") }
     }
 }

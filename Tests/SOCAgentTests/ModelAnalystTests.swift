@@ -444,4 +444,63 @@ struct OpenAICompatibleAnalystTests {
         #expect(await looping.requests.count == 4)
         #expect(stopped.severityReasons.last?.contains("stopped by the budget after 4 turns") == true)
     }
+
+    /// A tool call that runs long (a huge store, a slow cluster) no longer holds the investigation past its wall
+    /// budget: it was only checked between turns.
+    @Test(.timeLimit(.minutes(1)))
+    func theWallBudgetHoldsInsideAToolCall() async throws {
+        let server = try await ModelAnalystTests.standIn { _, _ in
+            ModelAnalystTests.message(
+                ModelAnalystTests.toolUse("toolu_slow", "query_events", #"{"lucene":"message:slowmarker"}"#),
+                stop: "tool_use"
+            )
+        }
+        defer { Task { await server.stop() } }
+        let (base, intel) = try await ModelAnalystTests.store()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = await ModelAnalystTests.analyst(server, budget: InvestigationBudget(wallTime: .seconds(2)))
+            .investigate(Alert(text: ModelAnalystTests.alert), store: SlowSearchStore(base: base), intel: intel)
+        #expect(clock.now - start < .seconds(30))
+        let call = try #require(report.toolCalls.last)
+        #expect(call.tool == "query_events")
+        #expect(call.error?.contains("stopped by the budget") == true)
+        #expect(
+            report.severityReasons.last?.contains("stopped by the budget after 2.0 seconds, in query_events") == true
+        )
+    }
+}
+
+/// A store whose searches for `slowmarker` take two minutes (until cancelled); everything else answers from `base`.
+private struct SlowSearchStore: EventStore {
+    let base: any EventStore
+
+    func append(_ events: [SecurityEvent]) async throws -> AppendResult { try await base.append(events) }
+    func beginBulkLoad() async throws {}
+    func finishBulkLoad() async throws {}
+    func count() async throws -> Int { try await base.count() }
+    func statistics(top: Int) async throws -> StoreStatistics { try await base.statistics(top: top) }
+    func failedLogins(_ filter: EventFilter) async throws -> [EventSummary] { try await base.failedLogins(filter) }
+    func suspiciousProcesses(_ filter: EventFilter) async throws -> [ProcessFinding] {
+        try await base.suspiciousProcesses(filter)
+    }
+    func networkConnections(_ filter: EventFilter, includePrivate: Bool) async throws -> [EventSummary] {
+        try await base.networkConnections(filter, includePrivate: includePrivate)
+    }
+    func bruteForce(_ filter: EventFilter, minimumFailures: Int) async throws -> [BruteForceSource] {
+        try await base.bruteForce(filter, minimumFailures: minimumFailures)
+    }
+    func forEachEvent(_ filter: EventFilter, pageSize: Int, _ body: ([SecurityEvent]) async throws -> Void) async throws
+    {
+        try await base.forEachEvent(filter, pageSize: pageSize, body)
+    }
+    func search(_ query: LuceneQuery, filter: EventFilter, now: Timestamp) async throws -> SearchResult {
+        if query.description.contains("slowmarker") { try await Task.sleep(for: .seconds(120)) }
+        return try await base.search(query, filter: filter, now: now)
+    }
+    var keepsDetections: Bool { true }
+    func saveDetections(_ detections: [StoredDetection]) async throws { try await base.saveDetections(detections) }
+    func detections(_ filter: EventFilter, minimumLevel: SigmaLevel) async throws -> [StoredDetection] {
+        try await base.detections(filter, minimumLevel: minimumLevel)
+    }
 }

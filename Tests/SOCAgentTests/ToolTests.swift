@@ -194,4 +194,62 @@ struct ToolTests {
         )
         #expect(report.summary == "report proposed: HIGH")
     }
+
+    /// `parse_log_file` returned `.env`'s key (as a "hash"), and run from `/` it read `/etc/passwd` and
+    /// `/proc/self/environ`: reads need an explicit folder and never reach dotfiles, SQLite files or `/`.
+    @Test func parseLogFileReadsOnlyPlainFilesInsideExplicitFolders() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-read-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let manager = FileManager.default
+        try manager.createDirectory(at: folder.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        let line = "Feb  4 10:00:00 host sshd[1]: Failed password for root from 203.0.113.7 port 22 ssh2\n"
+        try line.write(to: folder.appendingPathComponent("auth.log"), atomically: true, encoding: .utf8)
+        try "VIRUSTOTAL_API_KEY=0123456789abcdef0123456789abcdef\n".write(
+            to: folder.appendingPathComponent(".env"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try line.write(to: folder.appendingPathComponent(".git/config"), atomically: true, encoding: .utf8)
+        try manager.createSymbolicLink(
+            atPath: folder.appendingPathComponent("passwd.log").path,
+            withDestinationPath: "/etc/passwd"
+        )
+        try manager.createSymbolicLink(
+            atPath: folder.appendingPathComponent("env.log").path,
+            withDestinationPath: folder.appendingPathComponent(".env").path
+        )
+        _ = try IntelDatabase(path: folder.appendingPathComponent("intel.db").path)
+        var context = try await Self.context()
+        context.readableRoots = [folder.path]
+        let parsed = try await Self.run(
+            "parse_log_file",
+            .object(["path": .string(folder.path + "/auth.log")]),
+            context
+        )
+        #expect(parsed.summary.hasPrefix("syslog: 1 events"))
+        for (path, reason) in [
+            (folder.path + "/.env", "dotfile"),
+            (folder.path + "/.git/config", "dot-folder"),
+            (folder.path + "/env.log", "dotfile"),  // a symlink to .env
+            (folder.path + "/passwd.log", "outside the folders"),  // a symlink out of the folder
+            (folder.path + "/intel.db", "SQLite database"),
+            (folder.path, "outside the folders"),
+        ] {
+            do {
+                _ = try await Self.run("parse_log_file", .object(["path": .string(path)]), context)
+                Issue.record("\(path) was read")
+            } catch let error as ToolInputError {
+                #expect(error.reason.contains(reason), "\(error)")
+            }
+        }
+        // `/` as a folder allows nothing; no folder at all allows nothing.
+        for roots in [["/"], []] {
+            context.readableRoots = roots
+            for path in ["/etc/passwd", "/proc/self/environ", folder.path + "/auth.log"] {
+                await #expect(throws: ToolInputError.self, "\(path) under \(roots)") {
+                    _ = try await Self.run("parse_log_file", .object(["path": .string(path)]), context)
+                }
+            }
+        }
+    }
 }

@@ -132,6 +132,8 @@ import Testing
             ("selection:\n    Image: x\ncondition: selection | count() > 5", "aggregations"),
             ("selection:\n    Image: x\ncondition: selection and missing", "unknown selection 'missing'"),
             ("selection:\n    Image|re: '(['\ncondition: selection", "invalid regular expression"),
+            ("selection:\n    Image|re: '(a)\\1'\ncondition: selection", "unsupported regular expression"),
+            ("selection:\n    Image|re: 'power(?!shell)'\ncondition: selection", "lookahead is not supported"),
         ]
     )
     func diagnostics(_ testCase: (String, String)) {
@@ -143,6 +145,28 @@ import Testing
         } catch {
             Issue.record("\(error)")
         }
+    }
+
+    /// `(a+)+$` backtracked for minutes on a 50 KB field with `NSRegularExpression` (time doubling per character).
+    @Test(.timeLimit(.minutes(1)))
+    func nestedQuantifiersRunInLinearTime() throws {
+        let long = String(repeating: "a", count: 50_000) + "!"
+        let clock = ContinuousClock()
+        var matched = true
+        let elapsed = try clock.measure {
+            matched = try Self.matches(
+                "selection:\n    CommandLine|re: '(a+)+$'\ncondition: selection",
+                Self.event(commandLine: long)
+            )
+        }
+        #expect(!matched)
+        #expect(elapsed < .seconds(5), "\(elapsed)")
+        #expect(
+            try Self.matches(
+                "selection:\n    CommandLine|re: '(a+)+$'\ncondition: selection",
+                Self.event(commandLine: "xaaa")
+            )
+        )
     }
 
     @Test func windashMatchesEveryDash() throws {

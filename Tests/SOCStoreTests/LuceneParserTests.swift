@@ -125,6 +125,10 @@ import Testing
             ("*.name:x", 1, "field name wildcards"),
             ("user.name:a:b", 12, "unexpected ':'"),
             ("", 1, "empty"),
+            // Regular expressions run on a linear-time engine; what it cannot run is an error, not a non-match.
+            (#"message:/(a)\1/"#, 9, "backreferences are not supported"),
+            ("user.name:/ad(?=min)/", 11, "lookahead is not supported"),
+            ("user.name:/(ab/", 11, "unclosed group"),
         ]
     )
     func reportsErrors(_ testCase: (String, Int, String)) {

@@ -132,6 +132,26 @@ struct AbuseIPDBStandInTests {
         #expect(try !encode(report).contains(Self.key) && !encode(again).contains(Self.key))
     }
 
+    /// A 401 that echoes the request's headers (some gateways do) put the key into the report and intel.db.
+    @Test func anEchoedKeyReachesNeitherTheReportNorTheCache() async throws {
+        let server = try await StandInServer.start { request in
+            .json(
+                #"{"errors":[{"detail":"Authentication failed for Key: \#(request.header("Key") ?? "")","status":401}]}"#,
+                status: 401
+            )
+        }
+        defer { Task { await server.stop() } }
+        let database = try temporaryDatabase()
+        let report = await Self.service(server, database: database).lookup(
+            try #require(IntelIndicator(.ip, "185.220.101.7"))
+        )
+        let text = try encode(report)
+        #expect(text.contains("[REDACTED]"), "\(text)")
+        #expect(!text.contains(Self.key))
+        let stored = try Data(contentsOf: URL(fileURLWithPath: database.path))
+        #expect(stored.range(of: Data(Self.key.utf8)) == nil)
+    }
+
     @Test func aBadKeyGivesUnknownWithTheReasonAndNoSecret() async throws {
         let server = try await Self.standIn()
         defer { Task { await server.stop() } }

@@ -51,6 +51,11 @@ import Testing
         #expect(missing.stderr.contains("no event store at"))
         let both = try cli.run(["analyze"])
         #expect(both.status == 64)
+        let everything = try cli.run(["analyze", "--store", store, "--offline", "--allow-read", "/", "x"])
+        #expect(everything.status == 64)
+        #expect(everything.stderr.contains("--allow-read /: the whole file system is never readable"))
+        let nowhere = try cli.run(["analyze", "--store", store, "--offline", "--allow-read", cli.path("none"), "x"])
+        #expect(nowhere.status == 64)
     }
 
     @Test(.enabled(if: SharedFiles.data != nil, "needs ../shared/data or SOCAGENT_TEST_DATA"))

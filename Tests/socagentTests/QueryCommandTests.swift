@@ -1,4 +1,5 @@
 import Foundation
+import SOCTestSupport
 import Testing
 
 /// `socagent query` and `socagent search` run as a user would.
@@ -72,6 +73,20 @@ import Testing
 
         let human = try cli.run(["search", "user.name:root", "--all", "--store", store])
         #expect(human.stdout.hasPrefix("3 events match"))
+    }
+
+    /// Basic auth over `http://` is readable by anyone on the path; the user is told, whatever the command.
+    @Test func credentialsOverPlainHTTPAreWarnedAbout() async throws {
+        let closed = try await StandInServer.closedPortURL()
+        let credentials = ["ELK_USERNAME": "elastic", "ELK_PASSWORD": "cluster-secret"]
+        let plain = try cli.run(["stats", "--store", closed], environment: credentials)
+        #expect(plain.stderr.contains("warning: the cluster credentials"), "\(plain.stderr)")
+        #expect(plain.stderr.contains("are sent unencrypted to \(closed)"))
+        #expect(!plain.stderr.contains("cluster-secret"))
+        let analyzed = try cli.run(["analyze", "--store", closed, "--offline", "x"], environment: credentials)
+        #expect(analyzed.stderr.contains("are sent unencrypted"), "\(analyzed.stderr)")
+        let anonymous = try cli.run(["stats", "--store", closed])
+        #expect(!anonymous.stderr.contains("unencrypted"))
     }
 
     @Test func aBadQueryIsAUsageErrorWithACaret() throws {

@@ -55,14 +55,15 @@ public struct LuceneEvaluator: Sendable {
                 text: { words in words.contains { WildcardPattern.matches(lowered, $0) } }
             )
         case .regex(let field, let pattern):
-            guard let regex = try? Regex(pattern) else { return false }
+            // The parser has checked the pattern; the linear-time engine bounds each match by the value's length.
+            guard let regex = try? LinearRegex(pattern) else { return false }
             return test(
                 field,
                 event,
-                keyword: { (try? regex.wholeMatch(in: $0.text)) != nil },
-                ip: { (try? regex.wholeMatch(in: $0.description)) != nil },
+                keyword: { regex.matchesWhole($0.text) },
+                ip: { regex.matchesWhole($0.description) },
                 date: { _ in false },
-                text: { words in words.contains { (try? regex.wholeMatch(in: $0)) != nil } }
+                text: { words in words.contains { regex.matchesWhole($0) } }
             )
         case .fuzzy(let field, let term, let distance):
             let lowered = term.lowercased()

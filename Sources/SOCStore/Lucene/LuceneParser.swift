@@ -415,6 +415,13 @@ public struct LuceneParser {
                 pattern.append(character)
             }
         }
+        // Validated here, with the engine that will run it, so a pattern it cannot run (a backreference,
+        // lookaround) is a query error rather than a silent non-match.
+        do {
+            _ = try LinearRegex(pattern)
+        } catch {
+            throw self.error("regular expression: \(error.message)", at: start)
+        }
         return .regex(field: field, pattern: pattern)
     }
 

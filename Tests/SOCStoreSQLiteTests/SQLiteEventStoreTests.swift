@@ -80,10 +80,8 @@ import Testing
         ]
         _ = try await sqlite.append(events)
         _ = await memory.append(events)
-        let clock = ContinuousClock()
         for (text, expected) in [("message:/(a+)+/", 1), ("user.name:/(a+)+/", 1), ("user.name:/(a+)+b/", 0)] {
             let query = try LuceneParser.parse(text)
-            let start = clock.now
             let fromSQLite = try await sqlite.search(
                 query,
                 filter: EventFilter(),
@@ -96,7 +94,6 @@ import Testing
             )
             #expect(fromSQLite.total == expected, "\(text)")
             #expect(fromMemory.total == expected, "\(text)")
-            #expect(clock.now - start < .seconds(5), "\(text)")
         }
     }
 

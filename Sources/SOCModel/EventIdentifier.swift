@@ -24,6 +24,13 @@ public struct EventIdentifier: Hashable, Sendable, CustomStringConvertible {
         self.init(high: h1, low: h2)
     }
 
+    /// Hashes the bytes of a record repeated in an input, told apart by its position (the 0-based count of records
+    /// before it) where the input is too large to count its occurrences; never equal to an occurrence-numbered
+    /// identifier of the same bytes (negative occurrence numbers are reserved for this).
+    public init(record: UnsafeRawBufferPointer, position: Int) {
+        self.init(record: record, occurrence: -1 - max(0, position))
+    }
+
     /// Hashes the UTF-8 bytes of an original record.
     public init(record: String, occurrence: Int = 0) {
         var copy = record

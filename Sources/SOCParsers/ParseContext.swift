@@ -19,7 +19,7 @@ public struct ParseContext: Sendable {
     public var options: Options
     /// The path of the input, recorded as `log.file.path`, or `nil` for standard input.
     public var path: String?
-    private var occurrences: [EventIdentifier: Int] = [:]
+    private var occurrences = RecordOccurrences()
     /// In a parallel parse, the records identifiers were asked for (address and length), in order; the identifiers
     /// handed out are placeholders (their index here) until ``resolve(_:)`` numbers them in record order, while the
     /// records' bytes are still held by the reader.
@@ -48,8 +48,9 @@ public struct ParseContext: Sendable {
 
     /// The stable identifier for a record: its hash, told apart from identical earlier records in the same input.
     ///
-    /// Identical records within a window of recent records get occurrence numbers 1, 2, …, so a log that really
-    /// repeats a line keeps every copy while re-ingesting the same file still gives the same identifiers.
+    /// Identical records anywhere in the input get occurrence numbers 1, 2, … (or, past a memory bound, their
+    /// position: see ``RecordOccurrences``), so a log that really repeats a line keeps every copy while re-ingesting
+    /// the same file still gives the same identifiers.
     public mutating func identifier(for record: UnsafeRawBufferPointer) -> EventIdentifier {
         let first = EventIdentifier(record: record)
         if deferredRecords != nil {
@@ -61,12 +62,9 @@ public struct ParseContext: Sendable {
         return numbered(first, record: record)
     }
 
-    /// `first`, or for a record seen before in the window, its identifier with the occurrence number.
+    /// `first`, or for a record seen before in this input, its identifier with the occurrence number.
     private mutating func numbered(_ first: EventIdentifier, record: UnsafeRawBufferPointer) -> EventIdentifier {
-        if occurrences.count >= 65_536 { occurrences.removeAll(keepingCapacity: true) }
-        let seen = occurrences[first, default: 0]
-        occurrences[first] = seen + 1
-        return seen == 0 ? first : EventIdentifier(record: record, occurrence: seen)
+        occurrences.identifier(first, record: record)
     }
 
     /// The identifiers of records a worker context deferred, numbered in order as ``identifier(for:)`` numbers them.

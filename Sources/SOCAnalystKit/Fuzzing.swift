@@ -124,7 +124,7 @@ public enum Fuzzing {
             let base = pool[Int(random.next() % UInt64(pool.count))]
             let other = pool[Int(random.next() % UInt64(pool.count))]
             let input = Mutator.mutate(base.bytes, splice: other.bytes, random: &random)
-            if let trace { FileManager.default.createFile(atPath: trace, contents: Data(input)) }
+            if let trace { _ = FileManager.default.createFile(atPath: trace, contents: Data(input)) }
             let before = ContinuousClock.now
             if harness.run(target, input, format: base.format) { result.accepted += 1 }
             let milliseconds = (ContinuousClock.now - before).timeInterval * 1000

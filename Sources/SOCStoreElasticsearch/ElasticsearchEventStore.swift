@@ -209,21 +209,10 @@ public final class ElasticsearchEventStore: EventStore {
     }
 
     public func bruteForce(_ filter: EventFilter, minimumFailures: Int) async throws -> [BruteForceSource] {
-        // A count outside ECSField.repeatCountRange counts once, as InvestigationRules.repeatCount(_:) counts it.
-        let field = InvestigationRules.repeatCountField
-        let range = ECSField.repeatCountRange
-        let failures: [String: Any] = [
-            "sum": [
-                "script": [
-                    "lang": "painless",
-                    "source": """
-                    if (!doc.containsKey('\(field)') || doc['\(field)'].size() == 0) { return 1; } \
-                    long n = doc['\(field)'].value; \
-                    return n >= \(range.lowerBound)L && n <= \(range.upperBound)L ? n : 1;
-                    """,
-                ]
-            ]
-        ]
+        // A plain sum (osmem has no scripts): socagent's parsers only store counts in ECSField.repeatCountRange; a
+        // foreign document's out-of-range count is summed as it is, and the total is read without a trapping
+        // conversion.
+        let failures: [String: Any] = ["sum": ["field": InvestigationRules.repeatCountField, "missing": 1]]
         let body: [String: Any] = [
             "size": 0,
             "query": QueryDSL.bool(
@@ -644,8 +633,12 @@ public final class ElasticsearchEventStore: EventStore {
     /// An instant from a `min`/`max` pair: the microsecond field socagent writes when there is one, else the
     /// millisecond `@timestamp` of documents from elsewhere.
     static func time(_ aggregations: [String: Any], micros: String, millis: String) -> Timestamp? {
-        if let value = number(aggregations[micros]) { return Timestamp(checkedSecondsSinceEpoch: value / 1_000_000) }
-        return number(aggregations[millis]).flatMap { Timestamp(checkedSecondsSinceEpoch: $0 / 1000) }
+        if let value = number(aggregations[micros]), value.isFinite, abs(value) < 9e15 {
+            return Timestamp(microsecondsSinceEpoch: Int64(value))
+        }
+        return number(aggregations[millis]).flatMap {
+            $0.isFinite && abs($0) < 9e12 ? Timestamp(microsecondsSinceEpoch: Int64($0 * 1000)) : nil
+        }
     }
 
     /// A count from an aggregation's double: NaN and negative values are 0, and a huge one is capped (never a trap).

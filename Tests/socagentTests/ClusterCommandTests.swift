@@ -64,7 +64,7 @@ struct ClusterCommandTests {
             let findings = run.json?["findings"] as? [[String: Any]] ?? []
             #expect(
                 findings.contains {
-                    $0["title"] as? String == "Sigma high: Security Eventlog Cleared on desktop-jr78rlp"
+                    $0["title"] as? String == "Sigma high: Security Eventlog Cleared on DESKTOP-JR78RLP"
                 }
             )
         }

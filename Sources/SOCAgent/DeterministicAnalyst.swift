@@ -261,6 +261,15 @@ struct Investigation {
         )
     }
 
+    /// The rubric row an intelligence verdict calls for: `malicious` or `suspicious`, else none.
+    static func rule(for verdict: Verdict, malicious: RubricRule, suspicious: RubricRule) -> RubricRule? {
+        switch verdict {
+        case .malicious: malicious
+        case .suspicious: suspicious
+        default: nil
+        }
+    }
+
     /// An ISO 8601 time as reports show it: one precision, milliseconds.
     static func shown(_ iso: String?) -> String {
         guard let iso else { return "?" }
@@ -278,12 +287,8 @@ struct Investigation {
     // MARK: Reading the tools' answers
 
     mutating func reputation(_ ip: String, _ report: IntelReport) {
-        let rule: RubricRule
-        switch report.verdict {
-        case .malicious: rule = .maliciousAddress
-        case .suspicious: rule = .suspiciousAddress
-        default: return
-        }
+        guard let rule = Self.rule(for: report.verdict, malicious: .maliciousAddress, suspicious: .suspiciousAddress)
+        else { return }
         add(
             rule,
             title: "\(report.verdict == .malicious ? "Malicious" : "Suspicious") address \(ip)",
@@ -319,11 +324,8 @@ struct Investigation {
     }
 
     mutating func fileHash(_ hash: String, _ report: IntelReport) {
-        let rule: RubricRule
-        switch report.verdict {
-        case .malicious: rule = .maliciousFile
-        case .suspicious: rule = .suspiciousFile
-        default: return
+        guard let rule = Self.rule(for: report.verdict, malicious: .maliciousFile, suspicious: .suspiciousFile) else {
+            return
         }
         add(
             rule,

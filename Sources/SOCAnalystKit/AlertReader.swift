@@ -20,15 +20,12 @@ public enum AlertReader {
         guard !trimmed.isEmpty, !trimmed.contains("\n") || trimmed.hasPrefix("{") || trimmed.hasPrefix("<") else {
             return Alert(text: text)
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-alert-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: file) }
         guard
-            FileManager.default.createFile(
-                atPath: file.path,
-                contents: Data(trimmed.utf8),
-                attributes: [.posixPermissions: 0o600]
+            var reader = try? EventFileReader(
+                text: trimmed,
+                name: "alert",
+                options: .init(referenceTime: referenceTime)
             ),
-            var reader = try? EventFileReader(path: file.path, options: .init(referenceTime: referenceTime)),
             let event = try? reader.nextBatch()?.first,
             reader.summary.format != LogFormat.text.name
         else { return Alert(text: text) }

@@ -67,6 +67,40 @@ public struct EventFileReader {
         maximumDecompressionRatio: Int? = InputSource.defaultMaximumDecompressionRatio
     ) throws(InputError) {
         let source = try InputSource.open(path: path, maximumDecompressionRatio: maximumDecompressionRatio)
+        try self.init(
+            source: source,
+            path: path,
+            format: format,
+            options: options,
+            maximumRecordBytes: maximumRecordBytes
+        )
+    }
+
+    /// Reads text already in memory (a pasted alert) as a file holding it would be read.
+    /// - Parameters:
+    ///   - text: The records.
+    ///   - name: What diagnostics call the input.
+    ///   - format: The format to use; `nil` sniffs it from the content.
+    ///   - options: Parsing options.
+    /// - Throws: ``InputError`` (not for memory; kept for symmetry with files).
+    public init(text: String, name: String, format: LogFormat? = nil, options: ParseContext.Options) throws(InputError)
+    {
+        try self.init(
+            source: .memory(MemorySource(text)),
+            path: name,
+            format: format,
+            options: options,
+            maximumRecordBytes: 4 << 20
+        )
+    }
+
+    private init(
+        source: InputSource,
+        path: String,
+        format: LogFormat?,
+        options: ParseContext.Options,
+        maximumRecordBytes: Int
+    ) throws(InputError) {
         self.source = source
         context = ParseContext(options: options, path: path == "-" ? nil : path)
         summary = Summary(path: path, format: format?.name ?? "unknown", compressed: source.isCompressed)

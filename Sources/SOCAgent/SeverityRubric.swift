@@ -27,6 +27,10 @@ public enum RubricRule: String, Sendable, CaseIterable, Codable {
     case sigmaCritical = "sigma-critical"
     case sigmaHigh = "sigma-high"
     case sigmaMedium = "sigma-medium"
+    case alertCritical = "alert-critical"
+    case alertElevated = "alert-elevated"
+    case alertLow = "alert-low"
+    case corroborated = "corroborated"
     case nothingCorroborates = "nothing-corroborates"
 
     /// One row of the rubric.
@@ -166,10 +170,40 @@ public enum RubricRule: String, Sendable, CaseIterable, Codable {
             )
         case .sigmaMedium:
             Row(
-                severity: .low,
+                severity: .medium,
                 kind: .sigmaDetection,
                 techniques: [],
-                when: "a medium Sigma rule (\"should be reviewed\") matched on the host"
+                when:
+                    "a medium Sigma rule (\"should be reviewed\": suspicious activity that needs investigation) matched"
+            )
+        case .alertCritical:
+            Row(
+                severity: .high,
+                kind: .externalAlert,
+                techniques: [],
+                when: "another product's alert its source rates critical (Elastic Security, Sentinel, an alert file)"
+            )
+        case .alertElevated:
+            Row(
+                severity: .medium,
+                kind: .externalAlert,
+                techniques: [],
+                when: "another product's alert its source rates high or medium"
+            )
+        case .alertLow:
+            Row(
+                severity: .low,
+                kind: .externalAlert,
+                techniques: [],
+                when: "another product's alert its source rates low or informational, alone"
+            )
+        case .corroborated:
+            Row(
+                severity: .high,
+                kind: .corroboration,
+                techniques: [],
+                when:
+                    "MEDIUM findings from two or more rules with different ATT&CK techniques in one incident: independent evidence of one intrusion"
             )
         case .nothingCorroborates:
             Row(severity: .low, kind: nil, techniques: [], when: "no tool found activity that corroborates the alert")

@@ -73,6 +73,13 @@ public enum FindingKind: String, Codable, Sendable, CaseIterable {
     case vulnerability
     /// Failures, a logon, then suspicious activity on the same host: the findings it joins, as one.
     case attackChain = "attack_chain"
+    /// A behavioural detection over the store (lateral movement, ransomware, exfiltration, persistence, defence
+    /// evasion, credential access), rated by its rule.
+    case behaviour
+    /// An alert from another product (Elastic Security, Sentinel, an alert file), rated by the source's severity.
+    case externalAlert = "external_alert"
+    /// Independent findings of one incident that together raise it.
+    case corroboration
 }
 
 /// The things a finding concerns: what correlation joins findings by.

@@ -282,23 +282,26 @@ extension SQLiteEventStore {
             "SELECT * FROM detections WHERE \(conditions.joined(separator: " AND ")) ORDER BY ts DESC, rule_id LIMIT ?"
         let all = StatementArguments(arguments + [filter.limit.databaseValue])
         return try await read { db in
-            try Row.fetchAll(db, sql: sql, arguments: all).map { row in
-                let id: Data = row["event_id"]
-                let ts: Int64? = row["ts"]
-                let fields: String = row["fields"]
-                let techniques: String = row["techniques"]
-                return StoredDetection(
-                    ruleID: row["rule_id"],
-                    title: row["title"],
-                    level: SigmaLevel(lenient: row["level"]),
-                    techniques: techniques.split(separator: ",").map(String.init),
-                    eventID: EventIdentifier(bytes: Array(id))?.hex ?? "",
-                    timestamp: ts.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
-                    host: row["host_name"],
-                    fields: (try? JSONDecoder().decode([String: String].self, from: Data(fields.utf8))) ?? [:]
-                )
-            }
+            try Row.fetchAll(db, sql: sql, arguments: all).map(Self.storedDetection)
         }
+    }
+
+    /// A detection from its `detections` row.
+    static func storedDetection(_ row: Row) -> StoredDetection {
+        let id: Data = row["event_id"]
+        let ts: Int64? = row["ts"]
+        let fields: String = row["fields"]
+        let techniques: String = row["techniques"]
+        return StoredDetection(
+            ruleID: row["rule_id"],
+            title: row["title"],
+            level: SigmaLevel(lenient: row["level"]),
+            techniques: techniques.split(separator: ",").map(String.init),
+            eventID: EventIdentifier(bytes: Array(id))?.hex ?? "",
+            timestamp: ts.map { Timestamp(microsecondsSinceEpoch: $0).iso8601 },
+            host: row["host_name"],
+            fields: (try? JSONDecoder().decode([String: String].self, from: Data(fields.utf8))) ?? [:]
+        )
     }
 
     /// Calls `body` with every stored event in the filter's window, oldest first, a page at a time.

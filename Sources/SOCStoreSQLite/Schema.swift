@@ -174,6 +174,27 @@ extension SQLiteEventStore {
                     """
             )
         }
+        migrator.registerMigration("v6") { db in
+            // Triage: alerts as they arrive (`seq` is arrival order; `incident_id` is NULL until grouped), incidents
+            // (the JSON body is the incident; the columns are what lists filter on), and how far each source is read.
+            try db.execute(
+                sql: """
+                    CREATE TABLE triage_alerts(
+                        seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts INTEGER, source TEXT NOT NULL,
+                        body TEXT NOT NULL, incident_id TEXT
+                    );
+                    CREATE INDEX triage_alerts_ungrouped ON triage_alerts(seq) WHERE incident_id IS NULL;
+                    CREATE INDEX triage_alerts_incident ON triage_alerts(incident_id, seq);
+                    CREATE TABLE triage_incidents(
+                        id TEXT PRIMARY KEY, status TEXT NOT NULL, severity TEXT, first_us INTEGER NOT NULL,
+                        last_us INTEGER NOT NULL, pending INTEGER NOT NULL, body TEXT NOT NULL
+                    );
+                    CREATE INDEX triage_incidents_last ON triage_incidents(last_us);
+                    CREATE INDEX triage_incidents_pending ON triage_incidents(last_us) WHERE pending = 1;
+                    CREATE TABLE triage_cursors(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "SOCReports", targets: ["SOCReports"]),
         .library(name: "SOCLLM", targets: ["SOCLLM"]),
         .library(name: "SOCAgent", targets: ["SOCAgent"]),
+        .library(name: "SOCTriage", targets: ["SOCTriage"]),
         .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
     ],
     dependencies: [
@@ -97,13 +98,19 @@ let package = Package(
             dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCThreatIntel", "SOCLLM"],
             swiftSettings: strictSettings
         ),
+        // Triage: alerts in, incidents out.
+        .target(
+            name: "SOCTriage",
+            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCReports"],
+            swiftSettings: strictSettings
+        ),
         // Composition root.
         .target(
             name: "SOCAnalystKit",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCStoreElasticsearch", "SOCHTTP",
                 "SOCThreatIntel", "SOCLLM",
-                "SOCDetection", "SOCAgent", "SOCReports",
+                "SOCDetection", "SOCAgent", "SOCReports", "SOCTriage",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: strictSettings
@@ -113,7 +120,7 @@ let package = Package(
             name: "socagent",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCAnalystKit", "SOCDetection", "SOCThreatIntel", "SOCReports",
-                "SOCAgent",
+                "SOCAgent", "SOCTriage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -175,6 +182,14 @@ let package = Package(
         .testTarget(
             name: "SOCThreatIntelTests",
             dependencies: ["SOCModel", "SOCHTTP", "SOCThreatIntel", "SOCTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SOCTriageTests",
+            dependencies: [
+                "SOCModel", "SOCStore", "SOCTriage", "SOCStoreSQLite", "SOCReports", "SOCAgent", "SOCThreatIntel",
+                "SOCParsers", "SOCAnalystKit", "SOCTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

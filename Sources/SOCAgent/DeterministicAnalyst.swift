@@ -4,19 +4,6 @@ import SOCParsers
 public import SOCStore
 public import SOCThreatIntel
 
-/// What an investigation starts from: an alert's text, and the event it came from when there is one.
-public struct Alert: Sendable {
-    /// The text (a free-text event, a log line, an alert's description).
-    public var text: String
-    /// The parsed event, when the alert is a record (an ECS event, a Sentinel incident, a raw log line).
-    public var event: SecurityEvent?
-
-    public init(text: String, event: SecurityEvent? = nil) {
-        self.text = text
-        self.event = event
-    }
-}
-
 /// The analyst that needs no model: a playbook that runs the same tools a model would, for the indicators found,
 /// correlates what they return (same address, user, host; failures → success → suspicious process → outbound
 /// connection), applies the severity rubric (``RubricRule``, and each process rule's own severity) with its reasons,
@@ -111,6 +98,8 @@ struct Investigation {
     var compromisedHosts: [String] = []
     var compromisedUsers: [String] = []
     var logonTimes: [String: Timestamp] = [:]
+    /// Sigma rules the incident's alerts already cite: not cited again from the host's detections.
+    var citedSigmaRules = Set<String>()
 
     init(context: ToolContext, indicators: IndicatorSet, phrase: @escaping @Sendable (String) -> String) {
         self.context = context
@@ -521,6 +510,7 @@ struct Investigation {
 
     /// Sigma detections on a host, one finding per level from medium up, rated by ``RubricRule/sigma(level:dumpsCredentials:)``.
     mutating func sigmaDetections(_ found: [StoredDetection], host asked: String) {
+        let found = found.filter { !citedSigmaRules.contains($0.ruleID) }
         guard !found.isEmpty else { return }
         let host = Self.spelled(asked, in: found.map(\.host))
         for level in [SigmaLevel.critical, .high, .medium] {

@@ -58,13 +58,50 @@ public struct ModelAnalyst: Sendable {
         readableRoots: [String] = [],
         now: Date = Date()
     ) async -> IncidentReport {
-        var report = await DeterministicAnalyst().investigate(
+        let report = await DeterministicAnalyst().investigate(
             alert,
             store: store,
             intel: intel,
             readableRoots: readableRoots,
             now: now
         )
+        return await review(report, alert: alert, store: store, intel: intel, readableRoots: readableRoots, now: now)
+    }
+
+    /// Investigates an incident triage grouped: the deterministic analyst reads all of its alerts and sets the
+    /// floor; the model then reviews it with the incident's alerts as the alert it is given.
+    public func investigate(
+        incident: TriageIncident,
+        alerts: [Alert],
+        store: any EventStore,
+        intel: ThreatIntelService,
+        readableRoots: [String] = [],
+        now: Date = Date()
+    ) async -> IncidentReport {
+        var report = await DeterministicAnalyst().investigate(
+            incident: incident,
+            alerts: alerts,
+            store: store,
+            intel: intel,
+            readableRoots: readableRoots,
+            now: now
+        )
+        let alert = Alert(text: report.alert ?? incident.title)
+        report = await review(report, alert: alert, store: store, intel: intel, readableRoots: readableRoots, now: now)
+        report.incidentID = incident.id
+        return report
+    }
+
+    /// The model's turn over the deterministic analyst's `report` of `alert`: it may raise the severity, never lower it.
+    func review(
+        _ floorReport: IncidentReport,
+        alert: Alert,
+        store: any EventStore,
+        intel: ThreatIntelService,
+        readableRoots: [String],
+        now: Date
+    ) async -> IncidentReport {
+        var report = floorReport
         let floor = report.severity
         let anchor =
             TimestampParser.parse(report.indicators.timestamps.first ?? "") ?? alert.event?.timestamp

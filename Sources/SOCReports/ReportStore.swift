@@ -53,6 +53,57 @@ public struct ReportStore: Sendable {
         throw Failure(description: "cannot find a free report name for \(base) in \(directory)")
     }
 
+    /// Writes revision `revision` of an incident's report: `ID.revisions/rN.json` (kept), then `ID.json` (the latest,
+    /// what `report show ID` reads). Both are replaced whole (a temporary file renamed over them), so writing the
+    /// same revision again — a run resumed after a kill — leaves one copy, never a second report.
+    /// - Returns: The path of the latest report.
+    @discardableResult
+    public func writeRevision(_ report: IncidentReport, revision: Int) throws -> String {
+        guard report.incidentID.hasPrefix("INC-"),
+            report.incidentID.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+        else { throw Failure(description: "'\(report.incidentID.prefix(80))' is not an incident id") }
+        try createDirectory()
+        let revisions = directory + "/" + report.incidentID + ".revisions"
+        if !FileManager.default.fileExists(atPath: revisions) {
+            try? FileManager.default.createDirectory(
+                atPath: revisions,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(report) + Data("\n".utf8)
+        try Self.replace(revisions + "/r\(revision).json", with: data)
+        let latest = directory + "/" + report.incidentID + ".json"
+        try Self.replace(latest, with: data)
+        return latest
+    }
+
+    /// The revisions of an incident's report, oldest first.
+    public func revisions(id: String) throws -> [IncidentReport] {
+        let folder = directory + "/" + id + ".revisions"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        let numbered = names.compactMap { name -> (Int, String)? in
+            guard name.hasPrefix("r"), name.hasSuffix(".json"), let number = Int(name.dropFirst().dropLast(5)) else {
+                return nil
+            }
+            return (number, name)
+        }
+        return try numbered.sorted { $0.0 < $1.0 }.map { try read(path: folder + "/" + $0.1) }
+    }
+
+    /// Writes `data` to a temporary file beside `path` (0600, flushed) and renames it over `path`.
+    private static func replace(_ path: String, with data: Data) throws {
+        let temporary = path + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        try writeFlushed(data, to: temporary)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw Failure(description: "cannot write \(path): \(reason)")
+        }
+    }
+
     /// The reports, newest first (by id), with what a list needs.
     public func list() throws -> [IncidentReport] {
         guard FileManager.default.fileExists(atPath: directory) else { return [] }

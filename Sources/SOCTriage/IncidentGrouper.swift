@@ -1,0 +1,124 @@
+public import SOCModel
+public import SOCStore
+
+/// Groups alerts into incidents: an alert joins the incident that shares a host, an account or an address with it
+/// and was active within the window; otherwise it starts one. The same rule on the same host is always the same
+/// incident while the storm lasts — one incident with a count, never one per alert.
+///
+/// Grouping is deterministic: the same alerts in the same order make the same incidents with the same ids.
+public struct IncidentGrouper: Sendable {
+    /// How long after an incident's last alert a new alert may still join it (default 2 hours).
+    public var window: Int64
+
+    /// - Parameter windowSeconds: The grouping window.
+    public init(windowSeconds: Double = 7200) {
+        window = Int64(max(0, min(windowSeconds, 366 * 86400)) * 1_000_000)
+    }
+
+    /// Accounts every Windows host has (and `-`, empty, machine accounts `NAME$`): sharing one of them says nothing.
+    public static let sharedAccounts: Set<String> = [
+        "system", "local service", "network service", "anonymous logon", "-", "", "n/a", "nt authority\\system",
+        "dwm-1", "dwm-2", "dwm-3", "umfd-0", "umfd-1", "umfd-2", "window manager", "font driver host",
+    ]
+
+    /// The keys an alert may be joined by: `h:host`, `u:user`, `a:address`; with none, its rule (`r:rule`).
+    public static func keys(of alert: Alert) -> [String] {
+        var keys: [String] = []
+        for host in alert.hosts where !host.isEmpty && host != "-" { keys.append("h:" + host.lowercased()) }
+        for user in alert.users {
+            let lower = user.lowercased()
+            guard !sharedAccounts.contains(lower), !lower.hasSuffix("$") else { continue }
+            keys.append("u:" + lower)
+        }
+        for address in alert.addresses {
+            guard let ip = IPAddress(address), ip.scope != .loopback, address != "0.0.0.0", address != "::" else {
+                continue
+            }
+            keys.append("a:" + address)
+        }
+        if keys.isEmpty { keys.append("r:" + (alert.rule ?? alert.title)) }
+        return keys
+    }
+
+    /// The outcome of grouping a batch.
+    public struct Outcome: Sendable {
+        /// Incidents created or grown (to save).
+        public var incidents: [TriageIncident]
+        /// Which incident each alert joined.
+        public var assignments: [LedgerAssignment]
+        /// How many of `incidents` are new.
+        public var created: Int
+    }
+
+    /// Groups `alerts` (in arrival order; each placed at its own time, or `now` when it has none) with the `active`
+    /// incidents.
+    public func group(_ alerts: [LedgerAlert], active: [TriageIncident], now: Timestamp) -> Outcome {
+        var incidents = active
+        var byKey: [String: Int] = [:]
+        for (index, incident) in incidents.enumerated() {
+            for key in Self.keys(of: incident) where byKey[key] == nil { byKey[key] = index }
+        }
+        var touched = Set<Int>()
+        var created = Set<Int>()
+        var assignments: [LedgerAssignment] = []
+        // In time order, so an incident's window is measured from its alerts before this one.
+        let ordered = alerts.sorted {
+            ($0.alert.time ?? now, $0.sequence) < ($1.alert.time ?? now, $1.sequence)
+        }
+        for ledgerAlert in ordered {
+            let alert = ledgerAlert.alert
+            let time = alert.time ?? now
+            let keys = Self.keys(of: alert)
+            let candidates = keys.compactMap { byKey[$0] }.filter { index in
+                let incident = incidents[index]
+                return incident.status != .closed
+                    && time.microsecondsSinceEpoch >= incident.firstSeen.microsecondsSinceEpoch - window
+                    && time.microsecondsSinceEpoch <= incident.lastSeen.microsecondsSinceEpoch + window
+            }
+            let index: Int
+            if let joined = candidates.min(by: { incidents[$0].id < incidents[$1].id }) {
+                index = joined
+            } else {
+                incidents.append(TriageIncident(id: Self.incidentID(for: alert, at: time), first: alert, at: time))
+                index = incidents.count - 1
+                created.insert(index)
+            }
+            incidents[index].add(alert, at: time)
+            touched.insert(index)
+            for key in keys { byKey[key] = index }
+            assignments.append(LedgerAssignment(sequence: ledgerAlert.sequence, incidentID: incidents[index].id))
+        }
+        var changed: [TriageIncident] = []
+        for index in touched.sorted() {
+            var incident = incidents[index]
+            incident.revision += 1
+            changed.append(incident)
+        }
+        return Outcome(incidents: changed, assignments: assignments, created: created.count)
+    }
+
+    /// The keys an incident is joined by: those of its entities.
+    static func keys(of incident: TriageIncident) -> [String] {
+        var probe = Alert(source: .file, id: "", time: nil, title: "", severity: .low, text: "")
+        probe.hosts = incident.hosts
+        probe.users = incident.users
+        probe.addresses = incident.addresses
+        var keys = keys(of: probe)
+        if keys.first?.hasPrefix("r:") == true {
+            keys = incident.rules.map { "r:" + $0.rule }
+        }
+        return keys
+    }
+
+    /// `INC-YYYYMMDD-HHMMSS-XXXXXX`: the alert's UTC second and six hex digits of a digest of its id.
+    public static func incidentID(for alert: Alert, at time: Timestamp) -> String {
+        let digits = time.iso8601.prefix(19).filter(\.isNumber)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (alert.id.isEmpty ? alert.title : alert.id).utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash & 0xFF_FFFF, radix: 16)
+        let padded = String(repeating: "0", count: 6 - hex.count) + hex
+        return "INC-\(digits.prefix(8))-\(digits.dropFirst(8).prefix(6))-\(padded.uppercased())"
+    }
+}

@@ -100,6 +100,9 @@ struct Investigation {
     var logonTimes: [String: Timestamp] = [:]
     /// Sigma rules the incident's alerts already cite: not cited again from the host's detections.
     var citedSigmaRules = Set<String>()
+    /// Whether the playbook looks only at the alert's own addresses, accounts and hosts (an incident), never at the
+    /// whole store around its time (a lone alert with no indicator).
+    var scopedToEntities = false
 
     init(context: ToolContext, indicators: IndicatorSet, phrase: @escaping @Sendable (String) -> String) {
         self.context = context
@@ -131,10 +134,13 @@ struct Investigation {
         // Brute force: from the alert's addresses, else anywhere around the alert's time.
         let sources = indicators.ips.filter { IPAddress($0) != nil }.prefix(5)
         if sources.isEmpty {
-            if case .bruteForce(let found)? = await call(
-                "detect_brute_force",
-                ["min_failures": .number(5), "limit": .number(5)]
-            ) {
+            // An incident is about its own entities: activity elsewhere in the store is another incident's.
+            if !scopedToEntities,
+                case .bruteForce(let found)? = await call(
+                    "detect_brute_force",
+                    ["min_failures": .number(5), "limit": .number(5)]
+                )
+            {
                 await bruteForce(found)
             }
         } else {
@@ -157,7 +163,7 @@ struct Investigation {
         }
         // What happened on the hosts involved: suspicious processes, then outbound connections.
         let hosts = Array((compromisedHosts + indicators.hosts).uniqued().prefix(3))
-        if hosts.isEmpty {
+        if hosts.isEmpty && (!scopedToEntities || !indicators.users.isEmpty) {
             let scope: [String: JSONValue] =
                 indicators.users.first.map { ["user": .string($0), "limit": .number(50)] } ?? ["limit": .number(50)]
             if case .processes(let found)? = await call("query_suspicious_processes", scope) {

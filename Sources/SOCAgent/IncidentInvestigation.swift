@@ -35,6 +35,7 @@ extension DeterministicAnalyst {
             indicators: indicators,
             phrase: phrasing
         )
+        investigation.scopedToEntities = true
         investigation.cite(alerts)
         await investigation.run()
         investigation.corroborate(alerts)

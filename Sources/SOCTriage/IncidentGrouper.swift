@@ -36,7 +36,15 @@ public struct IncidentGrouper: Sendable {
             }
             keys.append("a:" + address)
         }
-        if keys.isEmpty { keys.append("r:" + (alert.rule ?? alert.title)) }
+        if keys.isEmpty {
+            // No entity: the event it fired on (several rules on one event are one incident), else its rule.
+            let parts = alert.id.split(separator: ":")
+            if alert.source == .sigma, parts.count == 3 {
+                keys.append("e:" + parts[2])
+            } else {
+                keys.append("r:" + (alert.rule ?? alert.title))
+            }
+        }
         return keys
     }
 
@@ -105,7 +113,9 @@ public struct IncidentGrouper: Sendable {
         probe.addresses = incident.addresses
         var keys = keys(of: probe)
         if keys.first?.hasPrefix("r:") == true {
-            keys = incident.rules.map { "r:" + $0.rule }
+            // No entity: joined by its rules (an incident of entity-less Sigma alerts is joined by none: their
+            // events differ).
+            keys = incident.rules.filter { $0.source != .sigma }.map { "r:" + $0.rule }
         }
         return keys
     }

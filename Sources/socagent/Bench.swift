@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SOCAnalystKit
+import SOCDetection
 import SOCModel
 
 /// `socagent bench ingest`
@@ -9,7 +10,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure socagent on generated data (results for BENCHMARKS.md).",
         subcommands: [
             IngestBenchmark.self, QueryBenchmark.self, AnalyzeBenchmark.self, HuntBenchmark.self, FuzzBenchmark.self,
-            Generate.self,
+            Generate.self, CapturesBenchmark.self,
         ]
     )
 
@@ -245,6 +246,51 @@ extension Bench {
     static func requireCount(_ name: String, _ value: Int, in range: ClosedRange<Int>) throws {
         guard range.contains(value) else {
             throw ValidationError("\(name) must be from \(range.lowerBound) to \(Terminal.grouped(range.upperBound))")
+        }
+    }
+}
+
+extension Bench {
+    /// `socagent bench captures --rules RULES DATASET...`
+    struct CapturesBenchmark: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "captures",
+            abstract:
+                "Triage each labelled attack capture alone (ingest, hunt with --rules, triage offline) and report the share that yields a MEDIUM-or-higher incident, by tactic.",
+            discussion:
+                "DATASET: a folder with a jsonl/ tree of tactic folders (../shared/data/evtx-attack-samples, ../shared/data/evtx-to-mitre-attack); Antivirus is left out."
+        )
+        @Option(name: .long, help: "A Sigma rule file or directory (repeat for more).") var rules: [String]
+        @Argument(help: "Data set folders.") var dataSets: [String]
+        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Print each capture's outcome on standard error as it is triaged.") var verbose = false
+
+        func run() async throws {
+            let set = try SigmaRuleSet.load(paths: rules)
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "socagent-captures-\(getpid())"
+            ).path
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let result = try await CaptureEvaluation.run(
+                captures: try CaptureEvaluation.captures(in: dataSets),
+                rules: set,
+                scratch: scratch
+            ) { capture in
+                if verbose {
+                    Terminal.writeError(
+                        "\(capture.severity?.rawValue ?? "-")\t\(capture.tactic)\t\(capture.alerts) alerts\t\(capture.rules.joined(separator: ","))\t\(capture.path)\n"
+                    )
+                }
+            }
+            try printJSON(result, when: json) {
+                var lines = result.byTactic.sorted { $0.key < $1.key }.map { tactic, counts in
+                    "\(tactic): \(counts[1]) of \(counts[0]) MEDIUM or higher"
+                }
+                lines.append(
+                    "all: \(result.mediumOrHigher) of \(result.total) (\(String(format: "%.1f", 100 * Double(result.mediumOrHigher) / Double(max(1, result.total)))) %)"
+                )
+                return lines.joined(separator: "\n")
+            }
         }
     }
 }

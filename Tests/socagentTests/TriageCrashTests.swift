@@ -1,0 +1,96 @@
+import Foundation
+import SOCTestSupport
+import Testing
+
+/// `kill -9` at random moments of `socagent triage` loses no alert and duplicates no incident or report: after the
+/// killed runs and one that completes, the incidents and report files equal those of a run never interrupted.
+@Suite struct TriageCrashTests {
+    /// What a finished triage left: each incident's id, alerts, severity and report revisions, and the report files.
+    struct Outcome: Equatable, CustomStringConvertible {
+        var incidents: [String]
+        var files: [String]
+        var description: String { "\(incidents.count) incidents, \(files.count) files" }
+    }
+
+    static func outcome(of folder: URL, cli: IngestCommandTests) throws -> Outcome {
+        let listed = try cli.run([
+            "incidents", "list", "--json", "--limit", "100000", "--store",
+            folder.appendingPathComponent("store.db").path,
+        ])
+        let incidents = try #require(
+            try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
+        )
+        let lines = incidents.map {
+            "\($0["id"] ?? "") \($0["alerts"] ?? "") \($0["severity"] ?? "-") r\($0["report_revisions"] ?? "")"
+        }.sorted()
+        let reports = folder.appendingPathComponent("reports").path
+        let files = (FileManager.default.enumerator(atPath: reports)?.allObjects as? [String] ?? []).filter {
+            $0.hasSuffix(".json")
+        }.sorted()
+        return Outcome(incidents: lines, files: files)
+    }
+
+    @Test(.timeLimit(.minutes(20))) func killedRunsResumeToTheSameOutcome() async throws {
+        let data = try #require(SharedFiles.data)
+        let cli = try IngestCommandTests()
+        let logs = data + "/evtx-attack-samples/jsonl/Lateral Movement"
+        let rules = data + "/sigma/rules/windows/process_creation"
+        func arguments(_ folder: URL) -> [String] {
+            [
+                "triage", logs, "--rules", rules, "--offline", "--store",
+                folder.appendingPathComponent("store.db").path,
+                "--report-dir", folder.appendingPathComponent("reports").path, "--intel-db",
+                folder.appendingPathComponent("intel.db").path, "--json",
+            ]
+        }
+        // The run never interrupted.
+        let reference = cli.directory.appendingPathComponent("reference")
+        try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
+        let started = Date()
+        let clean = try cli.run(arguments(reference))
+        #expect(clean.status == 0, "\(clean.stderr)")
+        let duration = Date().timeIntervalSince(started)
+        let expected = try Self.outcome(of: reference, cli: cli)
+        #expect(expected.incidents.count >= 3)
+
+        // Runs killed at seeded random moments, then one left to finish.
+        let killed = cli.directory.appendingPathComponent("killed")
+        try FileManager.default.createDirectory(at: killed, withIntermediateDirectories: true)
+        var generator = SeededGenerator(seed: 20_261_202)
+        var kills = 0
+        for _ in 0..<8 {
+            let process = Process()
+            process.executableURL = IngestCommandTests.binary
+            process.arguments = arguments(killed)
+            process.currentDirectoryURL = cli.directory
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let delay = Double.random(in: 0.05...max(0.1, duration * 0.9), using: &generator)
+            try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+        }
+        let last = try cli.run(arguments(killed))
+        #expect(last.status == 0, "\(last.stderr)")
+        #expect(kills >= 4, "the runs were too quick to be killed: \(kills) kills")
+        let outcome = try Self.outcome(of: killed, cli: cli)
+        #expect(outcome == expected)
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so the kill moments are the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

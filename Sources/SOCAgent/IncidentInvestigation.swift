@@ -181,25 +181,28 @@ extension Investigation {
         }
     }
 
-    /// Independent evidence raises: MEDIUM findings from two or more rules whose ATT&CK techniques differ, when
-    /// nothing already rates the incident HIGH or worse.
+    /// Independent evidence raises one step: MEDIUM findings from two or more rules whose ATT&CK techniques differ
+    /// make the incident HIGH (``RubricRule/corroborated``); LOW alerts from two or more such rules make it MEDIUM
+    /// (``RubricRule/corroboratedLow``). A lone alert, however many times it fired, raises nothing.
     mutating func corroborate(_ alerts: [Alert]) {
-        guard let top = findings.map(\.severity).max(), top == .medium else { return }
+        let top = findings.map(\.severity).max() ?? .low
+        guard top <= .medium else { return }
         var rules = Set<String>()
         var techniques = Set<String>()
-        for alert in alerts where alert.severity >= .medium {
+        for alert in alerts where alert.severity >= top {
             rules.insert(alert.source.rawValue + ":" + (alert.rule ?? alert.title))
             techniques.formUnion(alert.techniques.map { String($0.prefix(5)) })
         }
         for finding in findings
-        where finding.severity >= .medium && finding.kind != .sigmaDetection
-            && finding.kind != .behaviour && finding.kind != .externalAlert
+        where finding.severity >= top && finding.kind != .sigmaDetection && finding.kind != .behaviour
+            && finding.kind != .externalAlert
         {
             rules.insert(finding.rule ?? finding.title)
             techniques.formUnion(finding.attackTechniques.map { String($0.prefix(5)) })
         }
         guard rules.count >= 2, techniques.count >= 2 else { return }
-        let row = RubricRule.corroborated.row
+        let rubric: RubricRule = top == .medium ? .corroborated : .corroboratedLow
+        let row = rubric.row
         findings.append(
             Finding(
                 title: phrase(
@@ -212,7 +215,7 @@ extension Investigation {
                 evidence: rules.sorted().prefix(10).map { $0 },
                 attackTechniques: techniques.sorted(),
                 kind: row.kind,
-                rule: RubricRule.corroborated.rawValue,
+                rule: rubric.rawValue,
                 entities: FindingEntities(
                     hosts: findings.flatMap(\.entities.hosts).uniqued(),
                     users: findings.flatMap(\.entities.users).uniqued(),

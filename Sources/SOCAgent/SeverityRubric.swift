@@ -31,6 +31,7 @@ public enum RubricRule: String, Sendable, CaseIterable, Codable {
     case alertElevated = "alert-elevated"
     case alertLow = "alert-low"
     case corroborated = "corroborated"
+    case corroboratedLow = "corroborated-low"
     case nothingCorroborates = "nothing-corroborates"
 
     /// One row of the rubric.
@@ -204,6 +205,14 @@ public enum RubricRule: String, Sendable, CaseIterable, Codable {
                 techniques: [],
                 when:
                     "MEDIUM findings from two or more rules with different ATT&CK techniques in one incident: independent evidence of one intrusion"
+            )
+        case .corroboratedLow:
+            Row(
+                severity: .medium,
+                kind: .corroboration,
+                techniques: [],
+                when:
+                    "LOW alerts from two or more rules with different ATT&CK techniques in one incident: several weak signals on the same hosts, accounts or addresses"
             )
         case .nothingCorroborates:
             Row(severity: .low, kind: nil, techniques: [], when: "no tool found activity that corroborates the alert")

@@ -1,3 +1,4 @@
+public import SOCDetection
 public import SOCModel
 import SOCParsers
 public import SOCStore
@@ -178,4 +179,30 @@ extension Alert {
 
 extension String {
     var capitalizedFirstLetter: String { prefix(1).uppercased() + dropFirst() }
+}
+
+extension Alert {
+    /// A behaviour rule's hit (``BehaviourEngine``): one alert per rule and host (or source), rated by the rule.
+    /// The id names the rule, the grouping entity and the first event, so scanning the same events again names the
+    /// same alert.
+    public init(behaviour hit: BehaviourHit) {
+        let anchor = hit.hosts.first ?? hit.addresses.first ?? hit.users.first ?? ""
+        let place = hit.hosts.isEmpty ? "" : " on \(hit.hosts.prefix(3).joined(separator: ", "))"
+        self.init(
+            source: .behaviour,
+            id: "behaviour:\(hit.rule.id):\(anchor.lowercased()):\(hit.eventIDs.first ?? hit.firstSeen?.iso8601 ?? "")",
+            time: hit.lastSeen ?? hit.firstSeen,
+            title: hit.rule.title,
+            rule: hit.rule.id,
+            severity: hit.rule.severity,
+            hosts: hit.hosts,
+            users: hit.users,
+            addresses: hit.addresses,
+            processes: hit.processes,
+            techniques: hit.rule.techniques,
+            count: max(1, hit.count),
+            text: "\(hit.rule.title)\(place): \(hit.count) event\(hit.count == 1 ? "" : "s") — "
+                + hit.evidence.prefix(3).joined(separator: " | ")
+        )
+    }
 }

@@ -1,3 +1,4 @@
+import SOCDetection
 public import SOCModel
 public import SOCReports
 public import SOCStore
@@ -248,8 +249,16 @@ public struct TriageService: Sendable {
 
 /// The behavioural detections triage runs over new events.
 public enum BehaviourScans {
-    /// Brute force and spraying (and logons after them), and process starts a MEDIUM-or-worse process rule flags.
-    public static let standard: [TriageService.BehaviourScan] = [bruteForce, processes]
+    /// Brute force and spraying (and logons after them), process starts a MEDIUM-or-worse process rule flags, and the
+    /// behaviour rules (lateral movement, ransomware, exfiltration, persistence, defence evasion, credential access).
+    public static let standard: [TriageService.BehaviourScan] = [bruteForce, processes, rules]
+
+    /// The behaviour rules (``BehaviourRule/all``) over every event in the window, a page at a time.
+    public static let rules: TriageService.BehaviourScan = { store, window in
+        var engine = BehaviourEngine()
+        try await store.forEachEvent(EventFilter(timeRange: window), pageSize: 2000) { engine.observe($0) }
+        return engine.finish().map(Alert.init(behaviour:))
+    }
 
     /// Failed logins by source address (five or more), with the successes that followed.
     public static let bruteForce: TriageService.BehaviourScan = { store, window in

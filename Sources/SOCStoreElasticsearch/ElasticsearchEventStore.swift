@@ -568,7 +568,14 @@ public final class ElasticsearchEventStore: EventStore {
         oldestFirst: Bool,
         _ body: ([SecurityEvent]) async throws -> Bool
     ) async throws {
-        let pit = try await openPointInTime()
+        let pit: String
+        do {
+            pit = try await openPointInTime()
+        } catch {
+            // No index matches yet (a new cluster): some servers refuse a point in time over nothing; nothing to walk.
+            if (try? await count()) == 0 { return }
+            throw error
+        }
         do {
             var after: [Any]?
             let clauses = QueryDSL.filter(filter) + (condition.map { [$0] } ?? [])
@@ -683,5 +690,29 @@ public final class ElasticsearchEventStore: EventStore {
         event[idField] = nil
         event[microsecondsField] = nil
         return event
+    }
+}
+
+extension ElasticsearchEventStore: SecurityAlertSource {
+    /// Elastic Security's alert indices: 8.x `.alerts-security.alerts-<space>` and 7.x `.siem-signals-<space>`.
+    static let securityAlertIndices = ".alerts-security.alerts-*,.siem-signals-*"
+
+    public func securityAlerts(since: Timestamp?, limit: Int) async throws -> [SecurityEvent] {
+        var query: [String: Any] = ["match_all": [String: Any]()]
+        if let since {
+            query = ["range": ["@timestamp": ["gte": since.iso8601, "format": "strict_date_optional_time"]]]
+        }
+        let body: [String: Any] = [
+            "query": query, "size": max(1, min(limit, 10_000)),
+            "sort": [["@timestamp": ["order": "asc", "unmapped_type": "date"]]],
+        ]
+        let response = try await client.send(
+            "POST",
+            "/\(Self.securityAlertIndices)/_search?ignore_unavailable=true&allow_no_indices=true",
+            json: body
+        )
+        try Self.checkShards(response.json)
+        let hits = (response.json["hits"] as? [String: Any])?["hits"] as? [[String: Any]] ?? []
+        return hits.compactMap(Self.event)
     }
 }

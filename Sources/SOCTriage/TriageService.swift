@@ -143,16 +143,37 @@ public struct TriageService: Sendable {
                 span = nil
             }
         }
-        if feed == nil || position != nil {
+        var cursors = position.map { ["events": String($0)] } ?? [:]
+        if feed == nil {
+            // No change feed (a cluster): from an hour before the newest event the last pass saw, to now.
+            let seen = try await ledger.cursor("events-time").flatMap(Int64.init)
+            let newest = try await store.search(
+                .all,
+                filter: EventFilter(limit: 1),
+                now: Timestamp(secondsSinceEpoch: 0)
+            )
+            .events.first?.timestamp
+            if let seen, let newest, newest.microsecondsSinceEpoch <= seen {
+                span = nil
+                position = nil
+            } else {
+                let start = seen.map { Timestamp(microsecondsSinceEpoch: $0 &- 3_600_000_000) }
+                span = Self.clip(start.map { TimeRange(start: $0, end: nil) }, to: options.window)
+                position = newest?.microsecondsSinceEpoch ?? 0
+                if let newest { cursors = ["events-time": String(newest.microsecondsSinceEpoch)] }
+            }
+        }
+        if position != nil {
             if let hunter { try await hunter(span) }
             var alerts: [Alert] = []
             if options.behaviours {
                 for scan in behaviourScans { alerts += try await scan(store, span) }
             }
-            recorded += try await ledger.record(
-                alerts.filter(inWindow),
-                cursors: position.map { ["events": String($0)] } ?? [:]
-            )
+            recorded += try await ledger.record(alerts.filter(inWindow), cursors: cursors)
+        }
+        // Another product's alerts in the store (Elastic Security's indices in a cluster), from the last one read.
+        if let source = store as? any SecurityAlertSource {
+            recorded += try await readSecurityAlerts(source)
         }
         // Detections saved since the last read (by hunting here or by `socagent hunt`).
         if let feed {
@@ -167,6 +188,26 @@ public struct TriageService: Sendable {
         } else if store.keepsDetections {
             let detections = try await store.detections(EventFilter(timeRange: options.window, limit: 100_000))
             recorded += try await ledger.record(detections.map(Alert.init(detection:)), cursors: [:])
+        }
+        return recorded
+    }
+
+    /// Elastic Security's alerts since the last one read (`gte` the last time: alerts sharing it are read again and
+    /// skipped by id), a page at a time.
+    func readSecurityAlerts(_ source: any SecurityAlertSource) async throws -> Int {
+        var recorded = 0
+        var since = try await ledger.cursor("security-alerts").flatMap(Int64.init).map(
+            Timestamp.init(microsecondsSinceEpoch:)
+        )
+        while true {
+            let page = try await source.securityAlerts(since: since, limit: 1000)
+            let alerts = page.map(Alert.init(record:))
+            let newest = page.compactMap(\.timestamp).max()
+            let cursor = (newest ?? since).map { ["security-alerts": String($0.microsecondsSinceEpoch)] } ?? [:]
+            recorded += try await ledger.record(alerts.filter(inWindow), cursors: cursor)
+            // A full page whose alerts all share one time cannot move the cursor: stop rather than loop.
+            guard page.count == 1000, let newest, newest != since else { break }
+            since = newest
         }
         return recorded
     }

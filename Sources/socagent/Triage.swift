@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Logging
 import SOCAnalystKit
 import SOCModel
 import SOCReports
@@ -139,15 +140,28 @@ struct Triage: AsyncParsableCommand {
         try printOutcome(total, store: analyst)
     }
 
+    /// A status line on a terminal; a structured log line (swift-log, standard error) otherwise.
     private func status(_ pass: TriageService.Pass, total: TriageOutcome) {
-        let line =
-            "\(Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970).iso8601Milliseconds) alerts \(total.alerts) (+\(pass.alerts)), incidents new \(total.newIncidents), updated \(total.updatedIncidents), investigated \(pass.incidents.count)"
         if Terminal.standardErrorIsTerminal {
-            Terminal.writeError("\r\u{1B}[2K" + line)
-        } else {
-            Terminal.writeError(line + "\n")
+            Terminal.writeError(
+                "\r\u{1B}[2K\(Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970).iso8601Milliseconds) alerts \(total.alerts) (+\(pass.alerts)), incidents new \(total.newIncidents), updated \(total.updatedIncidents), investigated \(pass.incidents.count)"
+            )
+            return
         }
+        Self.logger.info(
+            "triage pass",
+            metadata: [
+                "alerts": "\(pass.alerts)", "new_incidents": "\(pass.newIncidents)",
+                "updated_incidents": "\(pass.updatedIncidents)", "investigated": "\(pass.incidents.count)",
+                "incidents": .array(pass.incidents.map { .string("\($0.id) \($0.severity?.rawValue ?? "-")") }),
+            ]
+        )
     }
+
+    static let logger: Logger = {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        return Logger(label: "socagent.triage")
+    }()
 
     private func printOutcome(_ outcome: TriageOutcome, store analyst: SOCAnalyst) throws {
         if json {

@@ -8,7 +8,8 @@ import SOCParsers
 /// decompressed while read.
 ///
 /// Blocklists are streamed: read line by line with a bounded buffer and written in batches inside one transaction, so
-/// memory does not grow with the file and an import lands whole or not at all. JSON files are parsed whole.
+/// memory does not grow with the file and an import lands whole or not at all. JSON files are parsed whole, so they
+/// are bounded by ``maximumJSONBytes``.
 public struct IntelImporter {
     /// What one file gave.
     public struct FileResult: Codable, Sendable, Equatable {
@@ -23,11 +24,20 @@ public struct IntelImporter {
     }
 
     private let database: IntelDatabase
+    /// The largest JSON file read (after decompression). A JSON document is parsed whole, taking several times its
+    /// size in memory, so a larger file is skipped with a reason. The KEV catalog is about 1.3 MB; an NVD API answer
+    /// of 2,000 records about 10–20 MB.
+    public let maximumJSONBytes: Int
+    /// The default ``maximumJSONBytes``: 64 MiB.
+    public static let defaultMaximumJSONBytes = 64 << 20
     /// How many blocklist entries are held before they are written.
     static let batchSize = 8192
 
     /// Creates an importer writing into `database`.
-    public init(database: IntelDatabase) { self.database = database }
+    public init(database: IntelDatabase, maximumJSONBytes: Int = defaultMaximumJSONBytes) {
+        self.database = database
+        self.maximumJSONBytes = maximumJSONBytes
+    }
 
     /// Imports every file at `paths` (directories recursively, hidden entries skipped).
     public func importFiles(_ paths: [String]) throws -> [FileResult] {
@@ -78,7 +88,19 @@ public struct IntelImporter {
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
             var data = Data(head)
             do {
-                try Self.readRest(of: &source, into: &data)
+                guard try Self.readRest(of: &source, into: &data, limit: maximumJSONBytes) else {
+                    let limit =
+                        maximumJSONBytes >= 1 << 20 ? "\(maximumJSONBytes >> 20) MiB" : "\(maximumJSONBytes) bytes"
+                    return FileResult(
+                        path: path,
+                        format: "skipped",
+                        imported: 0,
+                        rejected: [
+                            "\(path): a JSON file of more than \(limit) (JSON is read whole); split it into smaller files"
+                        ],
+                        note: "JSON larger than \(limit)"
+                    )
+                }
             } catch {
                 return Self.unreadable(path, error)
             }
@@ -102,13 +124,14 @@ public struct IntelImporter {
         return head
     }
 
-    /// Appends the rest of `source` to `data`.
-    private static func readRest(of source: inout InputSource, into data: inout Data) throws {
+    /// Appends the rest of `source` to `data`; `false` (having stopped reading) when it would pass `limit` bytes.
+    private static func readRest(of source: inout InputSource, into data: inout Data, limit: Int) throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let count = try chunk.withUnsafeMutableBytes { buffer in try source.read(into: buffer) }
-            if count == 0 { return }
+            if count == 0 { return data.count <= limit }
             data.append(contentsOf: chunk[..<count])
+            if data.count > limit { return false }
         }
     }
 

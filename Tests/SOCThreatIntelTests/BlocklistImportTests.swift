@@ -171,6 +171,24 @@ struct BlocklistImportTests {
         #expect(try database.blocklistsNaming(hash: generatedHash(1)) == ["feed.txt"])
         #expect(try database.blocklistsNaming(hash: generatedHash(2)).isEmpty)
     }
+    @Test func aJSONFileOverTheLimitIsSkippedWithAReason() throws {
+        let directory = try temporaryDirectory()
+        let path = directory + "/nvd-page.json"
+        let record = #"{"cve": {"id": "CVE-2024-3094", "descriptions": [{"lang": "en", "value": "xz"}]}}"#
+        let answer = #"{"vulnerabilities": ["# + Array(repeating: record, count: 40).joined(separator: ",") + "]}"
+        try answer.write(toFile: path, atomically: true, encoding: .utf8)
+        let database = try temporaryDatabase()
+        let bounded = try IntelImporter(database: database, maximumJSONBytes: 2048).importFile(path)
+        #expect(bounded.format == "skipped" && bounded.note == "JSON larger than 2048 bytes")
+        #expect(
+            bounded.rejected == [
+                "\(path): a JSON file of more than 2048 bytes (JSON is read whole); split it into smaller files"
+            ]
+        )
+        #expect(try database.nvdRecord("CVE-2024-3094") == nil)
+        let result = try IntelImporter(database: database, maximumJSONBytes: answer.utf8.count).importFile(path)
+        #expect(result.format == "nvd" && result.imported == 40)
+    }
 }
 
 /// The `index`th entry of a generated blocklist: an IPv4 address, a CIDR block or a SHA-256 hash, in turn.

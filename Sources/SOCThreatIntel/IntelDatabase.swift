@@ -245,21 +245,31 @@ public final class IntelDatabase: Sendable {
 
     /// Replaces the blocklist `list` with `networks` (addresses and CIDR blocks) and `hashes`.
     public func replaceBlocklist(_ list: String, networks: [IPMatcher], hashes: [String]) throws {
-        try queue.write { db in
-            try db.execute(sql: "DELETE FROM blocklist_networks WHERE list = ?", arguments: [list])
-            try db.execute(sql: "DELETE FROM blocklist_hashes WHERE list = ?", arguments: [list])
-            let insertNetwork = try db.makeStatement(
-                sql: "INSERT OR IGNORE INTO blocklist_networks(list, network) VALUES (?, ?)"
-            )
-            for network in networks { try insertNetwork.execute(arguments: [list, network.description]) }
-            let insertHash = try db.makeStatement(
-                sql: "INSERT OR IGNORE INTO blocklist_hashes(hash, list) VALUES (?, ?)"
-            )
-            for hash in hashes { try insertHash.execute(arguments: [hash.lowercased(), list]) }
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO sources(name, version, imported_at, entries) VALUES (?, NULL, ?, ?)",
-                arguments: ["blocklist:" + list, Date().timeIntervalSince1970, networks.count + hashes.count]
-            )
+        try replaceBlocklist(list) { writer in
+            try writer.insert(networks: networks, hashes: hashes)
+            return true
+        }
+    }
+
+    /// Replaces the blocklist `list` with the entries `fill` writes, batch by batch, in one transaction.
+    ///
+    /// The list is replaced only when `fill` returns `true`. When it returns `false` or throws, the transaction rolls
+    /// back and the list stays as it was, with none of the new entries; so does a process killed midway, which SQLite
+    /// rolls back the next time the file is opened.
+    /// - Parameter fill: Writes the entries; the writer is valid only during the call.
+    public func replaceBlocklist(_ list: String, with fill: (BlocklistWriter) throws -> Bool) throws {
+        try queue.writeWithoutTransaction { db in
+            try db.inTransaction {
+                try db.execute(sql: "DELETE FROM blocklist_networks WHERE list = ?", arguments: [list])
+                try db.execute(sql: "DELETE FROM blocklist_hashes WHERE list = ?", arguments: [list])
+                let writer = try BlocklistWriter(list: list, db: db)
+                guard try fill(writer) else { return .rollback }
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO sources(name, version, imported_at, entries) VALUES (?, NULL, ?, ?)",
+                    arguments: ["blocklist:" + list, Date().timeIntervalSince1970, writer.count]
+                )
+                return .commit
+            }
         }
     }
 
@@ -282,6 +292,30 @@ public final class IntelDatabase: Sendable {
                 arguments: [hash]
             )
         }
+    }
+}
+
+/// Writes the entries of one blocklist inside ``IntelDatabase/replaceBlocklist(_:with:)``, and only there.
+public final class BlocklistWriter {
+    private let list: String
+    private let insertNetwork: Statement
+    private let insertHash: Statement
+    /// The entries written so far, duplicates included.
+    public private(set) var count = 0
+
+    fileprivate init(list: String, db: Database) throws {
+        self.list = list
+        insertNetwork = try db.makeStatement(
+            sql: "INSERT OR IGNORE INTO blocklist_networks(list, network) VALUES (?, ?)"
+        )
+        insertHash = try db.makeStatement(sql: "INSERT OR IGNORE INTO blocklist_hashes(hash, list) VALUES (?, ?)")
+    }
+
+    /// Writes a batch of addresses and CIDR blocks, and of hashes. An entry already written is kept once.
+    public func insert(networks: [IPMatcher], hashes: [String]) throws {
+        for network in networks { try insertNetwork.execute(arguments: [list, network.description]) }
+        for hash in hashes { try insertHash.execute(arguments: [hash.lowercased(), list]) }
+        count += networks.count + hashes.count
     }
 }
 

@@ -101,7 +101,7 @@ let package = Package(
         // Triage: alerts in, incidents out.
         .target(
             name: "SOCTriage",
-            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCReports"],
+            dependencies: ["SOCModel", "SOCParsers", "SOCStore", "SOCReports", "SOCDetection"],
             swiftSettings: strictSettings
         ),
         // Composition root.

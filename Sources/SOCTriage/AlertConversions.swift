@@ -1,3 +1,4 @@
+public import SOCDetection
 public import SOCModel
 import SOCParsers
 public import SOCStore
@@ -77,6 +78,29 @@ extension Alert {
             text: "\(title) (\(source.users) account\(source.users == 1 ? "" : "s"): "
                 + source.userNames.prefix(5).joined(separator: ", ")
                 + "; first \(source.firstSeen ?? "?"), last \(source.lastSeen ?? "?"), \(source.successes) later successful logon\(source.successes == 1 ? "" : "s"))"
+        )
+    }
+
+    /// A behaviour or notable-event rule's hit (``BehaviourEngine``): one alert per rule and group, rated by the
+    /// rule. The id names the rule and the hit's first event, so scanning the same events again names the same alert.
+    public init(behaviour hit: BehaviourHit) {
+        let rule = hit.rule
+        let place = hit.hosts.first.map { " on \($0)" } ?? ""
+        self.init(
+            source: .behaviour,
+            id: "behaviour:\(rule.id):\(hit.eventIDs.first ?? "")",
+            time: hit.firstSeen,
+            title: rule.title,
+            rule: rule.id,
+            severity: rule.severity,
+            hosts: hit.hosts,
+            users: hit.users,
+            addresses: hit.addresses,
+            processes: Array(hit.processes.prefix(5)),
+            techniques: rule.techniques,
+            count: max(1, hit.count),
+            text: "\(rule.title)\(place) (\(hit.count) event\(hit.count == 1 ? "" : "s")): "
+                + hit.evidence.prefix(3).joined(separator: " | ")
         )
     }
 

@@ -1,3 +1,4 @@
+import SOCDetection
 public import SOCModel
 public import SOCReports
 public import SOCStore
@@ -248,8 +249,18 @@ public struct TriageService: Sendable {
 
 /// The behavioural detections triage runs over new events.
 public enum BehaviourScans {
-    /// Brute force and spraying (and logons after them), and process starts a MEDIUM-or-worse process rule flags.
-    public static let standard: [TriageService.BehaviourScan] = [bruteForce, processes]
+    /// Brute force and spraying (and logons after them), process starts a MEDIUM-or-worse process rule flags, and the
+    /// behaviour and notable-event rules.
+    public static let standard: [TriageService.BehaviourScan] = [bruteForce, processes, rules]
+
+    /// The behaviour and notable-event rules (``BehaviourRule/all``) over the window's events, a page at a time.
+    public static let rules: TriageService.BehaviourScan = { store, window in
+        var engine = BehaviourEngine()
+        try await store.forEachEvent(EventFilter(timeRange: window), pageSize: 2_000) { page in
+            engine.observe(page)
+        }
+        return engine.finish().map(Alert.init(behaviour:))
+    }
 
     /// Failed logins by source address (five or more), with the successes that followed.
     public static let bruteForce: TriageService.BehaviourScan = { store, window in

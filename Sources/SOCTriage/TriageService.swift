@@ -291,7 +291,8 @@ public struct TriageService: Sendable {
 /// The behavioural detections triage runs over new events.
 public enum BehaviourScans {
     /// Brute force and spraying (and logons after them), process starts a MEDIUM-or-worse process rule flags, and the
-    /// behaviour rules (lateral movement, ransomware, exfiltration, persistence, defence evasion, credential access).
+    /// behaviour and notable-event rules (lateral movement, ransomware, exfiltration, persistence, defence evasion,
+    /// credential access, discovery…).
     public static let standard: [TriageService.BehaviourScan] = [bruteForce, processes, rules]
 
     /// The behaviour rules (``BehaviourRule/all``) over every event in the window, a page at a time.

@@ -75,6 +75,8 @@ public struct BehaviourEngine: Sendable {
     private var serviceInstalls = Groups()
     private var archives = Groups()
     private var uploads = Groups()
+    /// The notable-event bursts (``BehaviourEngine/NotableBurst``), keyed by rule id and group.
+    var bursts = Groups()
 
     /// Creates an engine running `rules` (all of them by default).
     public init(rules: [BehaviourRule] = BehaviourRule.all) {
@@ -168,6 +170,13 @@ public struct BehaviourEngine: Sendable {
                 add(.archiveThenUpload, host, matched)
             }
         }
+        for (key, list) in bursts.lists {
+            let parts = key.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let burst = NotableBurst.all[parts[0]], enabled.contains(burst.rule.id) else {
+                continue
+            }
+            add(burst.rule, parts[1], Window.distinct(list, span: burst.window, atLeast: burst.atLeast))
+        }
         return table.hits(order: order)
     }
 
@@ -240,6 +249,7 @@ public struct BehaviourEngine: Sendable {
             break
         }
         if view.isNetwork { observeConnection(view) }
+        observeNotable(view)
     }
 
     private mutating func observeLogon(_ view: BehaviourEvent) {
@@ -392,7 +402,7 @@ public struct BehaviourEngine: Sendable {
 
     // MARK: - Bookkeeping
 
-    private mutating func record(
+    mutating func record(
         _ rule: BehaviourRule,
         _ view: BehaviourEvent,
         fields: [String],
@@ -406,7 +416,7 @@ public struct BehaviourEngine: Sendable {
         }
     }
 
-    private mutating func keep(_ groups: WritableKeyPath<Self, Groups>, _ key: String, _ occurrence: Occurrence) {
+    mutating func keep(_ groups: WritableKeyPath<Self, Groups>, _ key: String, _ occurrence: Occurrence) {
         guard kept < limits.maxObservations,
             self[keyPath: groups].append(
                 occurrence,

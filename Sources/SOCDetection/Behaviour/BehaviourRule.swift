@@ -8,6 +8,12 @@ public enum BehaviourCategory: String, Sendable, Codable, CaseIterable {
     case persistence
     case defenceEvasion = "defence_evasion"
     case credentialAccess = "credential_access"
+    case discovery
+    case execution
+    case privilegeEscalation = "privilege_escalation"
+    case commandAndControl = "command_and_control"
+    case collection
+    case impact
 }
 
 /// A behavioural detection rule: what it means, as a typed value a reviewer can read.
@@ -48,8 +54,11 @@ public struct BehaviourRule: Sendable, Hashable, Codable {
         self.tactic = tactic
     }
 
-    /// Every rule, in the order hits are reported.
-    public static let all: [BehaviourRule] = [
+    /// Every rule, in the order hits are reported: the behaviour rules, then the notable-event rules (``notable``).
+    public static let all: [BehaviourRule] = behaviours + notable
+
+    /// The behaviour rules: sequences, windows and the classic attack patterns.
+    public static let behaviours: [BehaviourRule] = [
         logonFanOut, remoteServiceInstall, psexec, wmiRemoteExecution, winRMExecution,
         shadowCopyDeletion, bootConfigurationTampering, massFileEncryption,
         largeOutboundTransfer, archiveThenUpload,
@@ -257,7 +266,8 @@ extension BehaviourRule {
         tactic: "persistence"
     )
 
-    /// A user account created (4720). MEDIUM: creating accounts is ordinary administration; an unknown creator, a
+    /// A user account created (4720), or the SAM's own key for a new local account name written (Sysmon 12/13 under
+    /// `SAM\SAM\Domains\Account\Users\Names\`, where 4720 is not audited). MEDIUM: creating accounts is ordinary administration; an unknown creator, a
     /// lookalike name or a later privileged-group add (``privilegedGroupMember``) makes it more. Grouped per host.
     public static let newAccount = BehaviourRule(
         id: "behaviour.persistence.new-account",

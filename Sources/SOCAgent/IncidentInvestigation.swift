@@ -189,9 +189,13 @@ extension Investigation {
         guard top <= .medium else { return }
         var rules = Set<String>()
         var techniques = Set<String>()
+        // Independent means different events too: two rules matching one event are one piece of evidence.
+        var events = Set<String>()
         for alert in alerts where alert.severity >= top {
             rules.insert(alert.source.rawValue + ":" + (alert.rule ?? alert.title))
             techniques.formUnion(alert.techniques.map { String($0.prefix(5)) })
+            let parts = alert.id.split(separator: ":")
+            events.insert(alert.source == .sigma && parts.count == 3 ? String(parts[2]) : alert.id)
         }
         for finding in findings
         where finding.severity >= top && finding.kind != .sigmaDetection && finding.kind != .behaviour
@@ -199,8 +203,9 @@ extension Investigation {
         {
             rules.insert(finding.rule ?? finding.title)
             techniques.formUnion(finding.attackTechniques.map { String($0.prefix(5)) })
+            events.insert(finding.rule ?? finding.title)
         }
-        guard rules.count >= 2, techniques.count >= 2 else { return }
+        guard rules.count >= 2, techniques.count >= 2, events.count >= 2 else { return }
         let rubric: RubricRule = top == .medium ? .corroborated : .corroboratedLow
         let row = rubric.row
         findings.append(

@@ -91,12 +91,19 @@ public struct TriageService: Sendable {
         public var updatedIncidents = 0
         /// Incidents investigated in this pass, with their reports.
         public var incidents: [TriageIncident] = []
+        /// Seconds spent reading sources (hunting and behaviour scans included), grouping, and investigating.
+        public var readingSeconds = 0.0
+        public var groupingSeconds = 0.0
+        public var investigatingSeconds = 0.0
 
         enum CodingKeys: String, CodingKey {
             case alerts
             case newIncidents = "new_incidents"
             case updatedIncidents = "updated_incidents"
             case incidents
+            case readingSeconds = "reading_seconds"
+            case groupingSeconds = "grouping_seconds"
+            case investigatingSeconds = "investigating_seconds"
         }
     }
 
@@ -111,14 +118,25 @@ public struct TriageService: Sendable {
         now: Timestamp
     ) async throws -> Pass {
         var pass = Pass()
+        let clock = ContinuousClock()
+        func seconds(since start: ContinuousClock.Instant) -> Double {
+            let elapsed = clock.now - start
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
+        var start = clock.now
         pass.alerts += try await readStore()
         if !extraAlerts.isEmpty || !cursors.isEmpty {
             pass.alerts += try await ledger.record(extraAlerts.filter(inWindow), cursors: cursors)
         }
+        pass.readingSeconds = seconds(since: start)
+        start = clock.now
         let grouped = try await group(now: now)
         pass.newIncidents = grouped.created
         pass.updatedIncidents = grouped.updated
+        pass.groupingSeconds = seconds(since: start)
+        start = clock.now
         pass.incidents = try await investigate()
+        pass.investigatingSeconds = seconds(since: start)
         return pass
     }
 

@@ -218,15 +218,20 @@ struct TriageOutcome: Encodable {
     var newIncidents = 0
     var updatedIncidents = 0
     var incidents: [Line] = []
+    /// Seconds spent reading sources, grouping and investigating, over all passes.
+    var seconds: [String: Double] = ["reading": 0, "grouping": 0, "investigating": 0]
 
     enum CodingKeys: String, CodingKey {
         case alerts
         case newIncidents = "new_incidents"
         case updatedIncidents = "updated_incidents"
-        case incidents
+        case incidents, seconds
     }
 
     mutating func add(_ pass: TriageService.Pass, reports: ReportStore) {
+        seconds["reading", default: 0] += pass.readingSeconds
+        seconds["grouping", default: 0] += pass.groupingSeconds
+        seconds["investigating", default: 0] += pass.investigatingSeconds
         alerts += pass.alerts
         newIncidents += pass.newIncidents
         updatedIncidents += pass.updatedIncidents

@@ -105,9 +105,9 @@ enum BehaviourMatch {
     /// Whether a program lives under `\Windows\` or `\Program Files` (any drive; `\??\`/`\Device\` forms too).
     static func isSystemPath(_ path: String) -> Bool {
         let lowered = path.lowercased()
-        return lowered.contains(":\\windows\\") || lowered.contains(":\\program files")
+        return lowered.containsBytes(of: ":\\windows\\") || lowered.containsBytes(of: ":\\program files")
             || lowered.hasPrefix("\\systemroot\\") || lowered.hasPrefix("%systemroot%\\")
-            || lowered.hasPrefix("\\device\\harddiskvolume") && lowered.contains("\\windows\\")
+            || lowered.hasPrefix("\\device\\harddiskvolume") && lowered.containsBytes(of: "\\windows\\")
             || lowered == "system"
     }
 
@@ -175,21 +175,26 @@ enum BehaviourMatch {
     /// Shadow copies or backups deleted: ``InvestigationRules``' shadow-copy rule (without its bcdedit form, which
     /// is ``disablesBootRecovery(_:)``), plus `wbadmin delete backup|systemstatebackup` and PowerShell removing
     /// `Win32_ShadowCopy` instances.
+    /// The command-line word lists of the process rule `process.shadow-copy-deletion`.
+    static let shadowCopyDeletionWords =
+        InvestigationRules.processRule(id: "process.shadow-copy-deletion")?.commandLine ?? []
+
     static func deletesBackups(_ event: SecurityEvent, lowered: String) -> Bool {
         let extra = [
             ["wbadmin", "delete", "backup"], ["wbadmin", "delete", "systemstatebackup"],
             ["win32_shadowcopy", "remove-ciminstance"], ["win32_shadowcopy", "remove-wmiobject"],
             ["vssadmin", "delete", "shadows"], ["wmic", "shadowcopy", "delete"],
         ]
-        if extra.contains(where: { words in words.allSatisfy { lowered.contains($0) } }) { return true }
-        guard !lowered.contains("bcdedit") else { return false }
-        return InvestigationRules.suspiciousMatches(event).contains { $0.ruleID == "process.shadow-copy-deletion" }
+        if extra.contains(where: { words in words.allSatisfy { lowered.containsBytes(of: $0) } }) { return true }
+        guard !lowered.containsBytes(of: "bcdedit") else { return false }
+        // The process rule's command-line word lists (it has no image-only match), read once.
+        return shadowCopyDeletionWords.contains { words in words.allSatisfy { lowered.containsBytes(of: $0) } }
     }
 
     /// `bcdedit /set … recoveryenabled no` or `bootstatuspolicy ignoreallfailures`.
     static func disablesBootRecovery(_ lowered: String) -> Bool {
-        guard lowered.contains("bcdedit") else { return false }
-        if lowered.contains("ignoreallfailures") { return true }
+        guard lowered.containsBytes(of: "bcdedit") else { return false }
+        if lowered.containsBytes(of: "ignoreallfailures") { return true }
         guard let range = lowered.firstRange(of: "recoveryenabled") else { return false }
         let value = lowered[range.upperBound...].drop { $0 == " " || $0 == "\t" }
         return value.hasPrefix("no") || value.hasPrefix("off") || value.hasPrefix("false") || value.hasPrefix("0")
@@ -225,15 +230,19 @@ enum BehaviourMatch {
 
     /// Creating an archive: 7-Zip/WinRAR/zip `a`, `tar -c`, `makecab`, `Compress-Archive`.
     static func makesArchive(_ lowered: String, image: String) -> Bool {
-        if lowered.contains("compress-archive") { return true }
-        if image == "makecab.exe" || lowered.contains("makecab ") || lowered.contains("makecab.exe ") { return true }
-        for tool in ["7z.exe", "7za.exe", "7zr.exe", "7zg.exe", "rar.exe", "winrar.exe"]
-        where image == tool || lowered.contains(tool) {
-            return lowered.contains(" a ") || lowered.contains(" -a ")
+        if lowered.containsBytes(of: "compress-archive") { return true }
+        if image == "makecab.exe" || lowered.containsBytes(of: "makecab ") || lowered.containsBytes(of: "makecab.exe ")
+        {
+            return true
         }
-        for tool in [" 7z ", " 7za ", " rar "] where lowered.contains(tool + "a ") { return true }
-        if image == "tar.exe" || lowered.contains("tar ") {
-            return lowered.contains(" -c") || lowered.contains(" -zc") || lowered.contains(" -jc")
+        for tool in ["7z.exe", "7za.exe", "7zr.exe", "7zg.exe", "rar.exe", "winrar.exe"]
+        where image == tool || lowered.containsBytes(of: tool) {
+            return lowered.containsBytes(of: " a ") || lowered.containsBytes(of: " -a ")
+        }
+        for tool in [" 7z ", " 7za ", " rar "] where lowered.containsBytes(of: tool + "a ") { return true }
+        if image == "tar.exe" || lowered.containsBytes(of: "tar ") {
+            return lowered.containsBytes(of: " -c") || lowered.containsBytes(of: " -zc")
+                || lowered.containsBytes(of: " -jc")
         }
         if image == "zip.exe" { return true }
         return false
@@ -248,23 +257,25 @@ enum BehaviourMatch {
             ["ftp", " -s:"], ["bitsadmin", "/upload"], ["invoke-webrequest", "-infile"],
             ["invoke-restmethod", "-infile"], ["pscp", ":"], ["scp ", "@"],
         ]
-        return patterns.contains { words in words.allSatisfy { lowered.contains($0) } }
-            || (image == "rclone.exe" && lowered.contains("copy"))
+        return patterns.contains { words in words.allSatisfy { lowered.containsBytes(of: $0) } }
+            || (image == "rclone.exe" && lowered.containsBytes(of: "copy"))
     }
 
     // MARK: Persistence
 
     /// `schtasks /create` or PowerShell's `Register-ScheduledTask`.
     static func createsScheduledTask(_ lowered: String, image: String) -> Bool {
-        (image == "schtasks.exe" || lowered.contains("schtasks")) && lowered.contains("/create")
-            || lowered.contains("register-scheduledtask")
+        (image == "schtasks.exe" || lowered.containsBytes(of: "schtasks")) && lowered.containsBytes(of: "/create")
+            || lowered.containsBytes(of: "register-scheduledtask")
     }
 
     /// `sc create` (on this host or `sc \\host create`) or PowerShell's `New-Service`.
     static func createsService(_ lowered: String, image: String) -> Bool {
-        if lowered.contains("new-service ") { return true }
-        guard image == "sc.exe" || lowered.contains("sc.exe ") || lowered.contains(" sc ") else { return false }
-        return lowered.contains(" create ")
+        if lowered.containsBytes(of: "new-service ") { return true }
+        guard image == "sc.exe" || lowered.containsBytes(of: "sc.exe ") || lowered.containsBytes(of: " sc ") else {
+            return false
+        }
+        return lowered.containsBytes(of: " create ")
     }
 
     /// A registry path (lower case) whose values start programs at boot or logon.

@@ -287,23 +287,25 @@ extension BehaviourEngine {
         if NotableMatch.weakensDefences(lowered, details: details, deleted: type.hasPrefix("delete")) {
             record(.defencesWeakenedInRegistry, view, fields: fields)
         }
-        if lowered.contains("\\services\\lanmanserver\\shares\\")
+        if lowered.containsBytes(of: "\\services\\lanmanserver\\shares\\")
             || lowered.hasSuffix("\\services\\lanmanserver\\parameters\\nullsessionpipes")
         {
             record(.shareConfigurationChanged, view, fields: fields)
         }
-        if lowered.contains("\\terminal services") && lowered.hasSuffix("\\shadow") {
+        if lowered.containsBytes(of: "\\terminal services") && lowered.hasSuffix("\\shadow") {
             record(.rdpShadowEnabled, view, fields: fields)
         }
         if NotableMatch.isUACBypassKey(lowered) { record(.uacBypassRegistry, view, fields: fields) }
-        if lowered.contains("\\silentprocessexit\\lsass.exe") { record(.lsassSilentExitMonitor, view, fields: fields) }
-        if lowered.contains("\\sam\\domains\\account\\users\\names\\"), !type.hasPrefix("delete") {
+        if lowered.containsBytes(of: "\\silentprocessexit\\lsass.exe") {
+            record(.lsassSilentExitMonitor, view, fields: fields)
+        }
+        if lowered.containsBytes(of: "\\sam\\domains\\account\\users\\names\\"), !type.hasPrefix("delete") {
             record(.newAccount, view, fields: fields)  // the SAM's own record of a new local account
         }
         if NotableMatch.hijacksExecution(lowered, image: image) {
             record(.executionHijackRegistry, view, fields: fields)
         }
-        if lowered.hasSuffix("\\imagepath"), lowered.contains("\\services\\"),
+        if lowered.hasSuffix("\\imagepath"), lowered.containsBytes(of: "\\services\\"),
             BehaviourMatch.isShellService(details) || details.contains("%%comspec%%")
         {
             record(.serviceRunningShell, view, fields: fields)
@@ -683,6 +685,6 @@ enum NotableMatch {
     ]
 
     static func isOffensivePowerShell(_ lowered: String) -> Bool {
-        offensivePowerShell.contains { words in words.allSatisfy { lowered.contains($0) } }
+        offensivePowerShell.contains { words in words.allSatisfy { lowered.containsBytes(of: $0) } }
     }
 }

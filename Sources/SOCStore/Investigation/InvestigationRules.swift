@@ -294,7 +294,8 @@ public enum InvestigationRules {
             if !rule.parents.isEmpty {
                 matched = imageHit && rule.parents.contains(parentName)
             } else {
-                matched = imageHit || rule.commandLine.contains { words in words.allSatisfy { text.contains($0) } }
+                matched =
+                    imageHit || rule.commandLine.contains { words in words.allSatisfy { text.containsBytes(of: $0) } }
             }
             if matched {
                 matches.append(ProcessRuleMatch(ruleID: rule.id, image: imageHit && rule.parents.isEmpty ? name : nil))

@@ -1,4 +1,5 @@
 public import SOCModel
+import SOCStore
 
 /// One behaviour rule firing on one group of events (one host, one source address or one account), with the
 /// entities it concerns and the records it rests on.
@@ -99,51 +100,10 @@ public struct BehaviourHit: Sendable, Codable, Equatable {
         _ key: CodingKeys
     ) throws -> Timestamp? {
         guard let text = try container.decodeIfPresent(String.self, forKey: key) else { return nil }
-        guard let timestamp = parseISO8601(text) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: key,
-                in: container,
-                debugDescription: "not an ISO 8601 UTC timestamp"
-            )
+        // The store's one ISO 8601 reader (date math with no arithmetic is a plain date).
+        guard let time = DateMath.resolve(text, now: Timestamp(microsecondsSinceEpoch: 0), roundUp: false) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not an ISO 8601 time")
         }
-        return timestamp
-    }
-
-    /// Reads the form ``Timestamp/iso8601`` writes: `YYYY-MM-DDTHH:MM:SS[.fraction]Z`.
-    static func parseISO8601(_ text: String) -> Timestamp? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z") else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                let byte = bytes[index]
-                guard byte >= 0x30, byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            return value
-        }
-        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
-            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
-        else { return nil }
-        var microsecond = 0
-        let fractionEnd = bytes.count - 1
-        if fractionEnd > 19 {
-            let digits = fractionEnd - 20
-            guard bytes[19] == UInt8(ascii: "."), (1...6).contains(digits), let fraction = number(20..<fractionEnd)
-            else { return nil }
-            microsecond = fraction
-            for _ in digits..<6 { microsecond *= 10 }
-        }
-        return Timestamp(
-            year: year,
-            month: month,
-            day: day,
-            hour: hour,
-            minute: minute,
-            second: second,
-            microsecond: microsecond
-        )
+        return time
     }
 }

@@ -72,14 +72,11 @@ enum IncidentAccounts {
 }
 
 extension Investigation {
-    /// Rule identifiers of behaviour alerts the playbook derives again from the incident's entities (brute force,
-    /// logons after it, flagged processes): not cited twice.
+    /// Behaviour alerts the playbook derives again from the incident's entities (``PlaybookAlertRule``: brute force,
+    /// the logon after it, outbound connections after that; and flagged processes): not cited twice.
     static func playbookDerives(_ alert: Alert) -> Bool {
         guard alert.source == .behaviour, let rule = alert.rule else { return false }
-        return rule.hasPrefix("process.")
-            || [
-                "behaviour.brute-force", "behaviour.password-spraying", "behaviour.logon-after-brute-force",
-            ].contains(rule)
+        return rule.hasPrefix("process.") || PlaybookAlertRule(rawValue: rule) != nil
     }
 
     /// The incident's alerts as findings: one per source and rule, most severe first.

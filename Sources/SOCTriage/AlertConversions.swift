@@ -52,9 +52,8 @@ extension Alert {
     public init(bruteForce source: BruteForceSource) {
         let spraying = source.users >= 5
         let succeeded = source.successes > 0
-        let rule =
-            succeeded
-            ? "behaviour.logon-after-brute-force" : spraying ? "behaviour.password-spraying" : "behaviour.brute-force"
+        let rule = (succeeded ? PlaybookAlertRule.logonAfterBruteForce : spraying ? .passwordSpraying : .bruteForce)
+            .rawValue
         let title =
             succeeded
             ? "Successful logon after \(source.failures) failed logins from \(source.sourceIP)"

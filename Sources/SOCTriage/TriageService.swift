@@ -1,5 +1,6 @@
 import SOCDetection
 public import SOCModel
+import SOCParsers
 public import SOCReports
 public import SOCStore
 
@@ -311,7 +312,9 @@ public enum BehaviourScans {
     /// Brute force and spraying (and logons after them), process starts a MEDIUM-or-worse process rule flags, and the
     /// behaviour and notable-event rules (lateral movement, ransomware, exfiltration, persistence, defence evasion,
     /// credential access, discovery…).
-    public static let standard: [TriageService.BehaviourScan] = [bruteForce, processes, rules]
+    public static let standard: [TriageService.BehaviourScan] = [
+        bruteForce, processes, rules, outboundAfterSuspiciousLogon,
+    ]
 
     /// The behaviour rules (``BehaviourRule/all``) over every event in the window, a page at a time.
     public static let rules: TriageService.BehaviourScan = { store, window in
@@ -324,6 +327,66 @@ public enum BehaviourScans {
     public static let bruteForce: TriageService.BehaviourScan = { store, window in
         try await store.bruteForce(EventFilter(timeRange: window, limit: 1000), minimumFailures: 5)
             .map(Alert.init(bruteForce:))
+    }
+
+    /// Connections to public addresses from a host after a logon that followed failed logins from the logon's source
+    /// (up to 24 h after it): the step after a successful brute force. One alert per host and logon, MEDIUM as the
+    /// rubric's `outbound-after-logon`; the brute force and the logon are alerts of their own.
+    public static let outboundAfterSuspiciousLogon: TriageService.BehaviourScan = { store, window in
+        let sources = try await store.bruteForce(EventFilter(timeRange: window, limit: 200), minimumFailures: 5)
+            .filter { $0.successes > 0 }
+        var alerts: [Alert] = []
+        for source in sources.prefix(50) {
+            let firstFailure = source.firstSeen.flatMap { TimestampParser.parse($0) }
+            let logons = try await store.search(
+                .boolean([
+                    LuceneClause(.must, .term(field: "event.category", value: "authentication")),
+                    LuceneClause(.must, .term(field: "event.outcome", value: "success")),
+                    LuceneClause(.must, .term(field: "source.ip", value: source.sourceIP)),
+                ]),
+                filter: EventFilter(timeRange: TimeRange(start: firstFailure, end: window?.end), limit: 50),
+                now: Timestamp(secondsSinceEpoch: 0)
+            ).events.filter(InvestigationRules.isSuccessfulLogon)
+            // The first logon on each host.
+            var firstLogon: [String: SecurityEvent] = [:]
+            for logon in logons {
+                guard let host = logon.string(ECSField.hostName), let time = logon.timestamp else { continue }
+                if let earlier = firstLogon[host.lowercased()]?.timestamp, earlier <= time { continue }
+                firstLogon[host.lowercased()] = logon
+            }
+            for (_, logon) in firstLogon.sorted(by: { $0.key < $1.key }) {
+                guard let host = logon.string(ECSField.hostName), let time = logon.timestamp else { continue }
+                let connections = try await store.networkConnections(
+                    EventFilter(timeRange: TimeRange(start: time, end: time.adding(hours: 24)), host: host, limit: 50),
+                    includePrivate: false
+                )
+                guard !connections.isEmpty else { continue }
+                let destinations = Array(Set(connections.compactMap(\.destinationIP))).sorted()
+                alerts.append(
+                    Alert(
+                        source: .behaviour,
+                        id:
+                            "behaviour:\(PlaybookAlertRule.outboundAfterSuspiciousLogon.rawValue):\(host.lowercased()):\(logon.id.hex)",
+                        time: connections.compactMap { $0.timestamp.flatMap { TimestampParser.parse($0) } }.max()
+                            ?? time,
+                        title:
+                            "Outbound connections from \(host) after a logon from \(source.sourceIP) that followed failures",
+                        rule: PlaybookAlertRule.outboundAfterSuspiciousLogon.rawValue,
+                        severity: .medium,
+                        hosts: [host],
+                        users: [logon.string(ECSField.userName)].compactMap { $0 },
+                        addresses: [source.sourceIP] + destinations.prefix(10),
+                        processes: Array(Set(connections.compactMap(\.processName))).sorted(),
+                        techniques: ["T1071"],
+                        count: connections.count,
+                        text: "\(connections.count) connection\(connections.count == 1 ? "" : "s") from \(host) to "
+                            + "\(destinations.prefix(5).joined(separator: ", ")) after \(logon.string(ECSField.userName) ?? "?") "
+                            + "logged on from \(source.sourceIP) (\(source.failures) failures before)"
+                    )
+                )
+            }
+        }
+        return alerts
     }
 
     /// Process starts flagged MEDIUM or worse by a process rule (the LOW ones — any PowerShell — are context).

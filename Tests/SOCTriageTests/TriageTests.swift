@@ -212,3 +212,25 @@ let now = Timestamp(secondsSinceEpoch: 1_800_000_000)
         #expect(Set(sentinel.map(\.id)).count == sentinel.count)
     }
 }
+
+/// The demo's attack — a brute force, a logon from the attacker, encoded PowerShell, an outbound connection — triaged
+/// with no alert given: the behavioural detections raise it, the connection after the logon among them, and the
+/// incident is the attack chain.
+@Suite struct AttackScenarioTriageTests {
+    @Test func theDemoAttackIsOneCriticalIncident() async throws {
+        let fixture = try TriageFixture("demo")
+        defer { fixture.remove() }
+        let log = fixture.directory.appendingPathComponent("attack.jsonl").path
+        _ = try AttackScenario.write(to: log, backgroundEvents: 500)
+        try await fixture.analyst.ingest([log])
+        let pass = try await fixture.service().run(now: now)
+        #expect(pass.alerts > 0)
+        let incidents = try await fixture.store.incidents(IncidentQuery())
+        let attack = try #require(incidents.first { $0.addresses.contains(AttackScenario.attacker) })
+        #expect(attack.rules.contains { $0.rule == PlaybookAlertRule.outboundAfterSuspiciousLogon.rawValue })
+        #expect(attack.rules.contains { $0.rule == PlaybookAlertRule.logonAfterBruteForce.rawValue })
+        #expect(attack.severity == .critical)
+        let report = try fixture.reports.read(id: attack.id)
+        #expect(report.findings.first?.kind == .attackChain)
+    }
+}

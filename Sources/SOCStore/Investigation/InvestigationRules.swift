@@ -325,3 +325,13 @@ public enum InvestigationRules {
         return String(path[path.index(after: separator)...])
     }
 }
+
+/// The alerts triage raises from the investigation queries themselves — brute force and spraying, the logon after
+/// them, outbound connections after that logon. An investigation derives them again from the incident's entities,
+/// so it does not cite them a second time.
+public enum PlaybookAlertRule: String, Sendable, CaseIterable {
+    case bruteForce = "behaviour.brute-force"
+    case passwordSpraying = "behaviour.password-spraying"
+    case logonAfterBruteForce = "behaviour.logon-after-brute-force"
+    case outboundAfterSuspiciousLogon = "behaviour.outbound-after-suspicious-logon"
+}

@@ -697,13 +697,13 @@ extension ElasticsearchEventStore: SecurityAlertSource {
     /// Elastic Security's alert indices: 8.x `.alerts-security.alerts-<space>` and 7.x `.siem-signals-<space>`.
     static let securityAlertIndices = ".alerts-security.alerts-*,.siem-signals-*"
 
-    public func securityAlerts(since: Timestamp?, limit: Int) async throws -> [SecurityEvent] {
+    public func securityAlerts(since: Timestamp?, offset: Int, limit: Int) async throws -> [SecurityEvent] {
         var query: [String: Any] = ["match_all": [String: Any]()]
         if let since {
             query = ["range": ["@timestamp": ["gte": since.iso8601, "format": "strict_date_optional_time"]]]
         }
         let body: [String: Any] = [
-            "query": query, "size": max(1, min(limit, 10_000)),
+            "query": query, "size": max(1, min(limit, 10_000)), "from": max(0, offset),
             "sort": [["@timestamp": ["order": "asc", "unmapped_type": "date"]]],
         ]
         let response = try await client.send(

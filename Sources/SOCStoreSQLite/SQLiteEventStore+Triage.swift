@@ -18,12 +18,13 @@ extension SQLiteEventStore: TriageLedger, StoreChangeFeed {
         }
         return try await triageWrite { db in
             let insert = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO triage_alerts(id, ts, source, body) VALUES (?, ?, ?, ?)"
+                sql: "INSERT OR IGNORE INTO triage_alerts(id, ts, source, severity, body) VALUES (?, ?, ?, ?, ?)"
             )
             var inserted = 0
             for (alert, body) in encoded {
                 try insert.execute(arguments: [
-                    alert.id, alert.time?.microsecondsSinceEpoch, alert.source.rawValue, body,
+                    alert.id, alert.time?.microsecondsSinceEpoch, alert.source.rawValue,
+                    Severity.allCases.firstIndex(of: alert.severity) ?? 0, body,
                 ])
                 inserted += db.changesCount
             }
@@ -69,7 +70,9 @@ extension SQLiteEventStore: TriageLedger, StoreChangeFeed {
             for (incident, body) in encoded {
                 try Self.upsert(incident, body: body, db)
             }
-            let assign = try db.cachedStatement(sql: "UPDATE triage_alerts SET incident_id = ? WHERE seq = ?")
+            let assign = try db.cachedStatement(
+                sql: "UPDATE triage_alerts SET incident_id = ? WHERE seq = ? AND incident_id IS NULL"
+            )
             for assignment in assignments {
                 try assign.execute(arguments: [assignment.incidentID, assignment.sequence])
             }
@@ -90,10 +93,11 @@ extension SQLiteEventStore: TriageLedger, StoreChangeFeed {
 
     public func alerts(ofIncident id: String, limit: Int) async throws -> [Alert] {
         try await read { db in
-            // Newest first; the caller orders by severity (the body holds it).
+            // Most severe first, then newest: a critical alert is read whatever followed it.
             try String.fetchAll(
                 db,
-                sql: "SELECT body FROM triage_alerts WHERE incident_id = ? ORDER BY seq DESC LIMIT ?",
+                sql:
+                    "SELECT body FROM triage_alerts WHERE incident_id = ? ORDER BY severity DESC, seq DESC LIMIT ?",
                 arguments: [id, limit]
             ).compactMap { try? Self.triageDecoder.decode(Alert.self, from: Data($0.utf8)) }
         }
@@ -104,7 +108,8 @@ extension SQLiteEventStore: TriageLedger, StoreChangeFeed {
         revision: Int,
         severity: Severity,
         title: String,
-        reportID: String
+        reportID: String,
+        reportRevision: Int
     ) async throws {
         try await triageWrite { db in
             guard
@@ -119,7 +124,8 @@ extension SQLiteEventStore: TriageLedger, StoreChangeFeed {
             incident.severity = severity
             incident.title = title
             incident.reportID = reportID
-            incident.reportRevisions += 1
+            // The revision written, not one more than before: two writers never skip or repeat a number.
+            incident.reportRevisions = max(incident.reportRevisions, reportRevision)
             try Self.upsert(
                 incident,
                 body: String(decoding: try Self.triageEncoder.encode(incident), as: UTF8.self),

@@ -175,16 +175,17 @@ extension SQLiteEventStore {
             )
         }
         migrator.registerMigration("v6") { db in
-            // Triage: alerts as they arrive (`seq` is arrival order; `incident_id` is NULL until grouped), incidents
+            // Triage: alerts as they arrive (`seq` is arrival order; `severity` ranks LOW 0 … CRITICAL 3, so an
+            // investigation reads an incident's most severe alerts first; `incident_id` is NULL until grouped), incidents
             // (the JSON body is the incident; the columns are what lists filter on), and how far each source is read.
             try db.execute(
                 sql: """
                     CREATE TABLE triage_alerts(
                         seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts INTEGER, source TEXT NOT NULL,
-                        body TEXT NOT NULL, incident_id TEXT
+                        severity INTEGER NOT NULL, body TEXT NOT NULL, incident_id TEXT
                     );
                     CREATE INDEX triage_alerts_ungrouped ON triage_alerts(seq) WHERE incident_id IS NULL;
-                    CREATE INDEX triage_alerts_incident ON triage_alerts(incident_id, seq);
+                    CREATE INDEX triage_alerts_incident ON triage_alerts(incident_id, severity DESC, seq DESC);
                     CREATE TABLE triage_incidents(
                         id TEXT PRIMARY KEY, status TEXT NOT NULL, severity TEXT, first_us INTEGER NOT NULL,
                         last_us INTEGER NOT NULL, pending INTEGER NOT NULL, body TEXT NOT NULL

@@ -62,9 +62,12 @@ public struct IncidentGrouper: Sendable {
     /// incidents.
     public func group(_ alerts: [LedgerAlert], active: [TriageIncident], now: Timestamp) -> Outcome {
         var incidents = active
-        var byKey: [String: Int] = [:]
+        // Every incident a key names (a host may have several incidents hours apart): each is checked against the
+        // window, so which one an alert joins does not depend on how alerts were batched.
+        var byKey: [String: [Int]] = [:]
+        var ids = Set(active.map(\.id))
         for (index, incident) in incidents.enumerated() {
-            for key in Self.keys(of: incident) where byKey[key] == nil { byKey[key] = index }
+            for key in Self.keys(of: incident) { byKey[key, default: []].append(index) }
         }
         var touched = Set<Int>()
         var created = Set<Int>()
@@ -77,7 +80,7 @@ public struct IncidentGrouper: Sendable {
             let alert = ledgerAlert.alert
             let time = alert.time ?? now
             let keys = Self.keys(of: alert)
-            let candidates = keys.compactMap { byKey[$0] }.filter { index in
+            let candidates = keys.flatMap { byKey[$0] ?? [] }.filter { index in
                 let incident = incidents[index]
                 return incident.status != .closed
                     && time.microsecondsSinceEpoch >= incident.firstSeen.microsecondsSinceEpoch - window
@@ -87,13 +90,20 @@ public struct IncidentGrouper: Sendable {
             if let joined = candidates.min(by: { incidents[$0].id < incidents[$1].id }) {
                 index = joined
             } else {
-                incidents.append(TriageIncident(id: Self.incidentID(for: alert, at: time), first: alert, at: time))
+                var id = Self.incidentID(for: alert, at: time)
+                var attempt = 1
+                while ids.contains(id) {
+                    attempt += 1
+                    id = Self.incidentID(for: alert, at: time, attempt: attempt)
+                }
+                ids.insert(id)
+                incidents.append(TriageIncident(id: id, first: alert, at: time))
                 index = incidents.count - 1
                 created.insert(index)
             }
             incidents[index].add(alert, at: time)
             touched.insert(index)
-            for key in keys { byKey[key] = index }
+            for key in keys where byKey[key]?.contains(index) != true { byKey[key, default: []].append(index) }
             assignments.append(LedgerAssignment(sequence: ledgerAlert.sequence, incidentID: incidents[index].id))
         }
         var changed: [TriageIncident] = []
@@ -120,11 +130,13 @@ public struct IncidentGrouper: Sendable {
         return keys
     }
 
-    /// `INC-YYYYMMDD-HHMMSS-XXXXXX`: the alert's UTC second and six hex digits of a digest of its id.
-    public static func incidentID(for alert: Alert, at time: Timestamp) -> String {
+    /// `INC-YYYYMMDD-HHMMSS-XXXXXX`: the alert's UTC second and six hex digits of a digest of its id (and of
+    /// `attempt` when an earlier attempt's id is taken by another incident in the same second).
+    public static func incidentID(for alert: Alert, at time: Timestamp, attempt: Int = 1) -> String {
         let digits = time.iso8601.prefix(19).filter(\.isNumber)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in (alert.id.isEmpty ? alert.title : alert.id).utf8 {
+        let seed = (alert.id.isEmpty ? alert.title : alert.id) + (attempt > 1 ? "#\(attempt)" : "")
+        for byte in seed.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
         }
         let hex = String(hash & 0xFF_FFFF, radix: 16)

@@ -1,3 +1,4 @@
+import Foundation
 import SOCDetection
 public import SOCModel
 import SOCParsers
@@ -92,6 +93,8 @@ public struct TriageService: Sendable {
         public var updatedIncidents = 0
         /// Incidents investigated in this pass, with their reports.
         public var incidents: [TriageIncident] = []
+        /// Investigations that failed (`INC-…: reason`); those incidents stay due and are tried again next pass.
+        public var failures: [String] = []
         /// Seconds spent reading sources (hunting and behaviour scans included), grouping, and investigating.
         public var readingSeconds = 0.0
         public var groupingSeconds = 0.0
@@ -101,7 +104,7 @@ public struct TriageService: Sendable {
             case alerts
             case newIncidents = "new_incidents"
             case updatedIncidents = "updated_incidents"
-            case incidents
+            case incidents, failures
             case readingSeconds = "reading_seconds"
             case groupingSeconds = "grouping_seconds"
             case investigatingSeconds = "investigating_seconds"
@@ -136,7 +139,7 @@ public struct TriageService: Sendable {
         pass.updatedIncidents = grouped.updated
         pass.groupingSeconds = seconds(since: start)
         start = clock.now
-        pass.incidents = try await investigate()
+        (pass.incidents, pass.failures) = try await investigate()
         pass.investigatingSeconds = seconds(since: start)
         return pass
     }
@@ -211,22 +214,31 @@ public struct TriageService: Sendable {
         return recorded
     }
 
-    /// Elastic Security's alerts since the last one read (`gte` the last time: alerts sharing it are read again and
-    /// skipped by id), a page at a time.
+    /// Elastic Security's alerts since the last one read, a page at a time: `gte` the cursor's time (alerts sharing it
+    /// are read again and skipped by id), and when a whole page shares one time — a rule run writes its alerts with
+    /// one `@timestamp` — the next page is read at an offset within that time, so the cursor never sticks.
     func readSecurityAlerts(_ source: any SecurityAlertSource) async throws -> Int {
+        let pageSize = 1000
         var recorded = 0
         var since = try await ledger.cursor("security-alerts").flatMap(Int64.init).map(
             Timestamp.init(microsecondsSinceEpoch:)
         )
+        var offset = 0
         while true {
-            let page = try await source.securityAlerts(since: since, limit: 1000)
+            let page = try await source.securityAlerts(since: since, offset: offset, limit: pageSize)
             let alerts = page.map(Alert.init(record:))
             let newest = page.compactMap(\.timestamp).max()
             let cursor = (newest ?? since).map { ["security-alerts": String($0.microsecondsSinceEpoch)] } ?? [:]
             recorded += try await ledger.record(alerts.filter(inWindow), cursors: cursor)
-            // A full page whose alerts all share one time cannot move the cursor: stop rather than loop.
-            guard page.count == 1000, let newest, newest != since else { break }
-            since = newest
+            guard page.count == pageSize, let newest else { break }
+            if newest == since {
+                // The whole page at the cursor's time: read on past it (an index's result window ends at 10,000).
+                offset += pageSize
+                if offset >= 10_000 { break }
+            } else {
+                since = newest
+                offset = 0
+            }
         }
         return recorded
     }
@@ -253,8 +265,9 @@ public struct TriageService: Sendable {
 
     /// Investigates every incident whose alerts changed, `parallelInvestigations` at a time, and records each one
     /// after its report revision is written.
-    func investigate() async throws -> [TriageIncident] {
+    func investigate() async throws -> (done: [TriageIncident], failures: [String]) {
         var done: [TriageIncident] = []
+        var failures: [String] = []
         var seen = Set<String>()
         while true {
             let due = try await ledger.incidentsToInvestigate(limit: 256).filter { !seen.contains($0.id) }
@@ -262,11 +275,24 @@ public struct TriageService: Sendable {
             seen.formUnion(due.map(\.id))
             try await withThrowingTaskGroup(of: TriageIncident?.self) { group in
                 var iterator = due.makeIterator()
+                let failed = FailureList()
                 func next() -> Bool {
                     guard let incident = iterator.next() else { return false }
-                    group.addTask { try await self.investigate(incident) }
+                    group.addTask {
+                        // One incident that cannot be investigated or written (a full disk, an unwritable folder)
+                        // stays due; the others go on.
+                        do {
+                            return try await self.investigate(incident)
+                        } catch let error as CancellationError {
+                            throw error
+                        } catch {
+                            failed.append("\(incident.id): \(error)")
+                            return nil
+                        }
+                    }
                     return true
                 }
+                defer { failures += failed.values }
                 for _ in 0..<options.parallelInvestigations {
                     if !next() { break }
                 }
@@ -276,7 +302,7 @@ public struct TriageService: Sendable {
                 }
             }
         }
-        return done
+        return (done, failures)
     }
 
     /// One investigation: the incident's alerts (most severe first), the report, its revision, then the record.
@@ -293,7 +319,8 @@ public struct TriageService: Sendable {
             revision: incident.revision,
             severity: report.severity,
             title: report.findings.first?.title ?? incident.title,
-            reportID: incident.id
+            reportID: incident.id,
+            reportRevision: revision
         )
         return try await ledger.incident(id: incident.id)
     }
@@ -394,6 +421,14 @@ public enum BehaviourScans {
         try await store.suspiciousProcesses(EventFilter(timeRange: window, limit: 5000)).map(Alert.init(process:))
             .filter { $0.severity >= .medium }
     }
+}
+
+/// Failures collected by concurrent investigations.
+final class FailureList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func append(_ value: String) { lock.withLock { list.append(value) } }
+    var values: [String] { lock.withLock { list } }
 }
 
 extension TriageService {

@@ -132,12 +132,17 @@ struct Triage: AsyncParsableCommand {
             } catch {
                 throw CleanError("\(error)")
             }
+            for failure in pass.failures {
+                Terminal.writeError("warning: investigation failed, retried next pass: \(failure)\n")
+            }
             total.add(pass, reports: analyst.reports)
             if follow { status(pass, total: total) }
             if follow { await stop.sleep(seconds: interval) }
         } while follow && !stop.requested
         if follow { Terminal.writeError("\nstopped: \(total.alerts) alerts, \(total.newIncidents) new incidents\n") }
         try printOutcome(total, store: analyst)
+        // A one-off run whose investigations could not all be written says so in its status.
+        if !follow && !total.failures.isEmpty { throw ExitCode(1) }
     }
 
     /// A status line on a terminal; a structured log line (swift-log, standard error) otherwise.
@@ -218,6 +223,8 @@ struct TriageOutcome: Encodable {
     var newIncidents = 0
     var updatedIncidents = 0
     var incidents: [Line] = []
+    /// Investigations that failed (their incidents stay due).
+    var failures: [String] = []
     /// Seconds spent reading sources, grouping and investigating, over all passes.
     var seconds: [String: Double] = ["reading": 0, "grouping": 0, "investigating": 0]
 
@@ -225,10 +232,11 @@ struct TriageOutcome: Encodable {
         case alerts
         case newIncidents = "new_incidents"
         case updatedIncidents = "updated_incidents"
-        case incidents, seconds
+        case incidents, failures, seconds
     }
 
     mutating func add(_ pass: TriageService.Pass, reports: ReportStore) {
+        failures += pass.failures
         seconds["reading", default: 0] += pass.readingSeconds
         seconds["grouping", default: 0] += pass.groupingSeconds
         seconds["investigating", default: 0] += pass.investigatingSeconds

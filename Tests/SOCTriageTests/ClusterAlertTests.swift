@@ -62,4 +62,41 @@ struct ClusterAlertTests {
         let again = try await service.run(now: Timestamp(secondsSinceEpoch: 1_800_000_000))
         #expect(again.alerts == 0 && again.newIncidents == 0)
     }
+
+    /// A rule run writes its alerts with one `@timestamp`: 1,500 of them are all read, the cursor does not stick.
+    @Test func alertsSharingOneTimeAreAllRead() async throws {
+        let cluster = try await TestCluster.fresh()
+        defer { Task { await TestCluster.remove(cluster.id) } }
+        var bulk = ""
+        for index in 0..<1500 {
+            bulk += #"{"index":{"_index":".alerts-security.alerts-default","_id":"b\#(index)"}}"# + "\n"
+            bulk +=
+                #"{"@timestamp":"2024-02-04T11:00:00.000Z","kibana.alert.uuid":"b\#(index)","kibana.alert.rule.name":"Port scan","kibana.alert.severity":"low","host":{"name":"WS-\#(index % 7)"}}"#
+                + "\n"
+        }
+        var request = URLRequest(url: try #require(URL(string: cluster.url + "/_bulk?refresh=true")))
+        request.httpMethod = "POST"
+        request.setValue("application/x-ndjson", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(bulk.utf8)
+        _ = try await URLSession.shared.data(for: request)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "socagent-cluster-\(UUID().uuidString)"
+        )
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let analyst = try await SOCAnalyst(
+            configuration: .init(
+                store: cluster.url,
+                reportDirectory: folder.appendingPathComponent("reports").path,
+                intelDatabase: folder.appendingPathComponent("intel.db").path,
+                offline: true,
+                environment: AnalystEnvironment(values: [:])
+            )
+        )
+        var triage = TriageRequest()
+        triage.statePath = folder.appendingPathComponent("triage.db").path
+        let pass = try await analyst.triageService(triage).run(now: Timestamp(secondsSinceEpoch: 1_800_000_000))
+        #expect(pass.alerts == 1500)
+        #expect(pass.newIncidents == 7)
+    }
 }

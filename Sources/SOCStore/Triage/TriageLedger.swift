@@ -28,14 +28,15 @@ public protocol TriageLedger: Sendable {
     /// An incident's alerts, most severe first, at most `limit`.
     func alerts(ofIncident id: String, limit: Int) async throws -> [Alert]
 
-    /// Records an investigation of `revision`: the rating, the title and the report written, read-modify-written in
+    /// Records an investigation of `revision`: the rating, the title and the report revision written, read-modify-written in
     /// one transaction so alerts that joined meanwhile keep the incident due for another look.
     func recordInvestigation(
         incident id: String,
         revision: Int,
         severity: Severity,
         title: String,
-        reportID: String
+        reportID: String,
+        reportRevision: Int
     ) async throws
 
     /// One incident.

@@ -160,7 +160,14 @@ public struct TriageService: Sendable {
             let added = try await feed.eventsAdded(after: after)
             if added.count > 0 {
                 position = added.position
-                span = Self.clip(added.span, to: options.window)
+                // Rules that count over time (a brute force, a logon then connections) need the events just before
+                // the new ones too: the scan looks back one grouping window (a second pass over unchanged data
+                // still scans nothing).
+                let lookBack = Int64(options.groupWindowSeconds * 1_000_000)
+                let start = added.span?.start.map {
+                    Timestamp(microsecondsSinceEpoch: $0.microsecondsSinceEpoch &- lookBack)
+                }
+                span = Self.clip(added.span.map { TimeRange(start: start, end: $0.end) }, to: options.window)
             } else {
                 span = nil
             }

@@ -234,3 +234,30 @@ let now = Timestamp(secondsSinceEpoch: 1_800_000_000)
         #expect(report.findings.first?.kind == .attackChain)
     }
 }
+
+/// A brute force whose failures arrive in two files, triaged after each: the second pass looks back and sees all
+/// six failures.
+@Suite struct SplitBruteForceTests {
+    @Test func failuresSplitAcrossPassesStillMakeABruteForce() async throws {
+        let fixture = try TriageFixture("split")
+        defer { fixture.remove() }
+        func lines(_ range: Range<Int>) -> String {
+            range.map {
+                "Feb  4 10:1\($0):00 web01 sshd[10\($0)]: Failed password for root from 198.51.100.9 port 4\($0)000 ssh2"
+            }.joined(separator: "\n") + "\n"
+        }
+        let first = fixture.directory.appendingPathComponent("auth1.log")
+        let second = fixture.directory.appendingPathComponent("auth2.log")
+        try lines(0..<3).write(to: first, atomically: true, encoding: .utf8)
+        try lines(3..<6).write(to: second, atomically: true, encoding: .utf8)
+        try await fixture.analyst.ingest([first.path])
+        let before = try await fixture.service().run(now: now)
+        #expect(before.alerts == 0)
+        try await fixture.analyst.ingest([second.path])
+        let after = try await fixture.service().run(now: now)
+        #expect(after.newIncidents == 1)
+        let incident = try #require(after.incidents.first)
+        #expect(incident.addresses.contains("198.51.100.9"))
+        #expect(incident.rules.contains { $0.title.contains("6 failed logins") })
+    }
+}

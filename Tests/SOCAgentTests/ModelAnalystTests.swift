@@ -447,7 +447,7 @@ struct OpenAICompatibleAnalystTests {
 
     /// A tool call that runs long (a huge store, a slow cluster) no longer holds the investigation past its wall
     /// budget: it was only checked between turns.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(2)))
     func theWallBudgetHoldsInsideAToolCall() async throws {
         let server = try await ModelAnalystTests.standIn { _, _ in
             ModelAnalystTests.message(
@@ -459,14 +459,16 @@ struct OpenAICompatibleAnalystTests {
         let (base, intel) = try await ModelAnalystTests.store()
         let clock = ContinuousClock()
         let start = clock.now
-        let report = await ModelAnalystTests.analyst(server, budget: InvestigationBudget(wallTime: .seconds(2)))
+        // Eight seconds: the model's first answer must come within the budget even when the whole suite loads both
+        // cores (two seconds did not, once the triage tests ran beside it); the slow search takes two minutes.
+        let report = await ModelAnalystTests.analyst(server, budget: InvestigationBudget(wallTime: .seconds(8)))
             .investigate(Alert(text: ModelAnalystTests.alert), store: SlowSearchStore(base: base), intel: intel)
-        #expect(clock.now - start < .seconds(30))
+        #expect(clock.now - start < .seconds(60))
         let call = try #require(report.toolCalls.last)
         #expect(call.tool == "query_events")
         #expect(call.error?.contains("stopped by the budget") == true)
         #expect(
-            report.severityReasons.last?.contains("stopped by the budget after 2.0 seconds, in query_events") == true
+            report.severityReasons.last?.contains("stopped by the budget after 8.0 seconds, in query_events") == true
         )
     }
 }

@@ -92,25 +92,6 @@ struct BlocklistImportTests {
         #expect(try database.blocklistsNaming(hash: "d41d8cd98f00b204e9800998ecf8427e") == ["feed.txt.gz"])
     }
 
-    /// The old importer held the whole file, a `String` copy of it and every entry at once: its peak RSS grew by
-    /// 177 MiB for this 121 MiB file (debug build).
-    @Test func aLargeBlocklistIsImportedInBoundedMemory() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = directory + "/large.txt"
-        let lineCount = 440_000
-        // About 290 bytes a line (a comment pads each entry): some 128 MB in all.
-        let padding = " # " + String(repeating: "x", count: 256)
-        let size = try writeLines(to: path, count: lineCount) { generatedEntry($0) + padding }
-        #expect(size > 120_000_000)
-        let before = peakResidentBytes()
-        let database = try IntelDatabase(path: directory + "/intel.db")
-        let result = try IntelImporter(database: database).importFile(path)
-        let grown = peakResidentBytes() - before
-        #expect(result.format == "blocklist" && result.imported == lineCount && result.rejected.isEmpty)
-        #expect(grown < 96 << 20, "peak RSS grew by \(grown >> 20) MiB importing \(size >> 20) MiB")
-    }
-
     @Test func aFileThatTurnsOutNotToBeTextLeavesThePreviousListWhole() throws {
         let directory = try temporaryDirectory()
         let path = directory + "/feed.txt"
@@ -228,17 +209,6 @@ func temporaryDirectory() throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("socagent-lists-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
-}
-
-/// This process's peak resident set size, in bytes.
-func peakResidentBytes() -> Int {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    #if os(Linux)
-    return usage.ru_maxrss * 1024
-    #else
-    return usage.ru_maxrss
-    #endif
 }
 
 /// `bytes` as a gzip member of stored (uncompressed) deflate blocks, so tests need no compressor.

@@ -76,6 +76,8 @@ public enum CaptureEvaluation {
         let hunt = HuntService(rules: rules)
         var results: [Capture] = []
         for (index, capture) in captures.enumerated() {
+            // Each capture's parsing and rule work runs on a shared thread: let other tasks in between.
+            await Task.yield()
             let folder = scratch + "/capture-\(index)"
             try? FileManager.default.removeItem(atPath: folder)
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -6,8 +6,9 @@ import SOCTestSupport
 import Testing
 
 /// Every labelled attack capture, triaged alone with the SigmaHQ Windows rules (ingest, hunt, triage offline): at
-/// least 90 % of each data set yields a MEDIUM-or-higher incident. The share by tactic is printed.
-@Suite(.enabled(if: SharedFiles.data != nil, "needs ../shared/data"))
+/// least 90 % of each data set yields a MEDIUM-or-higher incident. The share by tactic is printed. The two data sets
+/// run one after the other, so the suite keeps at most one core busy beside the others' stand-in servers.
+@Suite(.serialized, .enabled(if: SharedFiles.data != nil, "needs ../shared/data"))
 struct CaptureCoverageTests {
     static let rules: SigmaRuleSet? = SharedFiles.data.flatMap {
         try? SigmaRuleSet.load(paths: [$0 + "/sigma/rules/windows"])

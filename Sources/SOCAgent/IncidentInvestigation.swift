@@ -20,9 +20,7 @@ extension DeterministicAnalyst {
         var indicators = IndicatorSet()
         indicators.ips = incident.addresses.filter { IPAddress($0) != nil }
         indicators.hosts = incident.hosts
-        indicators.users = incident.users.filter {
-            !IncidentAccounts.shared.contains($0.lowercased()) && !$0.hasSuffix("$")
-        }
+        indicators.users = incident.users.filter(Alert.namesAPerson)
         indicators.hashes = Array(alerts.flatMap(\.hashes).uniqued().prefix(10))
         indicators.timestamps = [incident.firstSeen.iso8601, incident.lastSeen.iso8601].uniqued()
         var investigation = Investigation(
@@ -39,20 +37,15 @@ extension DeterministicAnalyst {
         investigation.cite(alerts)
         await investigation.run()
         investigation.corroborate(alerts)
-        let text = IncidentAccounts.describe(incident, alerts: alerts)
+        let text = IncidentText.describe(incident, alerts: alerts)
         var report = investigation.report(alert: Alert(text: text), createdAt: now)
         report.incidentID = incident.id
         return report
     }
 }
 
-/// What triage knows about accounts and how it describes an incident to the analyst.
-enum IncidentAccounts {
-    /// Accounts every Windows host has: naming one ties nothing together.
-    static let shared: Set<String> = [
-        "system", "local service", "network service", "anonymous logon", "-", "", "n/a",
-    ]
-
+/// How an incident is described to the analyst.
+enum IncidentText {
     /// The incident as the alert text of its report: its alerts by rule, with counts and entities.
     static func describe(_ incident: TriageIncident, alerts: [Alert]) -> String {
         var lines = [
@@ -191,8 +184,7 @@ extension Investigation {
         for alert in alerts where alert.severity >= top {
             rules.insert(alert.source.rawValue + ":" + (alert.rule ?? alert.title))
             techniques.formUnion(alert.techniques.map { String($0.prefix(5)) })
-            let parts = alert.id.split(separator: ":")
-            events.insert(alert.source == .sigma && parts.count == 3 ? String(parts[2]) : alert.id)
+            events.insert(alert.eventKey)
         }
         for finding in findings
         where finding.severity >= top && finding.kind != .sigmaDetection && finding.kind != .behaviour

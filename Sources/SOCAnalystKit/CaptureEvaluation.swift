@@ -98,8 +98,9 @@ public enum CaptureEvaluation {
             let worst = incidents.max { ($0.severity ?? .low) < ($1.severity ?? .low) }
             var rules: [String] = []
             if let worst, let report = try? analyst.reports.read(id: worst.id) {
-                rules = report.findings.filter { $0.severity == report.severity }.compactMap(\.rule)
-                    .uniquedKeepingOrder()
+                for rule in report.findings.filter({ $0.severity == report.severity }).compactMap(\.rule) {
+                    rules.appendOnce(rule)
+                }
             }
             let result = Capture(
                 path: capture.path,
@@ -126,12 +127,5 @@ public enum CaptureEvaluation {
             mediumOrHigher: results.filter { ($0.severity ?? .low) >= .medium }.count,
             total: results.count
         )
-    }
-}
-
-extension Array where Element: Hashable {
-    func uniquedKeepingOrder() -> [Element] {
-        var seen = Set<Element>()
-        return filter { seen.insert($0).inserted }
     }
 }

@@ -173,3 +173,24 @@ public struct Alert: Sendable, Equatable, Codable {
         }
     }
 }
+
+extension Alert {
+    /// Accounts every Windows host has (and `-`, empty): naming one ties no alerts together.
+    public static let sharedAccounts: Set<String> = [
+        "system", "local service", "network service", "anonymous logon", "-", "", "n/a", "nt authority\\system",
+        "dwm-1", "dwm-2", "dwm-3", "umfd-0", "umfd-1", "umfd-2", "window manager", "font driver host",
+    ]
+
+    /// Whether `account` says who acted: not one of ``sharedAccounts``, not a machine account (`NAME$`).
+    public static func namesAPerson(_ account: String) -> Bool {
+        let lower = account.lowercased()
+        return !sharedAccounts.contains(lower) && !lower.hasSuffix("$")
+    }
+
+    /// The event the alert fired on, when its id names one (a Sigma detection, `sigma:RULE:EVENT`), else its id:
+    /// two alerts with one event key are one piece of evidence.
+    public var eventKey: String {
+        let parts = id.split(separator: ":")
+        return source == .sigma && parts.count == 3 ? String(parts[2]) : id
+    }
+}

@@ -15,21 +15,11 @@ public struct IncidentGrouper: Sendable {
         window = Int64(max(0, min(windowSeconds, 366 * 86400)) * 1_000_000)
     }
 
-    /// Accounts every Windows host has (and `-`, empty, machine accounts `NAME$`): sharing one of them says nothing.
-    public static let sharedAccounts: Set<String> = [
-        "system", "local service", "network service", "anonymous logon", "-", "", "n/a", "nt authority\\system",
-        "dwm-1", "dwm-2", "dwm-3", "umfd-0", "umfd-1", "umfd-2", "window manager", "font driver host",
-    ]
-
     /// The keys an alert may be joined by: `h:host`, `u:user`, `a:address`; with none, its rule (`r:rule`).
     public static func keys(of alert: Alert) -> [String] {
         var keys: [String] = []
         for host in alert.hosts where !host.isEmpty && host != "-" { keys.append("h:" + host.lowercased()) }
-        for user in alert.users {
-            let lower = user.lowercased()
-            guard !sharedAccounts.contains(lower), !lower.hasSuffix("$") else { continue }
-            keys.append("u:" + lower)
-        }
+        for user in alert.users where Alert.namesAPerson(user) { keys.append("u:" + user.lowercased()) }
         for address in alert.addresses {
             guard let ip = IPAddress(address), ip.scope != .loopback, address != "0.0.0.0", address != "::" else {
                 continue
@@ -38,12 +28,7 @@ public struct IncidentGrouper: Sendable {
         }
         if keys.isEmpty {
             // No entity: the event it fired on (several rules on one event are one incident), else its rule.
-            let parts = alert.id.split(separator: ":")
-            if alert.source == .sigma, parts.count == 3 {
-                keys.append("e:" + parts[2])
-            } else {
-                keys.append("r:" + (alert.rule ?? alert.title))
-            }
+            keys.append(alert.eventKey != alert.id ? "e:" + alert.eventKey : "r:" + (alert.rule ?? alert.title))
         }
         return keys
     }

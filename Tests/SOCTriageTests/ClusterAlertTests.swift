@@ -26,29 +26,9 @@ struct ClusterAlertTests {
             {"@timestamp":"2021-05-01T08:00:00.000Z","signal":{"rule":{"name":"Unusual Parent-Child Relationship","severity":"high","rule_id":"r-3","id":"r-3"}},"host":{"name":"SRV-7"}}
 
             """
-        var request = URLRequest(url: try #require(URL(string: cluster.url + "/_bulk?refresh=true")))
-        request.httpMethod = "POST"
-        request.setValue("application/x-ndjson", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(bulk.utf8)
-        _ = try await URLSession.shared.data(for: request)
-
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "socagent-cluster-\(UUID().uuidString)"
-        )
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let analyst = try await SOCAnalyst(
-            configuration: .init(
-                store: cluster.url,
-                reportDirectory: folder.appendingPathComponent("reports").path,
-                intelDatabase: folder.appendingPathComponent("intel.db").path,
-                offline: true,
-                environment: AnalystEnvironment(values: [:])
-            )
-        )
-        var request2 = TriageRequest()
-        request2.statePath = folder.appendingPathComponent("triage.db").path
-        let service = try analyst.triageService(request2)
+        let service = try await Self.triage(cluster.url, bulk: bulk, state: folder)
         let pass = try await service.run(now: Timestamp(secondsSinceEpoch: 1_800_000_000))
         #expect(pass.alerts == 3)
         #expect(pass.newIncidents == 2)
@@ -74,29 +54,41 @@ struct ClusterAlertTests {
                 #"{"@timestamp":"2024-02-04T11:00:00.000Z","kibana.alert.uuid":"b\#(index)","kibana.alert.rule.name":"Port scan","kibana.alert.severity":"low","host":{"name":"WS-\#(index % 7)"}}"#
                 + "\n"
         }
-        var request = URLRequest(url: try #require(URL(string: cluster.url + "/_bulk?refresh=true")))
-        request.httpMethod = "POST"
-        request.setValue("application/x-ndjson", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(bulk.utf8)
-        _ = try await URLSession.shared.data(for: request)
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let service = try await Self.triage(cluster.url, bulk: bulk, state: folder)
+        let pass = try await service.run(now: Timestamp(secondsSinceEpoch: 1_800_000_000))
+        #expect(pass.alerts == 1500)
+        #expect(pass.newIncidents == 7)
+    }
+
+    /// A fresh folder for the triage state, reports and intel cache.
+    static func folder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
             "socagent-cluster-\(UUID().uuidString)"
         )
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        return folder
+    }
+
+    /// Loads `bulk` (NDJSON) into the cluster and returns triage over it, offline, its state in `state`.
+    static func triage(_ cluster: String, bulk: String, state: URL) async throws -> TriageService {
+        var request = URLRequest(url: try #require(URL(string: cluster + "/_bulk?refresh=true")))
+        request.httpMethod = "POST"
+        request.setValue("application/x-ndjson", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(bulk.utf8)
+        _ = try await URLSession.shared.data(for: request)
         let analyst = try await SOCAnalyst(
             configuration: .init(
-                store: cluster.url,
-                reportDirectory: folder.appendingPathComponent("reports").path,
-                intelDatabase: folder.appendingPathComponent("intel.db").path,
+                store: cluster,
+                reportDirectory: state.appendingPathComponent("reports").path,
+                intelDatabase: state.appendingPathComponent("intel.db").path,
                 offline: true,
                 environment: AnalystEnvironment(values: [:])
             )
         )
         var triage = TriageRequest()
-        triage.statePath = folder.appendingPathComponent("triage.db").path
-        let pass = try await analyst.triageService(triage).run(now: Timestamp(secondsSinceEpoch: 1_800_000_000))
-        #expect(pass.alerts == 1500)
-        #expect(pass.newIncidents == 7)
+        triage.statePath = state.appendingPathComponent("triage.db").path
+        return try analyst.triageService(triage)
     }
 }

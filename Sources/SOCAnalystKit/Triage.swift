@@ -4,6 +4,7 @@ public import SOCDetection
 public import SOCModel
 import SOCParsers
 public import SOCStore
+import SOCStoreElasticsearch
 import SOCStoreSQLite
 public import SOCTriage
 
@@ -19,7 +20,8 @@ public struct TriageRequest: Sendable {
     public var standardInput = false
     /// How triage works (window, grouping, parallel investigations).
     public var options = TriageService.Options()
-    /// Where triage keeps its state when the store is a cluster (a SQLite file; default `socagent-triage.db`).
+    /// Where triage keeps its state when the store is a cluster: a SQLite file, or nil for the cluster's own
+    /// `socagent-triage-*` indices.
     public var statePath: String?
 
     public init() {}
@@ -29,12 +31,7 @@ extension SOCAnalyst {
     /// The triage loop over this analyst's store, intelligence, model and reports folder.
     /// - Throws: ``EventStoreError`` when the state file cannot be opened; ``SigmaLoadError``-style errors for rules.
     public func triageService(_ request: TriageRequest) throws -> TriageService {
-        let ledger: any TriageLedger
-        if let sqlite = store as? SQLiteEventStore {
-            ledger = sqlite
-        } else {
-            ledger = try SQLiteEventStore(path: request.statePath ?? "socagent-triage.db")
-        }
+        let ledger = try Self.triageLedger(of: store, statePath: request.statePath)
         var hunter: TriageService.Hunter?
         if !request.rules.isEmpty {
             let hunt = HuntService(rules: try SigmaRuleSet.load(paths: request.rules))
@@ -136,5 +133,15 @@ extension SOCAnalyst {
     /// - Throws: ``EventStoreError`` when it cannot be opened.
     public static func openTriageLedger(path: String) throws -> any TriageLedger {
         try SQLiteEventStore(path: path)
+    }
+
+    /// Where triage over `store` keeps its state: the SQLite store's own tables; for a cluster, the SQLite file
+    /// `statePath` when one is given, else the cluster's own `socagent-triage-*` indices.
+    /// - Throws: ``EventStoreError`` when the state file cannot be opened.
+    public static func triageLedger(of store: any EventStore, statePath: String?) throws -> any TriageLedger {
+        if let sqlite = store as? SQLiteEventStore { return sqlite }
+        if let statePath { return try SQLiteEventStore(path: statePath) }
+        if let cluster = store as? ElasticsearchEventStore { return cluster.triageLedger() }
+        throw EventStoreError(.cannotOpen, "this store keeps no triage state; give a state file with --state")
     }
 }

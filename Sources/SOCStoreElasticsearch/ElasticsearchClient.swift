@@ -137,6 +137,21 @@ struct ElasticsearchClient: Sendable {
         }
     }
 
+    /// Creates an index with these mapped properties; an index that exists already is kept as it is.
+    func createIndex(_ name: String, properties: [String: Any]) async throws {
+        let response = try await send(
+            "PUT",
+            "/\(name)",
+            json: ["mappings": ["properties": properties]],
+            accepting: [200, 201, 400]
+        )
+        guard response.status == 400 else { return }
+        let type = ((response.json["error"] as? [String: Any])?["type"] as? String) ?? ""
+        guard type.contains("already_exists") else {
+            throw Self.error(400, response.json, path: "/\(name)", body: "")
+        }
+    }
+
     /// Reads `GET /`: which dialect of point in time the cluster speaks.
     func dialect() async throws -> Dialect {
         let root = try await send("GET", "/")

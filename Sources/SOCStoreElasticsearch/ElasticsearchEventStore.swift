@@ -14,7 +14,7 @@ import Synchronization
 /// and last seen as sub-aggregations. Long result walks use a point in time with `search_after`, in the dialect the
 /// cluster speaks (Elasticsearch `_pit` or OpenSearch `_search/point_in_time`).
 public final class ElasticsearchEventStore: EventStore {
-    private let client: ElasticsearchClient
+    let client: ElasticsearchClient
     /// Which point-in-time API the cluster speaks, read from `GET /`.
     let dialect: ElasticsearchClient.Dialect
     private let bulkLoad = Mutex(false)
@@ -28,12 +28,15 @@ public final class ElasticsearchEventStore: EventStore {
         dialect = try await client.dialect()
     }
 
-    /// The comma-separated index patterns searched for events; when one of them would take in the detections index
-    /// (`*`, `socagent-*`), it is excluded, so detections are never read back as events.
+    /// The comma-separated index patterns searched for events; when one of them would take in socagent's own
+    /// indices (`*`, `socagent-*`: detections, triage state), they are excluded, so they are never read as events.
     private var patterns: String {
         let patterns = client.configuration.indexPatterns
-        let coversDetections = patterns.contains { Wildcard.matches($0, Self.detectionsIndex) }
-        return (patterns + (coversDetections ? ["-" + Self.detectionsIndex] : [])).joined(separator: ",")
+        let coversOwn = patterns.contains {
+            Wildcard.matches($0, Self.detectionsIndex)
+                || Wildcard.matches($0, ElasticsearchTriageLedger.indexPrefix + "-alerts")
+        }
+        return (patterns + (coversOwn ? ["-socagent-*"] : [])).joined(separator: ",")
     }
 
     /// Search options that make a pattern with no index yet an empty answer rather than a 404.
@@ -508,28 +511,15 @@ public final class ElasticsearchEventStore: EventStore {
     private func createDetectionsIndex() async throws {
         guard !detectionsIndexCreated.withLock({ $0 }) else { return }
         let keyword: [String: Any] = ["type": "keyword"]
-        let mapping: [String: Any] = [
-            "mappings": [
-                "properties": [
-                    "rule_id": keyword, "title": keyword, "level": keyword, "techniques": keyword, "event_id": keyword,
-                    "@timestamp": ["type": "date"], "socagent": ["properties": ["timestamp_us": ["type": "long"]]],
-                    "host": ["properties": ["name": keyword]],
-                    "fields": ["type": "keyword", "index": false, "doc_values": false],
-                ]
+        try await client.createIndex(
+            Self.detectionsIndex,
+            properties: [
+                "rule_id": keyword, "title": keyword, "level": keyword, "techniques": keyword, "event_id": keyword,
+                "@timestamp": ["type": "date"], "socagent": ["properties": ["timestamp_us": ["type": "long"]]],
+                "host": ["properties": ["name": keyword]],
+                "fields": ["type": "keyword", "index": false, "doc_values": false],
             ]
-        ]
-        let response = try await client.send(
-            "PUT",
-            "/\(Self.detectionsIndex)",
-            json: mapping,
-            accepting: [200, 201, 400]
         )
-        if response.status == 400 {
-            let type = ((response.json["error"] as? [String: Any])?["type"] as? String) ?? ""
-            guard type.contains("already_exists") else {
-                throw ElasticsearchClient.error(400, response.json, path: "/\(Self.detectionsIndex)", body: "")
-            }
-        }
         detectionsIndexCreated.withLock { $0 = true }
     }
 

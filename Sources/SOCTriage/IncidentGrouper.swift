@@ -89,7 +89,9 @@ public struct IncidentGrouper: Sendable {
             incidents[index].add(alert, at: time)
             touched.insert(index)
             for key in keys where byKey[key]?.contains(index) != true { byKey[key, default: []].append(index) }
-            assignments.append(LedgerAssignment(sequence: ledgerAlert.sequence, incidentID: incidents[index].id))
+            assignments.append(
+                LedgerAssignment(sequence: ledgerAlert.sequence, alertID: alert.id, incidentID: incidents[index].id)
+            )
         }
         var changed: [TriageIncident] = []
         for index in touched.sorted() {

@@ -19,12 +19,23 @@ struct Incidents: AsyncParsableCommand {
 struct IncidentSource: ParsableArguments {
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: "With a cluster store: the SQLite file triage keeps its state in (default ./socagent-triage.db).")
+    @Option(
+        help:
+            "With a cluster store: keep triage state in this SQLite file instead of the cluster's socagent-triage-* indices."
+    )
     var state: String?
 
     func ledger() async throws -> any TriageLedger {
         let location = storeOptions.resolvedStore
-        let path = StoreLocation.isCluster(location) ? (state ?? "socagent-triage.db") : location
+        if StoreLocation.isCluster(location), state == nil {
+            do {
+                let store = try await storeOptions.open(mustExist: false)
+                return try SOCAnalyst.triageLedger(of: store, statePath: nil)
+            } catch {
+                throw CleanError("\(error)")
+            }
+        }
+        let path = state ?? location
         guard FileManager.default.fileExists(atPath: path) else {
             throw CleanError("no triage state at \(path): run `socagent triage` first")
         }

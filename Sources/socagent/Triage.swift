@@ -52,7 +52,10 @@ struct Triage: AsyncParsableCommand {
 
     @OptionGroup var intelOptions: IntelOptions
 
-    @Option(help: "With a cluster store: the SQLite file triage keeps its state in (default ./socagent-triage.db).")
+    @Option(
+        help:
+            "With a cluster store: keep triage state in this SQLite file instead of the cluster's socagent-triage-* indices."
+    )
     var state: String?
 
     @Flag(help: "Keep going: watch the LOGS folders and inboxes, hunt and read new alerts every --interval.")

@@ -46,7 +46,7 @@ import Testing
         ] {
             for active in [[early, late], [late, early]] {
                 let outcome = grouper.group(batch, active: active, now: Self.at(minutes: 300))
-                #expect(outcome.assignments.last == LedgerAssignment(sequence: 2, incidentID: "INC-Y"))
+                #expect(outcome.assignments.last == LedgerAssignment(sequence: 2, alertID: "new", incidentID: "INC-Y"))
             }
         }
     }

@@ -12,11 +12,8 @@ import Testing
         var description: String { "\(incidents.count) incidents, \(files.count) files" }
     }
 
-    static func outcome(of folder: URL, cli: IngestCommandTests) throws -> Outcome {
-        let listed = try cli.run([
-            "incidents", "list", "--json", "--limit", "100000", "--store",
-            folder.appendingPathComponent("store.db").path,
-        ])
+    static func outcome(of folder: URL, store: String, cli: IngestCommandTests) throws -> Outcome {
+        let listed = try cli.run(["incidents", "list", "--json", "--limit", "100000", "--store", store])
         let incidents = try #require(
             try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]]
         )
@@ -31,14 +28,39 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(20))) func killedRunsResumeToTheSameOutcome() async throws {
-        let data = try #require(SharedFiles.data)
         let cli = try IngestCommandTests()
+        try await Self.killAndCompare(cli: cli) { $0.appendingPathComponent("store.db").path }
+    }
+
+    /// The same with the events and triage's state in a cluster (its `socagent-triage-*` indices), where no
+    /// transaction spans several documents.
+    @Test(
+        .enabled(if: TestCluster.url != nil, "needs SOCAGENT_ES_URL (osmem-server, started by .ci/run)"),
+        .timeLimit(.minutes(30))
+    )
+    func killedRunsResumeToTheSameOutcomeOnACluster() async throws {
+        let cli = try IngestCommandTests()
+        let reference = try await TestCluster.fresh()
+        let killed = try await TestCluster.fresh()
+        defer {
+            Task {
+                await TestCluster.remove(reference.id)
+                await TestCluster.remove(killed.id)
+            }
+        }
+        try await Self.killAndCompare(cli: cli) { $0.lastPathComponent == "reference" ? reference.url : killed.url }
+        #expect(!FileManager.default.fileExists(atPath: cli.path("socagent-triage.db")), "state kept in the cluster")
+    }
+
+    /// Triages the lateral-movement captures once uninterrupted and, in another store, with runs killed at seeded
+    /// random moments and one left to finish: the two outcomes must be equal.
+    static func killAndCompare(cli: IngestCommandTests, store: (URL) -> String) async throws {
+        let data = try #require(SharedFiles.data)
         let logs = data + "/evtx-attack-samples/jsonl/Lateral Movement"
         let rules = data + "/sigma/rules/windows/process_creation"
         func arguments(_ folder: URL) -> [String] {
             [
-                "triage", logs, "--rules", rules, "--offline", "--store",
-                folder.appendingPathComponent("store.db").path,
+                "triage", logs, "--rules", rules, "--offline", "--store", store(folder),
                 "--report-dir", folder.appendingPathComponent("reports").path, "--intel-db",
                 folder.appendingPathComponent("intel.db").path, "--json",
             ]
@@ -47,10 +69,11 @@ import Testing
         let reference = cli.directory.appendingPathComponent("reference")
         try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
         let started = Date()
-        let clean = try cli.run(arguments(reference))
+        let referenceArguments = arguments(reference)
+        let clean = try await offThePool { try cli.run(referenceArguments) }
         #expect(clean.status == 0, "\(clean.stderr)")
         let duration = Date().timeIntervalSince(started)
-        let expected = try Self.outcome(of: reference, cli: cli)
+        let expected = try Self.outcome(of: reference, store: store(reference), cli: cli)
         #expect(expected.incidents.count >= 3)
 
         // Runs killed at seeded random moments, then one left to finish.
@@ -74,10 +97,11 @@ import Testing
             }
             process.waitUntilExit()
         }
-        let last = try cli.run(arguments(killed))
+        let killedArguments = arguments(killed)
+        let last = try await offThePool { try cli.run(killedArguments) }
         #expect(last.status == 0, "\(last.stderr)")
         #expect(kills >= 4, "the runs were too quick to be killed: \(kills) kills")
-        let outcome = try Self.outcome(of: killed, cli: cli)
+        let outcome = try Self.outcome(of: killed, store: store(killed), cli: cli)
         #expect(outcome == expected)
     }
 }

@@ -3,8 +3,9 @@ public import SOCModel
 /// Where triage keeps its state — alerts as they arrive, incidents, and how far each alert source has been read — so
 /// a run killed at any moment loses no alert that was recorded and duplicates nothing when it runs again.
 ///
-/// Every method is one transaction: alerts and the cursor that produced them land together, a grouping lands whole,
-/// an investigation's outcome lands after its report is written.
+/// Every method is one transaction — alerts and the cursor that produced them land together, a grouping lands whole,
+/// an investigation's outcome lands after its report is written — or, where the store has no transactions over
+/// several records (a cluster), is made safe to repeat and finished by the next run.
 public protocol TriageLedger: Sendable {
     /// How far a source has been read (its own format: a row number, a time, a file digest), or nil.
     func cursor(_ name: String) async throws -> String?
@@ -66,11 +67,14 @@ public struct LedgerAlert: Sendable {
 public struct LedgerAssignment: Sendable, Equatable {
     /// The alert's arrival number.
     public var sequence: Int64
+    /// The alert's id (a cluster ledger finds the alert's document by it).
+    public var alertID: String
     /// The incident.
     public var incidentID: String
 
-    public init(sequence: Int64, incidentID: String) {
+    public init(sequence: Int64, alertID: String, incidentID: String) {
         self.sequence = sequence
+        self.alertID = alertID
         self.incidentID = incidentID
     }
 }

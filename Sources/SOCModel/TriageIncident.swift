@@ -64,6 +64,12 @@ public struct TriageIncident: Codable, Sendable, Equatable {
     public var reportID: String?
     /// How many report revisions have been written.
     public var reportRevisions: Int
+    /// Who has taken it (a person's or a team's name), if anyone.
+    public var assignee: String?
+    /// How it was closed (set when closed, cleared when reopened).
+    public var disposition: Disposition?
+    /// Every change a person made, oldest first: who, when, and what.
+    public var history: [Change] = []
 
     /// The most entities, rules kept per incident: what a person reads, not a log.
     public static let maximumEntities = 50
@@ -90,6 +96,41 @@ public struct TriageIncident: Codable, Sendable, Equatable {
         investigatedRevision = 0
         reportID = nil
         reportRevisions = 0
+    }
+
+    /// Takes what people decided — status, assignee, disposition, history — from `stored`, the incident as it is
+    /// recorded now, so a grouping computed from an older copy never undoes a change made meanwhile.
+    public mutating func keepWorkflow(of stored: TriageIncident) {
+        status = stored.status
+        assignee = stored.assignee
+        disposition = stored.disposition
+        history = stored.history
+    }
+
+    /// Applies a person's change: a status move, an assignee, a comment; recorded in ``history``.
+    /// - Throws: ``ChangeError`` for a move the workflow does not allow (closing without a disposition, a
+    ///   disposition on an incident left open) or a change that changes nothing.
+    public mutating func apply(_ change: Change) throws(ChangeError) {
+        if let comment = change.comment, comment.count > Change.maximumCommentLength {
+            throw ChangeError("a comment is at most \(Change.maximumCommentLength) characters")
+        }
+        if let assignee = change.assignee, assignee.count > Change.maximumNameLength {
+            throw ChangeError("an assignee is at most \(Change.maximumNameLength) characters")
+        }
+        let target = change.status ?? status
+        if target == .closed, change.disposition == nil, !(status == .closed && disposition != nil) {
+            throw ChangeError("closing an incident needs a disposition (\(Disposition.allCases.map(\.rawValue)))")
+        }
+        if change.disposition != nil, target != .closed {
+            throw ChangeError("a disposition is given when closing (status closed)")
+        }
+        guard change.status != nil || change.assignee != nil || change.comment?.isEmpty == false else {
+            throw ChangeError("nothing to change: give a status, an assignee or a comment")
+        }
+        status = target
+        disposition = target == .closed ? (change.disposition ?? disposition) : nil
+        if let assignee = change.assignee { self.assignee = assignee.isEmpty ? nil : assignee }
+        history.append(change)
     }
 
     /// Takes `alert` in: its count, entities, techniques and rule; bumps the revision once per call.
@@ -125,8 +166,85 @@ public struct TriageIncident: Codable, Sendable, Equatable {
         }
     }
 
+    /// How a closed incident turned out.
+    public enum Disposition: String, Codable, Sendable, CaseIterable {
+        /// A real attack or policy violation.
+        case truePositive = "true_positive"
+        /// The detection was wrong.
+        case falsePositive = "false_positive"
+        /// Real activity, but expected (an administrator, a scanner, a test).
+        case benign
+        /// Another incident covers it.
+        case duplicate
+    }
+
+    /// A change a person made to an incident, as recorded.
+    public struct Change: Codable, Sendable, Equatable {
+        /// When, and who (the API token's name, or the signed-in person).
+        public var at: Timestamp
+        public var by: String
+        /// The new status, if it moved.
+        public var status: Status?
+        /// Why it was closed.
+        public var disposition: Disposition?
+        /// The new assignee ("" to clear), if changed.
+        public var assignee: String?
+        /// What the person wrote.
+        public var comment: String?
+
+        /// The longest comment and name kept.
+        public static let maximumCommentLength = 4_000
+        public static let maximumNameLength = 200
+
+        public init(
+            at: Timestamp,
+            by: String,
+            status: Status? = nil,
+            disposition: Disposition? = nil,
+            assignee: String? = nil,
+            comment: String? = nil
+        ) {
+            self.at = at
+            self.by = by
+            self.status = status
+            self.disposition = disposition
+            self.assignee = assignee
+            self.comment = comment
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case at, by, status, disposition, assignee, comment
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            at = Timestamp(microsecondsSinceEpoch: try container.decode(Int64.self, forKey: .at))
+            by = try container.decode(String.self, forKey: .by)
+            status = try container.decodeIfPresent(Status.self, forKey: .status)
+            disposition = try container.decodeIfPresent(Disposition.self, forKey: .disposition)
+            assignee = try container.decodeIfPresent(String.self, forKey: .assignee)
+            comment = try container.decodeIfPresent(String.self, forKey: .comment)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(at.microsecondsSinceEpoch, forKey: .at)
+            try container.encode(by, forKey: .by)
+            try container.encodeIfPresent(status, forKey: .status)
+            try container.encodeIfPresent(disposition, forKey: .disposition)
+            try container.encodeIfPresent(assignee, forKey: .assignee)
+            try container.encodeIfPresent(comment, forKey: .comment)
+        }
+    }
+
+    /// A change the workflow refuses, with the reason.
+    public struct ChangeError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
     enum CodingKeys: String, CodingKey {
-        case id, status, severity, title
+        case id, status, severity, title, assignee, disposition, history
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
         case firstSeenMicroseconds = "first_seen_us"
@@ -160,6 +278,9 @@ public struct TriageIncident: Codable, Sendable, Equatable {
         investigatedRevision = try container.decodeIfPresent(Int.self, forKey: .investigatedRevision) ?? 0
         reportID = try container.decodeIfPresent(String.self, forKey: .reportID)
         reportRevisions = try container.decodeIfPresent(Int.self, forKey: .reportRevisions) ?? 0
+        assignee = try container.decodeIfPresent(String.self, forKey: .assignee)
+        disposition = try container.decodeIfPresent(Disposition.self, forKey: .disposition)
+        history = try container.decodeIfPresent([Change].self, forKey: .history) ?? []
     }
 
     /// Writes an incident: times as ISO 8601 UTC with milliseconds for people, and in microseconds.
@@ -183,5 +304,8 @@ public struct TriageIncident: Codable, Sendable, Equatable {
         try container.encode(investigatedRevision, forKey: .investigatedRevision)
         try container.encodeIfPresent(reportID, forKey: .reportID)
         try container.encode(reportRevisions, forKey: .reportRevisions)
+        try container.encodeIfPresent(assignee, forKey: .assignee)
+        try container.encodeIfPresent(disposition, forKey: .disposition)
+        if !history.isEmpty { try container.encode(history, forKey: .history) }
     }
 }

@@ -149,17 +149,25 @@ public final class ElasticsearchTriageLedger: TriageLedger {
         reportID: String,
         reportRevision: Int
     ) async throws {
-        guard var incident = try await incident(id: id) else { return }
-        incident.investigatedRevision = max(incident.investigatedRevision, revision)
-        incident.severity = severity
-        incident.title = title
-        incident.reportID = reportID
-        incident.reportRevisions = max(incident.reportRevisions, reportRevision)
-        _ = try await client.send(
-            "PUT",
-            "/\(incidentsIndex)/_doc/\(Self.pathComponent(Self.documentID(id)))?refresh=true",
-            json: try Self.document(incident)
-        )
+        try await prepare()
+        try await modifyIncident(id) { stored in
+            guard var incident = stored else { return nil }
+            incident.investigatedRevision = max(incident.investigatedRevision, revision)
+            incident.severity = severity
+            incident.title = title
+            incident.reportID = reportID
+            incident.reportRevisions = max(incident.reportRevisions, reportRevision)
+            return incident
+        }
+    }
+
+    public func change(incident id: String, _ change: TriageIncident.Change) async throws -> TriageIncident? {
+        try await prepare()
+        return try await modifyIncident(id) { stored in
+            guard var incident = stored else { return nil }
+            try incident.apply(change)
+            return incident
+        }
     }
 
     public func incident(id: String) async throws -> TriageIncident? {
@@ -249,15 +257,14 @@ public final class ElasticsearchTriageLedger: TriageLedger {
 
     /// Writes a grouping's incidents and assignments, then deletes the journal that held them.
     private func apply(_ journal: Journal) async throws {
-        var actions: [(action: [String: Any], document: [String: Any])] = []
         for incident in journal.incidents {
-            actions.append(
-                (
-                    ["index": ["_index": incidentsIndex, "_id": Self.documentID(incident.id)]],
-                    try Self.document(incident)
-                )
-            )
+            try await modifyIncident(incident.id, refresh: false) { stored in
+                var grown = incident
+                if let stored { grown.keepWorkflow(of: stored) }
+                return grown
+            }
         }
+        var actions: [(action: [String: Any], document: [String: Any])] = []
         for pair in journal.assignments where pair.count == 2 {
             actions.append(
                 (
@@ -272,6 +279,7 @@ public final class ElasticsearchTriageLedger: TriageLedger {
             _ = try await bulk(batch, accepting: [], what: "grouping")
             start += batch.count
         }
+        _ = try await client.send("POST", "/\(incidentsIndex)/_refresh")
         _ = try await client.send(
             "DELETE",
             "/\(stateIndex)/_doc/\(Self.journalID)?refresh=true",
@@ -329,6 +337,40 @@ public final class ElasticsearchTriageLedger: TriageLedger {
             }
         }
         return (written, accepted)
+    }
+
+    /// Reads an incident, changes it with `transform` and writes it back only if nobody wrote it meanwhile (the
+    /// document's sequence number and primary term), else reads it again: a person's change and triage's never
+    /// undo each other. `transform` returning nil writes nothing.
+    @discardableResult
+    private func modifyIncident(
+        _ id: String,
+        refresh: Bool = true,
+        _ transform: (TriageIncident?) throws -> TriageIncident?
+    ) async throws -> TriageIncident? {
+        let path = "/\(incidentsIndex)/_doc/\(Self.pathComponent(Self.documentID(id)))"
+        for _ in 0..<20 {
+            let read = try await client.send("GET", path, accepting: [200, 404])
+            let found = read.status == 200 && read.json["found"] as? Bool != false
+            let stored = found ? (read.json["_source"] as? [String: Any]).flatMap(Self.decodeIncident) : nil
+            guard let changed = try transform(stored) else { return nil }
+            var query = refresh ? "refresh=true" : "refresh=false"
+            if found, let sequence = read.json["_seq_no"] as? NSNumber,
+                let term = read.json["_primary_term"] as? NSNumber
+            {
+                query += "&if_seq_no=\(sequence.int64Value)&if_primary_term=\(term.int64Value)"
+            } else {
+                query += "&op_type=create"
+            }
+            let written = try await client.send(
+                "PUT",
+                path + "?" + query,
+                json: try Self.document(changed),
+                accepting: [200, 201, 409]
+            )
+            if written.status != 409 { return changed }
+        }
+        throw EventStoreError(.writeFailed, "incident \(id) kept changing under concurrent writers; try again")
     }
 
     /// A document's `_source`, or nil when there is none.

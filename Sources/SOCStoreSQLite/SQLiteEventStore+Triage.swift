@@ -65,9 +65,14 @@ extension SQLiteEventStore: TriageLedger, StoreChangeFeed {
     }
 
     public func saveGrouping(_ incidents: [TriageIncident], assignments: [LedgerAssignment]) async throws {
-        let encoded = try incidents.map { ($0, String(decoding: try Self.triageEncoder.encode($0), as: UTF8.self)) }
         try await triageWrite { db in
-            for (incident, body) in encoded {
+            for var incident in incidents {
+                if let stored = try Self.decodeIncidents(
+                    Row.fetchAll(db, sql: "SELECT body FROM triage_incidents WHERE id = ?", arguments: [incident.id])
+                ).first {
+                    incident.keepWorkflow(of: stored)
+                }
+                let body = String(decoding: try Self.triageEncoder.encode(incident), as: UTF8.self)
                 try Self.upsert(incident, body: body, db)
             }
             let assign = try db.cachedStatement(
@@ -131,6 +136,26 @@ extension SQLiteEventStore: TriageLedger, StoreChangeFeed {
                 body: String(decoding: try Self.triageEncoder.encode(incident), as: UTF8.self),
                 db
             )
+        }
+    }
+
+    public func change(incident id: String, _ change: TriageIncident.Change) async throws -> TriageIncident? {
+        try await triageWrite { db in
+            guard
+                let body = try String.fetchOne(
+                    db,
+                    sql: "SELECT body FROM triage_incidents WHERE id = ?",
+                    arguments: [id]
+                ),
+                var incident = try? Self.triageDecoder.decode(TriageIncident.self, from: Data(body.utf8))
+            else { return nil }
+            try incident.apply(change)
+            try Self.upsert(
+                incident,
+                body: String(decoding: try Self.triageEncoder.encode(incident), as: UTF8.self),
+                db
+            )
+            return incident
         }
     }
 

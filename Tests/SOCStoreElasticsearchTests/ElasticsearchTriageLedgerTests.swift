@@ -93,6 +93,34 @@ struct ElasticsearchTriageLedgerTests {
         answers.append("active \(try await ledger.incidents(activeSince: minute11).map(\.id))")
         let counts = try await ledger.triageCounts()
         answers.append("counts \(counts.alerts) \(counts.incidents)")
+
+        // People change incidents: the workflow's rules, the history, and a grouping computed from an older copy.
+        let acknowledged = try await ledger.change(
+            incident: "INC-B",
+            .init(at: start, by: "alice", status: .acknowledged, assignee: "alice")
+        )
+        answers.append("ack \(acknowledged?.status.rawValue ?? "-") \(acknowledged?.assignee ?? "-")")
+        do {
+            _ = try await ledger.change(incident: "INC-B", .init(at: start, by: "alice", status: .closed))
+            answers.append("closed without a disposition")
+        } catch {
+            answers.append("refused: \(error)")
+        }
+        let closed = try await ledger.change(
+            incident: "INC-B",
+            .init(at: start, by: "bob", status: .closed, disposition: .falsePositive, comment: "the scanner")
+        )
+        answers.append(
+            "closed \(closed?.status.rawValue ?? "-") \(closed?.disposition?.rawValue ?? "-") "
+                + "\(closed?.history.map(\.by) ?? [])"
+        )
+        try await ledger.saveGrouping([incidents(alerts)[1]], assignments: [])
+        let kept = try await ledger.incident(id: "INC-B")
+        answers.append("after a stale grouping \(kept?.status.rawValue ?? "-") \(kept?.history.count ?? 0)")
+        answers.append("closed \(try await ledger.incidents(IncidentQuery(status: .closed)).map(\.id))")
+        answers.append("due closed \(try await ledger.incidentsToInvestigate(limit: 10).map(\.id))")
+        let none = try await ledger.change(incident: "INC-NONE", .init(at: start, by: "alice", comment: "hello"))
+        answers.append("change missing \(none?.id ?? "-")")
         return answers
     }
 
@@ -106,6 +134,9 @@ struct ElasticsearchTriageLedgerTests {
         #expect(fromFile.contains("new again 1"))
         #expect(fromFile.contains(#"alerts of A ["a2", "a1"]"#))
         #expect(fromFile.contains(#"medium+ ["INC-A"]"#))
+        #expect(fromFile.contains(#"closed closed false_positive ["alice", "bob"]"#))
+        #expect(fromFile.contains("after a stale grouping closed 2"))
+        #expect(fromFile.contains { $0.hasPrefix("refused: closing an incident needs a disposition") })
 
         // A second ledger on the same cluster (the next run) carries on: the numbering, the cursors, the incidents.
         let again = store.triageLedger()

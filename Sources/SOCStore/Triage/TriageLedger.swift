@@ -40,6 +40,11 @@ public protocol TriageLedger: Sendable {
         reportRevision: Int
     ) async throws
 
+    /// Applies a person's change to an incident (read, changed and written in one step) and returns it; nil when
+    /// there is no such incident.
+    /// - Throws: ``TriageIncident/ChangeError`` when the workflow refuses the change.
+    func change(incident id: String, _ change: TriageIncident.Change) async throws -> TriageIncident?
+
     /// One incident.
     func incident(id: String) async throws -> TriageIncident?
 

@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "SOCAgent", targets: ["SOCAgent"]),
         .library(name: "SOCTriage", targets: ["SOCTriage"]),
         .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
+        .library(name: "SOCServer", targets: ["SOCServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,9 +36,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        // Tests only: loopback stand-ins for the external services.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // The server (socagent serve), and the tests' loopback stand-ins for the external services.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Core: no third-party dependencies.
@@ -109,10 +112,26 @@ let package = Package(
             name: "SOCAnalystKit",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCStoreSQLite", "SOCStoreElasticsearch", "SOCHTTP",
-                "SOCThreatIntel", "SOCLLM",
+                "SOCThreatIntel", "SOCLLM", .product(name: "Crypto", package: "swift-crypto"),
                 "SOCDetection", "SOCAgent", "SOCReports", "SOCTriage",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The HTTP face: the API over the triage ledger, with the triage loop in the same process.
+        .target(
+            name: "SOCServer",
+            dependencies: [
+                "SOCModel", "SOCParsers", "SOCStore", "SOCReports", "SOCTriage", "SOCAnalystKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
         // Front end.
@@ -120,7 +139,7 @@ let package = Package(
             name: "socagent",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCAnalystKit", "SOCDetection", "SOCThreatIntel", "SOCReports",
-                "SOCAgent", "SOCTriage",
+                "SOCAgent", "SOCTriage", "SOCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -190,6 +209,15 @@ let package = Package(
             dependencies: [
                 "SOCModel", "SOCStore", "SOCTriage", "SOCStoreSQLite", "SOCReports", "SOCAgent", "SOCThreatIntel",
                 "SOCParsers", "SOCAnalystKit", "SOCTestSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SOCServerTests",
+            dependencies: [
+                "SOCServer", "SOCStoreSQLite", "SOCReports", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strictSettings
         ),

@@ -116,15 +116,28 @@ public enum AlertFiles {
     public static func read(path: String, referenceTime: Timestamp, into batch: inout Batch) {
         do {
             var reader = try EventFileReader(path: path, options: .init(referenceTime: referenceTime))
-            while let events = try reader.nextBatch() {
-                batch.alerts += events.map(Alert.init(record:))
-            }
-            batch.problems += reader.summary.errors.prefix(20).map {
-                "\(path):\($0.line):\($0.column ?? 1): \($0.reason)"
-            }
+            try collect(&reader, name: path, into: &batch)
         } catch {
             batch.problems.append("\(path): \(error)")
         }
+    }
+
+    /// Every record of `text` (a posted body: JSON, JSON lines or plain text) as an alert, into `batch`; problems
+    /// are named `name:line:column`.
+    public static func read(text: String, name: String, referenceTime: Timestamp, into batch: inout Batch) {
+        do {
+            var reader = try EventFileReader(text: text, name: name, options: .init(referenceTime: referenceTime))
+            try collect(&reader, name: name, into: &batch)
+        } catch {
+            batch.problems.append("\(name): \(error)")
+        }
+    }
+
+    private static func collect(_ reader: inout EventFileReader, name: String, into batch: inout Batch) throws {
+        while let events = try reader.nextBatch() {
+            batch.alerts += events.map(Alert.init(record:))
+        }
+        batch.problems += reader.summary.errors.prefix(20).map { "\(name):\($0.line):\($0.column ?? 1): \($0.reason)" }
     }
 }
 

@@ -137,6 +137,13 @@ struct ElasticsearchClient: Sendable {
         }
     }
 
+    /// A document `_id` percent-encoded for a URL path.
+    static func pathComponent(_ id: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-_.")
+        return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? id
+    }
+
     /// Creates an index with these mapped properties; an index that exists already is kept as it is.
     func createIndex(_ name: String, properties: [String: Any]) async throws {
         let response = try await send(

@@ -183,6 +183,9 @@ public final class ElasticsearchTriageLedger: TriageLedger {
             filters.append(["terms": ["severity": Severity.allCases.filter { $0 >= minimum }.map(\.rawValue)]])
         }
         if let host = query.host { filters.append(["term": ["hosts_lc": host.lowercased()]]) }
+        if let since = query.activeSince {
+            filters.append(["range": ["last_us": ["gte": since.microsecondsSinceEpoch]]])
+        }
         return try await search(
             incidentsIndex,
             query: ["bool": ["filter": filters]],
@@ -348,7 +351,7 @@ public final class ElasticsearchTriageLedger: TriageLedger {
         refresh: Bool = true,
         _ transform: (TriageIncident?) throws -> TriageIncident?
     ) async throws -> TriageIncident? {
-        let path = "/\(incidentsIndex)/_doc/\(Self.pathComponent(Self.documentID(id)))"
+        let path = "/\(incidentsIndex)/_doc/\(ElasticsearchClient.pathComponent(Self.documentID(id)))"
         for _ in 0..<20 {
             let read = try await client.send("GET", path, accepting: [200, 404])
             let found = read.status == 200 && read.json["found"] as? Bool != false
@@ -377,7 +380,7 @@ public final class ElasticsearchTriageLedger: TriageLedger {
     private func document(_ index: String, id: String) async throws -> [String: Any]? {
         let response = try await client.send(
             "GET",
-            "/\(index)/_doc/\(Self.pathComponent(id))",
+            "/\(index)/_doc/\(ElasticsearchClient.pathComponent(id))",
             accepting: [200, 404]
         )
         guard response.status == 200, response.json["found"] as? Bool != false else { return nil }
@@ -449,13 +452,6 @@ public final class ElasticsearchTriageLedger: TriageLedger {
 
     /// A cursor's document: named by the digest of its name (a path may be long and hold any character).
     private static func cursorID(_ name: String) -> String { "cursor-" + EventIdentifier(record: name).hex }
-
-    /// An `_id` percent-encoded for a URL path.
-    private static func pathComponent(_ id: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-_.")
-        return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? id
-    }
 }
 
 extension ElasticsearchEventStore {

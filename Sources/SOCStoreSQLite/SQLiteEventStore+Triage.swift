@@ -174,6 +174,10 @@ extension SQLiteEventStore: TriageLedger, StoreChangeFeed {
             conditions.append("status = ?")
             arguments.append(status.rawValue.databaseValue)
         }
+        if let since = query.activeSince {
+            conditions.append("last_us >= ?")
+            arguments.append(since.microsecondsSinceEpoch.databaseValue)
+        }
         if let minimum = query.minimumSeverity {
             let accepted = Severity.allCases.filter { $0 >= minimum }.map { "'\($0.rawValue)'" }
             conditions.append("severity IN (\(accepted.joined(separator: ", ")))")

@@ -196,6 +196,17 @@ extension SQLiteEventStore {
                     """
             )
         }
+        migrator.registerMigration("v7") { db in
+            // API tokens for `socagent serve`: the SHA-256 digest of each secret, never the secret.
+            try db.execute(
+                sql: """
+                    CREATE TABLE access_tokens(
+                        name TEXT PRIMARY KEY, role TEXT NOT NULL, digest TEXT NOT NULL UNIQUE,
+                        created_us INTEGER NOT NULL, revoked_us INTEGER
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

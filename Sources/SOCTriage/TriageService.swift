@@ -48,7 +48,8 @@ public struct TriageService: Sendable {
     public typealias BehaviourScan = @Sendable (any EventStore, TimeRange?) async throws -> [Alert]
 
     let store: any EventStore
-    let ledger: any TriageLedger
+    /// Where alerts, incidents and progress are kept (shared with whoever else records alerts or changes incidents).
+    public let ledger: any TriageLedger
     let feed: (any StoreChangeFeed)?
     let reports: ReportStore
     let options: Options

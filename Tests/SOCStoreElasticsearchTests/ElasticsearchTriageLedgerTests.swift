@@ -87,6 +87,8 @@ struct ElasticsearchTriageLedgerTests {
         answers.append("all \(try await ledger.incidents(IncidentQuery()).map(\.id))")
         answers.append("medium+ \(try await ledger.incidents(IncidentQuery(minimumSeverity: .medium)).map(\.id))")
         answers.append("host b \(try await ledger.incidents(IncidentQuery(host: "host-b")).map(\.id))")
+        let minute9 = Timestamp(microsecondsSinceEpoch: start.microsecondsSinceEpoch + 9 * 60_000_000)
+        answers.append("since 9 \(try await ledger.incidents(IncidentQuery(activeSince: minute9)).map(\.id))")
         answers.append("open, 1 \(try await ledger.incidents(IncidentQuery(status: .open, limit: 1)).map(\.id))")
         answers.append("closed \(try await ledger.incidents(IncidentQuery(status: .closed)).map(\.id))")
         let minute11 = Timestamp(microsecondsSinceEpoch: start.microsecondsSinceEpoch + 11 * 60_000_000)
@@ -136,6 +138,7 @@ struct ElasticsearchTriageLedgerTests {
         #expect(fromFile.contains(#"medium+ ["INC-A"]"#))
         #expect(fromFile.contains(#"closed closed false_positive ["alice", "bob"]"#))
         #expect(fromFile.contains("after a stale grouping closed 2"))
+        #expect(fromFile.contains(#"since 9 ["INC-B"]"#))
         #expect(fromFile.contains { $0.hasPrefix("refused: closing an incident needs a disposition") })
 
         // A second ledger on the same cluster (the next run) carries on: the numbering, the cursors, the incidents.
@@ -217,5 +220,43 @@ final class DyingTransport: HTTPTransport {
             state.withLock { if $0.armed { $0.dead = true } }
         }
         return response
+    }
+}
+
+/// API tokens kept in a cluster's `socagent-tokens` index behave as those in the store's file.
+@Suite(.enabled(if: TestCluster.url != nil, "needs SOCAGENT_ES_URL (osmem-server, started by .ci/run)"))
+struct ElasticsearchAccessTokenTests {
+    static func exercise(_ registry: any AccessTokenRegistry) async throws -> [String] {
+        let created = Timestamp(secondsSinceEpoch: 1_700_000_000)
+        var answers: [String] = []
+        try await registry.add(AccessToken(name: "alice", role: .analyst, digest: "d-alice", created: created))
+        try await registry.add(AccessToken(name: "bob", role: .viewer, digest: "d-bob", created: created))
+        do {
+            try await registry.add(AccessToken(name: "alice", role: .admin, digest: "d-other", created: created))
+            answers.append("duplicate kept")
+        } catch {
+            answers.append("duplicate refused: \(error)")
+        }
+        answers.append("by digest \(try await registry.token(digest: "d-bob")?.name ?? "-")")
+        answers.append("unknown \(try await registry.token(digest: "d-none")?.name ?? "-")")
+        answers.append("revoke \(try await registry.revoke(name: "bob", at: created))")
+        answers.append("revoke again \(try await registry.revoke(name: "bob", at: created))")
+        answers.append("revoke missing \(try await registry.revoke(name: "carol", at: created))")
+        answers.append(
+            "all \(try await registry.tokens().map { "\($0.name) \($0.role.rawValue) \($0.revoked != nil)" })"
+        )
+        return answers
+    }
+
+    @Test func tokensInAClusterAnswerAsInTheStoreFile() async throws {
+        let cluster = try await TestCluster.fresh()
+        defer { Task { await TestCluster.remove(cluster.id) } }
+        let store = try await ElasticsearchEventStore(configuration: ElasticsearchConfiguration(url: cluster.url))
+        let fromCluster = try await Self.exercise(store.accessTokens())
+        let fromFile = try await Self.exercise(try SQLiteEventStore(path: ":memory:"))
+        #expect(fromCluster == fromFile)
+        #expect(fromFile.contains(#"all ["alice analyst false", "bob viewer true"]"#))
+        #expect(fromFile.contains("revoke again false"))
+        #expect(fromFile.contains { $0.hasPrefix("duplicate refused") })
     }
 }

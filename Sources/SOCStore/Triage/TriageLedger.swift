@@ -92,6 +92,8 @@ public struct IncidentQuery: Sendable {
     public var status: TriageIncident.Status?
     /// Naming this host (any case).
     public var host: String?
+    /// Whose last alert is at or after this time.
+    public var activeSince: Timestamp?
     /// At most this many.
     public var limit: Int
 
@@ -99,11 +101,13 @@ public struct IncidentQuery: Sendable {
         minimumSeverity: Severity? = nil,
         status: TriageIncident.Status? = nil,
         host: String? = nil,
+        activeSince: Timestamp? = nil,
         limit: Int = 100
     ) {
         self.minimumSeverity = minimumSeverity
         self.status = status
         self.host = host
+        self.activeSince = activeSince
         self.limit = limit
     }
 }

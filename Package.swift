@@ -93,7 +93,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .target(name: "SOCReports", dependencies: ["SOCModel"], swiftSettings: strictSettings),
+        .target(
+            name: "SOCReports",
+            dependencies: ["SOCModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         .target(name: "SOCLLM", dependencies: ["SOCModel", "SOCHTTP"], swiftSettings: strictSettings),
         // The analyst: the ten tools, the deterministic playbook, the model loop.
         .target(

@@ -35,6 +35,8 @@ public struct SOCAnalyst: Sendable {
         public var cluster: StoreLocation.ClusterOptions
         /// The reports folder (default `SOCAGENT_REPORT_DIR`, `./reports`).
         public var reportDirectory: String?
+        /// A file holding the key reports are sealed with (else `SOCAGENT_REPORT_KEY`; neither: plain JSON).
+        public var reportKeyFile: String?
         /// The intel database (default `$SOCAGENT_CACHE_DIR/intel.db`, `~/.cache/socagent/intel.db`).
         public var intelDatabase: String?
         /// No model and no Internet intelligence: the deterministic analyst with local sources and cached answers.
@@ -65,7 +67,12 @@ public struct SOCAnalyst: Sendable {
         public var storeLocation: String { environment.storeLocation(flag: store) }
 
         /// The reports folder this configuration resolves to.
-        public var reports: ReportStore { ReportStore(directory: environment.reportDirectory(flag: reportDirectory)) }
+        public var reports: ReportStore {
+            ReportStore(
+                directory: environment.reportDirectory(flag: reportDirectory),
+                sealing: ReportSealing.resolve(keyFile: reportKeyFile, environment: environment.values)
+            )
+        }
 
         /// Opens the event store.
         /// - Throws: ``EventStoreError`` when it cannot be opened (or is missing and ``storeMustExist``).

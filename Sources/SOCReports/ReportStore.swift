@@ -20,7 +20,13 @@ public struct ReportStore: Sendable {
         return "reports"
     }
 
-    public init(directory: String) { self.directory = directory }
+    /// Whether report files are sealed (``ReportSealing``); reading takes sealed and plain files alike.
+    public let sealing: ReportSealing
+
+    public init(directory: String, sealing: ReportSealing = .none) {
+        self.directory = directory
+        self.sealing = sealing
+    }
 
     /// Why a report could not be written or read.
     public struct Failure: Error, CustomStringConvertible {
@@ -42,7 +48,7 @@ public struct ReportStore: Sendable {
             numbered.incidentID = attempt == 1 ? base : "\(base)-\(attempt)"
             let path = directory + "/" + numbered.incidentID + ".json"
             if FileManager.default.fileExists(atPath: path) { continue }
-            let data = try encoder.encode(numbered) + Data("\n".utf8)
+            let data = try sealing.seal(try encoder.encode(numbered) + Data("\n".utf8))
             let temporary = directory + "/.\(numbered.incidentID).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
             try Self.writeFlushed(data, to: temporary)
             defer { unlink(temporary) }
@@ -73,7 +79,7 @@ public struct ReportStore: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(report) + Data("\n".utf8)
+        let data = try sealing.seal(try encoder.encode(report) + Data("\n".utf8))
         try Self.replace(revisions + "/r\(revision).json", with: data)
         let latest = directory + "/" + report.incidentID + ".json"
         try Self.replace(latest, with: data)
@@ -109,8 +115,16 @@ public struct ReportStore: Sendable {
         guard FileManager.default.fileExists(atPath: directory) else { return [] }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
             .filter { $0.hasPrefix("INC-") && $0.hasSuffix(".json") }
-        return names.compactMap { try? read(path: directory + "/" + $0) }
-            .sorted { ($0.createdAt, $0.incidentID) > ($1.createdAt, $1.incidentID) }
+        return try names.compactMap { name in
+            do {
+                return try read(path: directory + "/" + name)
+            } catch let failure as Failure where failure.description.contains("SOCAGENT_REPORT_KEY") {
+                throw failure
+            } catch {
+                return nil
+            }
+        }
+        .sorted { ($0.createdAt, $0.incidentID) > ($1.createdAt, $1.incidentID) }
     }
 
     /// The report `id` (`INC-…`, with or without `.json`).
@@ -127,8 +141,15 @@ public struct ReportStore: Sendable {
     }
 
     private func read(path: String) throws -> IncidentReport {
+        let bytes: Data
         do {
-            return try JSONDecoder().decode(IncidentReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw Failure(description: "cannot read \(path): \(error.localizedDescription)")
+        }
+        let json = try sealing.open(bytes, path: path)
+        do {
+            return try JSONDecoder().decode(IncidentReport.self, from: json)
         } catch {
             throw Failure(description: "\(path) is not a readable report: \(error)")
         }

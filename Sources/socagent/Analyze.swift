@@ -72,6 +72,7 @@ struct Analyze: AsyncParsableCommand {
     func run() async throws {
         var configuration = storeOptions.configuration(mustExist: true)
         configuration.reportDirectory = reports.reportDir
+        configuration.reportKeyFile = reports.reportKeyFile
         configuration.intelDatabase = intelOptions.intelDB
         configuration.offline = offline
         storeOptions.tls.warnAboutTheConnection(configuration)

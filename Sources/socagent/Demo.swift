@@ -59,6 +59,7 @@ struct Demo: AsyncParsableCommand {
             environment: environment
         )
         configuration.intelDatabase = database.path
+        configuration.reportKeyFile = reports.reportKeyFile
         let analyst: SOCAnalyst
         do {
             analyst = try await SOCAnalyst(configuration: configuration)

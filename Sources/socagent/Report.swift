@@ -17,7 +17,17 @@ struct ReportDirectoryOption: ParsableArguments {
     @Option(help: "The reports folder (default: $SOCAGENT_REPORT_DIR or ./reports).")
     var reportDir: String?
 
-    var store: ReportStore { SOCAnalyst.Configuration(reportDirectory: reportDir).reports }
+    @Option(
+        help:
+            "A file holding the 256-bit key (64 hex digits or base64) reports are encrypted with (default: $SOCAGENT_REPORT_KEY)."
+    )
+    var reportKeyFile: String?
+
+    var store: ReportStore {
+        var configuration = SOCAnalyst.Configuration(reportDirectory: reportDir)
+        configuration.reportKeyFile = reportKeyFile
+        return configuration.reports
+    }
 }
 
 /// `socagent report list`

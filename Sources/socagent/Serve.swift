@@ -69,6 +69,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var configuration = storeOptions.configuration()
         configuration.reportDirectory = reports.reportDir
+        configuration.reportKeyFile = reports.reportKeyFile
         configuration.intelDatabase = intelOptions.intelDB
         configuration.offline = offline
         storeOptions.tls.warnAboutTheConnection(configuration)

@@ -81,6 +81,7 @@ struct Triage: AsyncParsableCommand {
     func run() async throws {
         var configuration = storeOptions.configuration()
         configuration.reportDirectory = reports.reportDir
+        configuration.reportKeyFile = reports.reportKeyFile
         configuration.intelDatabase = intelOptions.intelDB
         configuration.offline = offline
         storeOptions.tls.warnAboutTheConnection(configuration)

@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // The server (socagent serve), and the tests' loopback stand-ins for the external services.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -95,7 +96,11 @@ let package = Package(
         ),
         .target(
             name: "SOCReports",
-            dependencies: ["SOCModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "SOCModel", "SOCParsers", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
         .target(name: "SOCLLM", dependencies: ["SOCModel", "SOCHTTP"], swiftSettings: strictSettings),
@@ -127,6 +132,8 @@ let package = Package(
             name: "SOCServer",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCReports", "SOCTriage", "SOCAnalystKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import SOCModel
 
 #if canImport(Glibc)
@@ -99,8 +99,9 @@ public struct ReportStore: Sendable {
         return try numbered.sorted { $0.0 < $1.0 }.map { try read(path: folder + "/" + $0.1) }
     }
 
-    /// Writes `data` to a temporary file beside `path` (0600, flushed) and renames it over `path`.
-    private static func replace(_ path: String, with data: Data) throws {
+    /// Writes `data` to a temporary file beside `path` (0600, flushed) and renames it over `path`: a reader sees
+    /// the old file or the new one, never a part.
+    public static func replace(_ path: String, with data: Data) throws {
         let temporary = path + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
         try writeFlushed(data, to: temporary)
         guard rename(temporary, path) == 0 else {

@@ -7,8 +7,8 @@ import SOCReports
 /// `socagent report list|show`
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List incident reports, or show one as Markdown.",
-        subcommands: [ReportList.self, ReportShow.self]
+        abstract: "List incident reports, show one as Markdown, or export one as a self-contained HTML page.",
+        subcommands: [ReportList.self, ReportShow.self, ReportExport.self]
     )
 }
 
@@ -110,6 +110,48 @@ struct ReportShow: AsyncParsableCommand {
             throw CleanError("cannot write \(output)")
         }
         Terminal.writeError("report \(report.incidentID) written to \(output)\n")
+    }
+}
+
+/// `socagent report export ID --html`
+struct ReportExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a report as one self-contained HTML page (the board's incident page), for e-mail or a ticket.",
+        discussion: "The page has its styles inline, no scripts and no remote resources; it is written mode 0600."
+    )
+
+    @Argument(help: "The report id, INC-YYYYMMDD-HHMMSS.")
+    var id: String
+
+    @OptionGroup var directory: ReportDirectoryOption
+
+    @Flag(help: "Export as HTML (the one export format; `report show --output` writes Markdown or JSON).")
+    var html = false
+
+    @Option(help: "The file to write (default: ID.html in the current folder).")
+    var output: String?
+
+    func validate() throws {
+        if !html {
+            throw ValidationError("give --html: the one export format (report show --output writes Markdown or JSON)")
+        }
+    }
+
+    func run() async throws {
+        let report: IncidentReport
+        do {
+            report = try directory.store.read(id: id)
+        } catch {
+            throw CleanError("\(error)")
+        }
+        let path = output ?? "\(report.incidentID).html"
+        do {
+            try ReportStore.replace(path, with: Data(IncidentPage.document(report).utf8))
+        } catch {
+            throw CleanError("cannot write \(path): \(error)")
+        }
+        Terminal.writeError("report \(report.incidentID) exported to \(path)\n")
     }
 }
 

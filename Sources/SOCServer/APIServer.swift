@@ -6,6 +6,7 @@ import HummingbirdTLS
 public import Logging
 import NIOCore
 import NIOSSL
+public import SOCAnalystKit
 public import SOCModel
 public import SOCReports
 public import SOCStore
@@ -38,13 +39,16 @@ public struct APIServer: Sendable {
     let options: Options
     let tokens: any AccessTokenRegistry
     let routes: APIRoutes
+    let investigation: InvestigationRoutes
     let worker: TriageWorker?
     let logger: Logger
 
     /// - Parameters:
     ///   - triage: The triage loop to run in the server (nil: the API only, no passes).
     ///   - ledger: The incidents (the triage loop's own ledger when it runs).
+    ///   - analyst: The analyst behind search, the investigation queries and analyses (nil: those answer 503).
     public init(
+        analyst: SOCAnalyst? = nil,
         triage: TriageService?,
         ledger: any TriageLedger,
         reports: ReportStore,
@@ -60,6 +64,7 @@ public struct APIServer: Sendable {
         self.tokens = tokens
         self.worker = worker
         self.logger = logger
+        investigation = InvestigationRoutes(analyst: analyst)
         routes = APIRoutes(
             ledger: ledger,
             reports: reports,
@@ -74,6 +79,7 @@ public struct APIServer: Sendable {
         let router = Router(context: APIRequestContext.self)
         router.middlewares.add(TokenAuthentication(registry: tokens, limiter: FailureLimiter(), logger: logger))
         routes.register(on: router)
+        investigation.register(on: router)
         return router
     }
 

@@ -191,14 +191,7 @@ struct Search: AsyncParsableCommand {
             throw CleanError("\(error)")
         }
         if json {
-            var output = #"{"total":\#(result.total),"events":["#
-            for (index, event) in result.events.enumerated() {
-                if index > 0 { output += "," }
-                var event = event
-                event["event.id"] = .string(event.id.hex)
-                output += event.document(includeOriginal: true)
-            }
-            print(output + "]}")
+            print(result.jsonText)
             return
         }
         print(

@@ -97,6 +97,7 @@ struct Serve: AsyncParsableCommand {
                 )
             }
             server = APIServer(
+                analyst: analyst,
                 triage: triage,
                 ledger: triage.ledger,
                 reports: analyst.reports,

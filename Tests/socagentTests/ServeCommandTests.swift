@@ -37,9 +37,12 @@ import FoundationNetworking
             let started = Date()
             while Date().timeIntervalSince(started) < 120 {
                 let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                if let range = text.range(of: "listening on http://127.0.0.1:") {
+                if let listening = text.range(of: "socagent serve: listening on "),
+                    let range = text[listening.upperBound...].range(of: "://127.0.0.1:")
+                {
+                    let scheme = text[listening.upperBound..<range.lowerBound]
                     let port = text[range.upperBound...].prefix { $0.isNumber }
-                    base = "http://127.0.0.1:\(port)"
+                    base = "\(scheme)://127.0.0.1:\(port)"
                     return
                 }
                 if !process.isRunning { break }
@@ -215,6 +218,108 @@ import FoundationNetworking
         #expect(stopped.log.contains("authentication failed"))
         #expect(!stopped.log.contains("socagent_guess"), "a presented token was logged")
         for token in server.tokens.values { #expect(!stopped.log.contains(token)) }
+    }
+
+    /// Search, the investigation queries and an alert analysed into a report answer what the CLI answers.
+    @Test(.timeLimit(.minutes(10))) func theAnalystAnswersOverHTTPAsTheCLIDoes() async throws {
+        let server = try Self.prepared()
+        let cli = server.cli
+        try await server.start()
+        defer { _ = server.stop() }
+        func parsed(_ data: Data) -> NSObject? { try? JSONSerialization.jsonObject(with: data) as? NSObject }
+
+        // Lucene search over the whole store, as `search --all --json`.
+        let query = #"event.outcome:failure AND NOT user.name:root"#
+        let encoded = try #require(query.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+        #expect(try await server.send("GET", "/api/v1/search?q=\(encoded)").status == 401)
+        let searched = try await server.send("GET", "/api/v1/search?q=\(encoded)&limit=50", token: "vera")
+        #expect(searched.status == 200)
+        let expected = try cli.run([
+            "search", query, "--all", "--json", "--limit", "50", "--store", cli.path("store.db"),
+        ])
+        #expect(expected.status == 0, "\(expected.stderr)")
+        let total = server.json(searched.body)["total"] as? Int ?? 0
+        #expect(total > 50, "the capture has hundreds of failed logins for other users")
+        #expect(parsed(searched.body) == parsed(Data(expected.stdout.utf8)))
+        let broken = try await server.send("GET", "/api/v1/search?q=%28event.code%3A4625", token: "vera")
+        #expect(broken.status == 400)
+        #expect(String(decoding: broken.body, as: UTF8.self).contains("column"))
+        #expect(try await server.send("GET", "/api/v1/search", token: "vera").status == 400)
+
+        // The investigation queries, as `query KIND --all --json`.
+        for (kind, extra) in [("brute-force", ["--min-failures", "3"]), ("failed-logins", []), ("processes", [])] {
+            let path = "/api/v1/queries/\(kind)?limit=10" + (extra.isEmpty ? "" : "&min_failures=3")
+            let answered = try await server.send("GET", path, token: "vera")
+            #expect(answered.status == 200, "\(kind)")
+            let local = try cli.run(
+                ["query", kind, "--all", "--json", "--top", "10", "--store", cli.path("store.db")] + extra
+            )
+            #expect(local.status == 0, "\(local.stderr)")
+            #expect(parsed(answered.body) == parsed(Data(local.stdout.utf8)), "\(kind)")
+        }
+        let sources = try #require(
+            try JSONSerialization.jsonObject(
+                with: try await server.send("GET", "/api/v1/queries/brute-force", token: "vera").body
+            ) as? [[String: Any]]
+        )
+        let attacker = try #require(sources.first?["source_ip"] as? String ?? sources.first?["sourceIP"] as? String)
+        #expect(try await server.send("GET", "/api/v1/queries/bogus", token: "vera").status == 404)
+        #expect(try await server.send("GET", "/api/v1/queries/processes?since=yesterday", token: "vera").status == 400)
+        #expect(
+            try await server.send("GET", "/api/v1/queries/brute-force?min_failures=0", token: "vera").status == 400
+        )
+        #expect(
+            try await server.send("GET", "/api/v1/queries/connections?source_ip=not-an-ip", token: "vera").status
+                == 400
+        )
+
+        // One alert analysed now: viewers may not; the answer is the report, written to the report folder.
+        let alert = Data("Failed password for invalid user admin from \(attacker) port 22 ssh2 on LabSZ".utf8)
+        #expect(try await server.send("POST", "/api/v1/analyze", token: "vera", body: alert).status == 403)
+        let analysed = try await server.send("POST", "/api/v1/analyze", token: "alice", body: alert)
+        #expect(analysed.status == 200)
+        let report = server.json(analysed.body)
+        let id = try #require(report["incident_id"] as? String)
+        #expect(["HIGH", "CRITICAL", "MEDIUM"].contains(report["severity"] as? String ?? ""))
+        #expect(String(decoding: analysed.body, as: UTF8.self).contains(attacker))
+        #expect(FileManager.default.fileExists(atPath: cli.path("reports/\(id).json")))
+        #expect(try await server.send("POST", "/api/v1/analyze", token: "alice", body: Data(" ".utf8)).status == 400)
+
+        // A log upload: ingested as the CLI would, per-line errors named, the upload's name kept to its last part.
+        let upload = Data(
+            """
+            {"@timestamp":"2025-12-11T08:00:00Z","event":{"code":"4625","outcome":"failure"},"user":{"name":"upload-probe"},"host":{"name":"WS9"}}
+            {"@timestamp": broken
+            {"@timestamp":"2025-12-11T08:00:05Z","event":{"code":"4625","outcome":"failure"},"user":{"name":"upload-probe"},"host":{"name":"WS9"}}
+
+            """.utf8
+        )
+        #expect(try await server.send("POST", "/api/v1/ingest", token: "vera", body: upload).status == 403)
+        let ingested = try await server.send(
+            "POST",
+            "/api/v1/ingest?name=..%2F..%2Fetc%2Fecs.ndjson",
+            token: "alice",
+            body: upload
+        )
+        #expect(ingested.status == 200, "\(String(decoding: ingested.body, as: UTF8.self))")
+        let ingestReport = server.json(ingested.body)
+        #expect(ingestReport["events"] as? Int == 2)
+        #expect(ingestReport["rejected"] as? Int == 1)
+        let file = try #require((ingestReport["files"] as? [[String: Any]])?.first)
+        #expect(file["path"] as? String == "ecs.ndjson")
+        let lineError = try #require((file["errors"] as? [[String: Any]])?.first)
+        #expect(lineError["line"] as? Int == 2)
+        let probe = server.json(
+            try await server.send("GET", "/api/v1/search?q=user.name%3Aupload-probe", token: "vera").body
+        )
+        #expect(probe["total"] as? Int == 2)
+        #expect(try await server.send("POST", "/api/v1/ingest", token: "alice", body: Data()).status == 400)
+        #expect(
+            try await server.send("POST", "/api/v1/ingest?format=nonsense", token: "alice", body: upload).status == 400
+        )
+
+        let stopped = server.stop()
+        #expect(stopped.status == 0, "\(stopped.log)")
     }
 
     @Test func aPublicAddressNeedsTLSAndATokenUnlessAllowed() throws {

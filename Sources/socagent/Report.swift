@@ -118,7 +118,8 @@ struct ReportExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a report as one self-contained HTML page (the board's incident page), for e-mail or a ticket.",
-        discussion: "The page has its styles inline, no scripts and no remote resources; it is written mode 0600."
+        discussion:
+            "The page has its styles inline, no scripts and no remote resources; it is written mode 0600 and its path printed."
     )
 
     @Argument(help: "The report id, INC-YYYYMMDD-HHMMSS.")
@@ -151,7 +152,8 @@ struct ReportExport: AsyncParsableCommand {
         } catch {
             throw CleanError("cannot write \(path): \(error)")
         }
-        Terminal.writeError("report \(report.incidentID) exported to \(path)\n")
+        // The file's path on standard output, for scripts (`xdg-open "$(socagent report export ID --html)"`).
+        print(path)
     }
 }
 

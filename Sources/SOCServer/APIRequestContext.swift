@@ -9,10 +9,13 @@ public struct APIRequestContext: RequestContext {
     public var holder: AccessToken?
     /// The peer's address without its port (`127.0.0.1`), or `unknown`.
     public let peer: String
+    /// The board session the request came with, when it was authenticated by the session cookie.
+    var session: (id: String, csrf: String)?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         holder = nil
+        session = nil
         peer = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 

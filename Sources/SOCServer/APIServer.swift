@@ -40,6 +40,9 @@ public struct APIServer: Sendable {
     let tokens: any AccessTokenRegistry
     let routes: APIRoutes
     let investigation: InvestigationRoutes
+    let board: BoardRoutes
+    let sessions = BoardSessions()
+    let limiter = FailureLimiter()
     let worker: TriageWorker?
     let logger: Logger
 
@@ -65,6 +68,16 @@ public struct APIServer: Sendable {
         self.worker = worker
         self.logger = logger
         investigation = InvestigationRoutes(analyst: analyst)
+        board = BoardRoutes(
+            ledger: ledger,
+            reports: reports,
+            analyst: analyst,
+            tokens: tokens,
+            sessions: sessions,
+            limiter: limiter,
+            secureCookies: options.tlsCertificate != nil,
+            logger: logger
+        )
         routes = APIRoutes(
             ledger: ledger,
             reports: reports,
@@ -74,12 +87,15 @@ public struct APIServer: Sendable {
         )
     }
 
-    /// The routes behind token authentication.
+    /// The routes behind token (or board session) authentication.
     public func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
-        router.middlewares.add(TokenAuthentication(registry: tokens, limiter: FailureLimiter(), logger: logger))
+        router.middlewares.add(
+            TokenAuthentication(registry: tokens, limiter: limiter, sessions: sessions, logger: logger)
+        )
         routes.register(on: router)
         investigation.register(on: router)
+        board.register(on: router)
         return router
     }
 

@@ -322,6 +322,30 @@ import FoundationNetworking
         #expect(stopped.status == 0, "\(stopped.log)")
     }
 
+    /// With `--tls-cert/--tls-key` the server speaks HTTPS only (a self-signed certificate made by openssl).
+    @Test(.timeLimit(.minutes(10))) func servesHTTPSWithACertificate() async throws {
+        let server = try Self.prepared()
+        let cli = server.cli
+        let made = try cli.shell(
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>&1"
+        )
+        #expect(made.status == 0, "\(made.stdout)")
+        try await server.start(["--tls-cert", cli.path("cert.pem"), "--tls-key", cli.path("key.pem")])
+        defer { _ = server.stop() }
+        #expect(server.base.hasPrefix("https://"))
+        let token = server.tokens["vera"] ?? ""
+        let secure = try cli.shell(
+            "curl -sS --cacert cert.pem -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer \(token)' \(server.base)/api/v1/incidents"
+        )
+        #expect(secure.stdout == "200", "\(secure.stdout) \(secure.stderr)")
+        let plain = try cli.shell(
+            "curl -sS -o /dev/null -w '%{http_code}' \(server.base.replacingOccurrences(of: "https://", with: "http://"))/api/v1/health"
+        )
+        #expect(plain.stdout != "200", "plain HTTP must not be answered on the TLS port")
+        let stopped = server.stop()
+        #expect(stopped.status == 0, "\(stopped.log)")
+    }
+
     @Test func aPublicAddressNeedsTLSAndATokenUnlessAllowed() throws {
         let cli = try IngestCommandTests()
         let refused = try cli.run(["serve", "--host", "0.0.0.0", "--port", "0", "--store", cli.path("store.db")])

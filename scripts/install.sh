@@ -6,9 +6,15 @@ cd "$(dirname "$0")/.."
 prefix="${PREFIX:-$HOME/.local}"
 echo "building socagent (release; the first build takes several minutes)..." >&2
 swift build -c release --product socagent >&2
-binary="$(swift build -c release --show-bin-path)/socagent"
+bin_path="$(swift build -c release --show-bin-path)"
 mkdir -p "$prefix/bin"
-install -m 0755 "$binary" "$prefix/bin/socagent"
+install -m 0755 "$bin_path/socagent" "$prefix/bin/socagent"
+# The resource bundles (Sigma field mappings, the board's templates, the OpenAPI document) sit beside the binary,
+# where it looks for them first; without them it would read them from this build folder, if it still exists.
+for bundle in "$bin_path"/socagent_*.resources; do
+    rm -rf "$prefix/bin/$(basename "$bundle")"
+    cp -R "$bundle" "$prefix/bin/"
+done
 echo "installed $prefix/bin/socagent ($("$prefix/bin/socagent" --version))" >&2
 case ":$PATH:" in
     *":$prefix/bin:"*) ;;

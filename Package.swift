@@ -129,7 +129,8 @@ let package = Package(
         .target(
             name: "SOCServer",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCReports", "SOCTriage", "SOCAnalystKit",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCReports", "SOCTriage", "SOCAnalystKit", "SOCMCP",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

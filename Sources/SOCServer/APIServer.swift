@@ -40,6 +40,8 @@ public struct APIServer: Sendable {
     let routes: APIRoutes
     let worker: TriageWorker?
     let logger: Logger
+    /// MCP over Streamable HTTP at `/mcp`, behind the same tokens (nil: not served).
+    public var mcp: MCPEndpoint?
 
     /// - Parameters:
     ///   - triage: The triage loop to run in the server (nil: the API only, no passes).
@@ -74,6 +76,7 @@ public struct APIServer: Sendable {
         let router = Router(context: APIRequestContext.self)
         router.middlewares.add(TokenAuthentication(registry: tokens, limiter: FailureLimiter(), logger: logger))
         routes.register(on: router)
+        mcp?.register(on: router)
         return router
     }
 

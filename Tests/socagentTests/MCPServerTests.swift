@@ -64,18 +64,54 @@ import Testing
     func aRealClientGetsTheCLIsAnswersOverStdio() throws {
         let cli = try Self.prepared()
         let seen = try Self.runClient(cli, ["stdio"] + Self.serverArguments(cli))
+        try Self.check(seen, cli: cli, incidents: false)
+    }
 
+    @Test(
+        .enabled(if: python != nil, "needs SOCAGENT_MCP_PYTHON (the mcp client, installed by .ci/run)"),
+        .timeLimit(.minutes(10))
+    )
+    func theSameOverStreamableHTTPBehindTheAPITokens() async throws {
+        let server = try ServeCommandTests.prepared()
+        try await server.start()
+        defer { _ = server.stop() }
+        // The first triage pass makes the seven brute-force incidents, which list_incidents then offers.
+        for _ in 0..<600 {
+            let listed = try await server.send("GET", "/api/v1/incidents", token: "vera")
+            if (server.json(listed.body)["incidents"] as? [Any])?.count ?? 0 >= 7 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let initialize = Data(
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}"#
+                .utf8
+        )
+        #expect(try await server.send("POST", "/mcp", body: initialize).status == 401)
+        #expect(
+            try await server.send("POST", "/mcp", token: "socagent_not-a-real-token", body: initialize).status == 401
+        )
+        #expect(try await server.send("POST", "/mcp", token: "vera", body: initialize).status == 403)
+        let token = try #require(server.tokens["alice"])
+        let seen = try Self.runClient(server.cli, ["http", server.base + "/mcp", token])
+        try Self.check(seen, cli: server.cli, incidents: true)
+        #expect((seen["incidents"] as? [String])?.count == 7)
+        #expect((seen["incident"] as? String) == (seen["incidents"] as? [String])?.first)
+        let stopped = server.stop()
+        #expect(stopped.status == 0)
+        #expect(stopped.log.contains("Session initialized"))
+        #expect(!stopped.log.contains(token))
+    }
+
+    /// What every transport must answer, on the store of ``prepared()`` (incidents: the triage queue is offered).
+    static func check(_ seen: [String: Any], cli: IngestCommandTests, incidents: Bool) throws {
         #expect(seen["server"] as? String == "socagent")
         let tools = try #require(seen["tools"] as? [[String: Any]])
         let names = Set(tools.compactMap { $0["name"] as? String })
-        #expect(
-            names
-                == [
-                    "check_ip_reputation", "lookup_cve", "check_file_hash", "query_failed_logins",
-                    "query_suspicious_processes", "query_network_connections", "detect_brute_force", "query_events",
-                    "query_sigma_detections", "parse_log_file", "triage_alert",
-                ]
-        )
+        let expectedNames: Set<String> = [
+            "check_ip_reputation", "lookup_cve", "check_file_hash", "query_failed_logins",
+            "query_suspicious_processes", "query_network_connections", "detect_brute_force", "query_events",
+            "query_sigma_detections", "parse_log_file", "triage_alert",
+        ]
+        #expect(names == expectedNames.union(incidents ? ["list_incidents", "get_incident"] : []))
         for tool in tools {
             let name = tool["name"] as? String ?? ""
             let annotations = tool["annotations"] as? [String: Any] ?? [:]
@@ -131,7 +167,7 @@ import Testing
         }
         #expect(errors["missing_resource"] as? Int == -32002)
         #expect(errors["unknown_prompt"] as? Int == -32602)
-        #expect(seen["tools_after_errors"] as? Int == 11)
+        #expect(seen["tools_after_errors"] as? Int == names.count)
 
         // triage_alert writes a report the client reads back as a resource.
         let triage = try #require(seen["triage_alert"] as? [String: Any])

@@ -309,7 +309,7 @@ struct MCPToolCatalog: Sendable {
     /// under `untrusted_data`.
     static func result(tool: String, summary: String, data: Value, notable: Bool) -> CallTool.Result {
         CallTool.Result(
-            content: [.text(ModelAnalyst.fence(summary, source: "tool:\(tool)"))],
+            content: [.text(text: ModelAnalyst.fence(summary, source: "tool:\(tool)"), annotations: nil, _meta: nil)],
             structuredContent: .object([
                 "tool": .string(tool),
                 "summary": .string(summary),
@@ -322,7 +322,7 @@ struct MCPToolCatalog: Sendable {
     }
 
     static func failure(_ message: String) -> CallTool.Result {
-        CallTool.Result(content: [.text(message)], isError: true)
+        CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], isError: true)
     }
 
     static func objectSchema(_ properties: [String: JSONValue], required: [String] = []) -> JSONValue {

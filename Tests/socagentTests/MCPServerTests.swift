@@ -2,6 +2,10 @@ import Foundation
 import SOCTestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// `socagent mcp` driven by a real MCP client: the `mcp` package from PyPI, in the virtual environment `.ci/run`
 /// makes (`SOCAGENT_MCP_PYTHON` names its interpreter). The answers must equal the CLI's on the same store.
 @Suite(.serialized) struct MCPServerTests {
@@ -91,6 +95,23 @@ import Testing
         )
         #expect(try await server.send("POST", "/mcp", token: "vera", body: initialize).status == 403)
         let token = try #require(server.tokens["alice"])
+
+        // A session belongs to the token that opened it; garbage and oversized bodies are refused, the session lives.
+        let opened = try await Self.post(server, token: token, session: nil, body: initialize)
+        #expect(opened.status == 200)
+        let session = try #require(opened.session)
+        let tools = Data(#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#.utf8)
+        #expect(
+            try await Self.post(server, token: try #require(server.tokens["root"]), session: session, body: tools)
+                .status == 404
+        )
+        #expect(try await Self.post(server, token: token, session: session, body: Data("garbage".utf8)).status == 400)
+        let huge = Data(repeating: UInt8(ascii: "x"), count: 2 << 20)
+        #expect(try await Self.post(server, token: token, session: session, body: huge).status == 413)
+        let listed = try await Self.post(server, token: token, session: session, body: tools)
+        #expect(listed.status == 200)
+        #expect(String(decoding: listed.body, as: UTF8.self).contains("list_incidents"))
+
         let seen = try Self.runClient(server.cli, ["http", server.base + "/mcp", token])
         try Self.check(seen, cli: server.cli, incidents: true)
         #expect((seen["incidents"] as? [String])?.count == 7)
@@ -99,6 +120,27 @@ import Testing
         #expect(stopped.status == 0)
         #expect(stopped.log.contains("Session initialized"))
         #expect(!stopped.log.contains(token))
+    }
+
+    /// A raw Streamable HTTP POST to /mcp: the status, the SSE body, the session id it names.
+    static func post(
+        _ server: ServeCommandTests.Server,
+        token: String,
+        session: String?,
+        body: Data
+    ) async throws -> (status: Int, body: Data, session: String?) {
+        var request = URLRequest(url: try #require(URL(string: server.base + "/mcp")))
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
+        request.setValue("2025-06-18", forHTTPHeaderField: "MCP-Protocol-Version")
+        if let session { request.setValue(session, forHTTPHeaderField: "Mcp-Session-Id") }
+        request.httpBody = body
+        request.timeoutInterval = 60
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as? HTTPURLResponse
+        return (http?.statusCode ?? 0, data, http?.value(forHTTPHeaderField: "Mcp-Session-Id"))
     }
 
     /// What every transport must answer, on the store of ``prepared()`` (incidents: the triage queue is offered).

@@ -55,9 +55,13 @@ public actor LineTransport: Transport {
                 pending.add(requests)
                 continuation.yield(line)
             },
-            refuse: { [weak self] error in
-                guard let self else { return }
-                Task { try? await self.send(error) }
+            refuse: { [weak self, pending] error in
+                // Counted like a request, so input ending right after it still waits for the refusal to be written.
+                pending.add(1)
+                Task {
+                    try? await self?.send(error)
+                    pending.answered(1)
+                }
             },
             finish: { [pending] in pending.endInput() }
         )

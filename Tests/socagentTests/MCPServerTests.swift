@@ -22,6 +22,32 @@ import FoundationNetworking
         #expect(Self.python != nil, "SOCAGENT_CI is set but SOCAGENT_MCP_PYTHON is not: .ci/run must install mcp")
     }
 
+    /// Without any client library: requests written at once and input closed still get every answer, and standard
+    /// output holds JSON-RPC lines only.
+    @Test(.enabled(if: SharedFiles.data != nil, "needs ../shared/data"), .timeLimit(.minutes(5)))
+    func everyLineWrittenBeforeInputEndsIsAnswered() throws {
+        let cli = try Self.prepared()
+        let lines = [
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+            #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"detect_brute_force","arguments":{"limit":1}}}"#,
+            "not json",
+        ]
+        let run = try cli.run(
+            Array(Self.serverArguments(cli).dropFirst()),
+            stdin: Data((lines.joined(separator: "\n") + "\n").utf8)
+        )
+        #expect(run.status == 0, "\(run.stderr)")
+        let answers = run.stdout.split(separator: "\n").map {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(answers.count == 3)
+        #expect(answers.allSatisfy { $0?["jsonrpc"] as? String == "2.0" })
+        let ids = Set(answers.compactMap { $0?["id"] as? Int })
+        #expect(ids == [1, 2])
+        #expect(answers.contains { ($0?["error"] as? [String: Any])?["code"] as? Int == -32700 })
+    }
+
     /// A store holding the SSH brute force of OpenSSH_2k_first500.log, ingested with the CLI.
     static func prepared() throws -> IngestCommandTests {
         let data = try #require(SharedFiles.data)

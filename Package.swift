@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "SOCTriage", targets: ["SOCTriage"]),
         .library(name: "SOCAnalystKit", targets: ["SOCAnalystKit"]),
         .library(name: "SOCServer", targets: ["SOCServer"]),
+        .library(name: "SOCMCP", targets: ["SOCMCP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The MCP server (socagent mcp).
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // Core: no third-party dependencies.
@@ -131,9 +134,10 @@ let package = Package(
         .target(
             name: "SOCServer",
             dependencies: [
-                "SOCModel", "SOCParsers", "SOCStore", "SOCReports", "SOCTriage", "SOCAnalystKit",
+                "SOCModel", "SOCParsers", "SOCStore", "SOCReports", "SOCTriage", "SOCAnalystKit", "SOCMCP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -145,12 +149,22 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
+        // The MCP face: the analyst's tools, reports and incidents for MCP clients (stdio and Streamable HTTP).
+        .target(
+            name: "SOCMCP",
+            dependencies: [
+                "SOCModel", "SOCStore", "SOCAgent", "SOCReports", "SOCAnalystKit",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Front end.
         .executableTarget(
             name: "socagent",
             dependencies: [
                 "SOCModel", "SOCParsers", "SOCStore", "SOCAnalystKit", "SOCDetection", "SOCThreatIntel", "SOCReports",
-                "SOCAgent", "SOCTriage", "SOCServer",
+                "SOCAgent", "SOCTriage", "SOCServer", "SOCMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -235,6 +249,8 @@ let package = Package(
         .testTarget(
             name: "socagentTests",
             dependencies: ["socagent", "SOCAnalystKit", "SOCModel", "SOCParsers", "SOCTestSupport"],
+            // The MCP tests' Python client (run by the `mcp` package from PyPI, not built).
+            exclude: ["MCPClient"],
             swiftSettings: strictSettings
         ),
     ]

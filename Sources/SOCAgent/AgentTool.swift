@@ -69,24 +69,31 @@ public struct ToolContext: Sendable {
     public var defaultHours: Double
     /// Folders `parse_log_file` may read; nothing outside them.
     public var readableRoots: [String]
+    /// The window of a tool given no `hours`, when there is no alert to centre on (an MCP client's `since`/`until`,
+    /// or the whole store); `nil` centres it on ``anchor``.
+    public var span: TimeRange?
 
     public init(
         store: any EventStore,
         intel: ThreatIntelService,
         anchor: Timestamp,
         defaultHours: Double = 24,
-        readableRoots: [String] = []
+        readableRoots: [String] = [],
+        span: TimeRange? = nil
     ) {
         self.store = store
         self.intel = intel
         self.anchor = anchor
         self.defaultHours = defaultHours
         self.readableRoots = readableRoots
+        self.span = span
     }
 
-    /// `hours` either side of the anchor. An end beyond ``Timestamp/supportedRange`` (hours too large, or not a
-    /// number) is left open rather than trapping; the tools validate the hours the model gives.
+    /// ``span`` when set and no `hours` are given, else `hours` either side of the anchor. An end beyond
+    /// ``Timestamp/supportedRange`` (hours too large, or not a number) is left open rather than trapping; the tools
+    /// validate the hours the model gives.
     public func window(hours: Double?) -> TimeRange {
+        if hours == nil, let span { return span }
         let hours = hours ?? defaultHours
         return TimeRange(
             start: anchor.adding(hours: -hours),

@@ -293,8 +293,9 @@ public struct ModelAnalyst: Sendable {
         }
     }
 
-    /// Data for the model, fenced and labelled; a closing fence inside the data is defused.
-    static func fence(_ text: String, source: String) -> String {
+    /// Data for the model, fenced and labelled; a closing fence inside the data is defused. MCP results are fenced
+    /// the same way, for the client's model.
+    public static func fence(_ text: String, source: String) -> String {
         let defused = text.replacingOccurrences(
             of: "</untrusted-data",
             with: "</untrusted_data",

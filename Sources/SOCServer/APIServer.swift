@@ -45,6 +45,8 @@ public struct APIServer: Sendable {
     let limiter = FailureLimiter()
     let worker: TriageWorker?
     let logger: Logger
+    /// MCP over Streamable HTTP at `/mcp`, behind the same tokens (nil: not served).
+    public var mcp: MCPEndpoint?
 
     /// - Parameters:
     ///   - triage: The triage loop to run in the server (nil: the API only, no passes).
@@ -96,6 +98,7 @@ public struct APIServer: Sendable {
         routes.register(on: router)
         investigation.register(on: router)
         board.register(on: router)
+        mcp?.register(on: router)
         return router
     }
 

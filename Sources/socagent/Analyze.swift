@@ -56,7 +56,12 @@ struct Analyze: AsyncParsableCommand {
         guard (text == nil) != (alert == nil) else {
             throw ValidationError("give the alert text or --alert FILE (one of them)")
         }
-        for folder in allowRead {
+        try Self.validateReadable(allowRead)
+    }
+
+    /// Checks `--allow-read` folders: existing folders, never `/`.
+    static func validateReadable(_ folders: [String]) throws {
+        for folder in folders {
             let resolved = URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), isDirectory.boolValue

@@ -16,7 +16,7 @@ struct SOCAgentCommand: AsyncParsableCommand {
         version: SOCAnalyst.version,
         subcommands: [
             Demo.self, Analyze.self, Ingest.self, Query.self, Search.self, Hunt.self, Intel.self, Report.self,
-            Stats.self, Formats.self, Bench.self, Triage.self, Incidents.self, Token.self, Serve.self,
+            Stats.self, Formats.self, Bench.self, Triage.self, Incidents.self, Token.self, Serve.self, MCPCommand.self,
         ]
     )
 }

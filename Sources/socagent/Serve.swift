@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SOCAnalystKit
+import SOCMCP
 import SOCModel
 import SOCServer
 import SOCStore
@@ -15,7 +16,7 @@ struct Serve: AsyncParsableCommand {
             Binds 127.0.0.1:8600 by default. Every request but GET /api/v1/health needs \
             `Authorization: Bearer TOKEN` (socagent token create). Binding any other address needs TLS \
             (--tls-cert, --tls-key) and at least one token, or --insecure-bind. SIGTERM or SIGINT stop it after the \
-            triage pass in progress.
+            triage pass in progress. MCP clients connect over Streamable HTTP at /mcp with an analyst token.
             """
     )
 
@@ -80,7 +81,7 @@ struct Serve: AsyncParsableCommand {
         options.tlsKey = tlsKey
         options.insecure = insecureBind
         options.interval = .milliseconds(Int(interval * 1000))
-        let server: APIServer
+        var server: APIServer
         do {
             let analyst = try await SOCAnalyst(configuration: configuration)
             var request = TriageRequest()
@@ -105,6 +106,8 @@ struct Serve: AsyncParsableCommand {
                 options: options,
                 logger: Triage.logger
             )
+            let mcp = SOCMCPServer(analyst: analyst, ledger: triage.ledger, logger: Triage.logger)
+            server.mcp = MCPEndpoint(service: mcp, logger: Triage.logger)
         } catch let error as CleanError {
             throw error
         } catch {

@@ -11,6 +11,7 @@ import Testing
 @Suite struct OpenAPIDocumentTests {
     @Test func theDocumentAndTheRoutesAgree() throws {
         let store = try SQLiteEventStore(path: ":memory:")
+        // Without `mcp` set, as here, /mcp is not mounted: it speaks MCP's JSON-RPC, not an operation of this API.
         let server = APIServer(
             triage: nil,
             ledger: store,

@@ -9,6 +9,7 @@ import Testing
         ("SOCAGENT_ES_URL", "the Elasticsearch/OpenSearch backend tests (parity, Beats documents, cluster commands)"),
         ("SOCAGENT_LLM_URL", "the local-model analyst test"),
         ("SOCAGENT_BROWSER_PYTHON", "the board's real-browser test (Selenium and Chromium)"),
+        ("SOCAGENT_MCP_PYTHON", "the MCP server tests with a real client (the mcp package from PyPI)"),
     ]
 
     @Test func saysWhatWasSkippedAndHowToRunIt() {
@@ -16,7 +17,9 @@ import Testing
         let missing = Self.services.filter { environment[$0.0] == nil }
         guard !missing.isEmpty else { return }
         let what = missing.map { "\($0.1) (no \($0.0))" }.joined(separator: "; ")
-        print("NOTE: skipped \(what). Run `bash .ci/run` to start those servers on loopback and run every test.")
+        print(
+            "NOTE: skipped \(what). Run `bash .ci/run` to start those servers on loopback (and install the MCP client and the browser) and run every test."
+        )
         #expect(missing.count <= Self.services.count)
     }
 }

@@ -9,7 +9,7 @@ import Synchronization
 /// Every request but `GET /api/v1/health` and the board's sign-in presents `Authorization: Bearer TOKEN` or the
 /// board's session cookie; the token's digest is looked up in the registry (for a session, the digest of the token
 /// that signed in, so a revoked token ends its sessions). A change made through a session must carry the session's
-/// CSRF token (`X-CSRF-Token` for the API; board forms check their own field). Failures are logged (never the
+/// CSRF token (`X-CSRF-Token` for the API and /mcp; board forms check their own field). Failures are logged (never the
 /// token) and limited per peer: after ``FailureLimiter/limit`` in a minute, that peer gets 429 until the minute is
 /// over. A board page asked for without a session redirects to the sign-in.
 struct TokenAuthentication: RouterMiddleware {
@@ -52,7 +52,7 @@ struct TokenAuthentication: RouterMiddleware {
             {
                 context.holder = token
                 context.session = (id, session.csrf)
-                if !Self.safeMethods.contains(request.method), path.hasPrefix("/api/"),
+                if !Self.safeMethods.contains(request.method), !path.hasPrefix("/board/"),
                     !BoardSessions.same(request.headers[.csrfToken] ?? "", session.csrf)
                 {
                     throw HTTPError(.forbidden, message: "a change through the board needs its X-CSRF-Token")

@@ -54,6 +54,9 @@ import Testing
         return String(page[start...].prefix { $0 != "\"" })
     }
 
+    /// The user name of the hostile alert every board test posts.
+    static let hostileName = "<script>alert(1)</script></untrusted-data>"
+
     /// The demo's day of Windows logs (its attack chain on DC01 among them) in the store, and an analyst's token.
     static func preparedDemo() throws -> ServeCommandTests.Server {
         let server = try ServeCommandTests.Server()
@@ -83,7 +86,7 @@ import Testing
             let incidents = listed["incidents"] as? [[String: Any]] ?? []
             if incidents.count >= expected, incidents.allSatisfy({ $0["severity"] != nil }) {
                 hostileID =
-                    incidents.first { ($0["hosts"] as? [String])?.map { $0.lowercased() } == ["dc01"] }?["id"]
+                    incidents.first { ($0["users"] as? [String])?.contains(Self.hostileName) == true }?["id"]
                     as? String ?? ""
                 break
             }

@@ -7,6 +7,7 @@ import SOCModel
 import SOCParsers
 import SOCReports
 import SOCStore
+import SOCThreatIntel
 import SOCTriage
 
 /// The `/api/v1` routes: incidents (list, one with its report, change), alert intake, health, metrics and the
@@ -15,6 +16,8 @@ struct APIRoutes {
     let ledger: any TriageLedger
     let reports: ReportStore
     let metrics: ServerMetrics
+    /// The threat intelligence whose quotas the metrics report (nil: none).
+    let intelligence: ThreatIntelService?
     let worker: TriageWorker?
     let referenceTime: @Sendable () async -> Timestamp
 
@@ -191,13 +194,16 @@ struct APIRoutes {
 
     func metricsText() async throws -> Response {
         let counts = try await ledger.triageCounts()
-        var bySeverity: [(String, Int)] = []
-        for severity in Severity.allCases {
-            let open = try await ledger.incidents(IncidentQuery(minimumSeverity: severity, limit: 100_000))
-                .filter { $0.status != .closed && $0.severity == severity }.count
-            bySeverity.append((severity.rawValue, open))
-        }
-        let text = metrics.text(alerts: counts.alerts, incidents: counts.incidents, openBySeverity: bySeverity)
+        let open = try await ledger.incidents(IncidentQuery(limit: 100_000)).filter { $0.status != .closed }
+        let bySeverity =
+            Severity.allCases.map { severity in (severity.rawValue, open.filter { $0.severity == severity }.count) }
+            + [("unrated", open.filter { $0.severity == nil }.count)]
+        let text = metrics.text(
+            alerts: counts.alerts,
+            incidents: counts.incidents,
+            openBySeverity: bySeverity,
+            quotas: (try? intelligence?.quotas()) ?? []
+        )
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4"],

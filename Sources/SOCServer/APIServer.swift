@@ -84,6 +84,7 @@ public struct APIServer: Sendable {
             ledger: ledger,
             reports: reports,
             metrics: metrics,
+            intelligence: analyst?.intelligence,
             worker: worker,
             referenceTime: { Timestamp(secondsSinceEpoch: Date().timeIntervalSince1970) }
         )

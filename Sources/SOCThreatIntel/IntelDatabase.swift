@@ -113,6 +113,17 @@ public final class IntelDatabase: Sendable {
 
     // MARK: Quotas
 
+    /// How many requests `provider` has made in the window of `limit` that contains `now` (read only).
+    func requestsUsed(provider: String, limit: RateLimit, now: Date) throws -> Int {
+        try queue.read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM requests WHERE provider = ? AND at > ?",
+                arguments: [provider, limit.windowStart(now: now).timeIntervalSince1970]
+            ) ?? 0
+        }
+    }
+
     /// Takes one request slot of `provider` if every limit allows it now; otherwise returns when the earliest slot
     /// frees (or the block ends) and why. Check and record happen in one transaction, so concurrent processes
     /// sharing the file cannot both take the last slot.

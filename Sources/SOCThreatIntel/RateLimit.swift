@@ -29,6 +29,14 @@ public struct RateLimit: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A short name of the window, for metric labels: `day`, or the rolling window's length (`30s`, `60s`).
+    public var windowLabel: String {
+        switch window {
+        case .rolling(let length): "\(Int(length.timeInterval))s"
+        case .utcDay: "day"
+        }
+    }
+
     public var description: String {
         switch window {
         case .rolling(let length): "rate limit of \(count) requests per \(Int(length.timeInterval)) s"

@@ -54,6 +54,30 @@ public struct ThreatIntelService: Sendable {
         self.sleep = sleep
     }
 
+    /// One quota of a source and what is left of it now.
+    public struct QuotaState: Sendable, Equatable {
+        /// The source (`abuseipdb`, `virustotal`, `nvd`).
+        public var source: String
+        /// The quota.
+        public var limit: RateLimit
+        /// Requests the quota still allows in its current window.
+        public var remaining: Int
+    }
+
+    /// The quotas of the sources that have them (services, not local data), with what is left of each now, shared
+    /// by every investigation and process that uses this intel database.
+    public func quotas() throws -> [QuotaState] {
+        let moment = now()
+        var states: [QuotaState] = []
+        for provider in providers where !provider.isLocal {
+            for limit in provider.limits {
+                let used = try database.requestsUsed(provider: provider.name, limit: limit, now: moment)
+                states.append(QuotaState(source: provider.name, limit: limit, remaining: max(0, limit.count - used)))
+            }
+        }
+        return states
+    }
+
     /// How long answers are kept: reputations change daily, file verdicts and CVE records more slowly.
     public static func cacheLifetime(kind: IndicatorKind, found: Bool) -> Duration {
         switch (kind, found) {

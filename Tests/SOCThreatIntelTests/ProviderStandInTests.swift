@@ -192,9 +192,14 @@ struct AbuseIPDBStandInTests {
         defer { Task { await server.stop() } }
         let database = try temporaryDatabase()
         let service = Self.service(server, database: database, dailyLimit: 2)
+        #expect(try service.quotas().map(\.remaining) == [2])
         for address in ["185.220.101.1", "185.220.101.2"] {
             #expect(await service.lookup(try #require(IntelIndicator(.ip, address))).verdict == .clean)
         }
+        // What the server's metrics report as the quota left.
+        let quotas = try service.quotas()
+        #expect(quotas.map(\.source) == ["abuseipdb"] && quotas.map(\.remaining) == [0])
+        #expect(quotas.first?.limit.windowLabel == "day")
         // The count is in the database: a restarted process sees it.
         let restarted = Self.service(server, database: try IntelDatabase(path: database.path), dailyLimit: 2)
         let third = await restarted.lookup(try #require(IntelIndicator(.ip, "185.220.101.3")))

@@ -194,6 +194,12 @@ import FoundationNetworking
         )
         #expect(metrics.contains("socagent_alerts_received_total 2"))
         #expect(metrics.contains(#"socagent_open_incidents{severity="HIGH"}"#))
+        #expect(metrics.contains(#"socagent_open_incidents{severity="unrated"}"#))
+        #expect(metrics.contains(#"socagent_triage_pass_duration_seconds_bucket{le="+Inf"}"#))
+        #expect(metrics.contains("# TYPE socagent_triage_pass_duration_seconds histogram"))
+        // NVD's keyless quota (5 requests per rolling 30 s) is there even offline: nothing was asked of it.
+        #expect(metrics.contains(#"socagent_intel_quota_limit{source="nvd",window="30s"} 5"#))
+        #expect(metrics.contains(#"socagent_intel_quota_remaining{source="nvd",window="30s"} 5"#))
         let document = server.json(try await server.send("GET", "/api/v1/openapi.json", token: "vera").body)
         #expect((document["paths"] as? [String: Any])?["/api/v1/incidents/{id}"] != nil)
 

@@ -6,7 +6,7 @@ import Testing
 
 /// The parsing task behind `ingest` and `hunt` stops with its consumer: a consumer that fails or is cancelled leaves
 /// no task parsing on, and the caller learns it did not finish.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))
 struct ParsedBatchesTests {
     struct Stop: Error {}
 

@@ -198,13 +198,15 @@ extension Bench {
             abstract:
                 "Feed mutated real inputs to a parser: no crash, no hang, bounded memory (a seeded, reproducible run).",
             discussion: """
-                Targets: lines (every log format's parser), json, xml, lucene, sigma, date-math. Seeds are records of \
-                the files given (log files for lines, .yml rules for sigma, .xml for xml, lines for the rest) plus \
-                built-in ones; each input is a seed mutated by bit flips, truncations, splices and hostile tokens. The \
-                same --seed gives the same inputs; progress names the iteration every 100,000 inputs.
+                Targets: lines (every log format's parser), json, xml, lucene, sigma, date-math, evtx. Seeds are \
+                records of the files given (log files for lines, .yml rules for sigma, .xml for xml, the first chunk \
+                of .evtx files for evtx, lines for the rest) plus built-in ones; each input is a seed mutated by bit \
+                flips, truncations, splices and hostile tokens (for evtx: chunk header fields, record sizes, BinXML \
+                tokens and offsets). The same --seed gives the same inputs; progress names the iteration every \
+                100,000 inputs.
                 """
         )
-        @Option(help: "lines, json, xml, lucene, sigma or date-math.") var target: String
+        @Option(help: "lines, json, xml, lucene, sigma, date-math or evtx.") var target: String
         @Option(parsing: .upToNextOption, help: "Seed files or folders.") var seeds: [String] = []
         @Option(help: "How many inputs.") var iterations = 1_000_000
         @Option(help: "The random seed.") var seed: UInt64 = 1

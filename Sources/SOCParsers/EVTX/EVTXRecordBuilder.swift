@@ -20,6 +20,8 @@ struct EVTXRecordBuilder {
     let chunk: UnsafeRawBufferPointer
     private var compiler = BinXMLCompiler()
     private var templates: [UInt32: BinXMLTemplate] = [:]
+    /// Template offsets that could not be compiled, with why: a damaged chunk is not compiled again for each record.
+    private var brokenTemplates: [UInt32: BinXMLError] = [:]
     /// The substitution values of the template instances being walked, innermost last.
     private var values: [BinXMLSubstitution] = []
     private var sink = RecordSink()
@@ -97,14 +99,21 @@ struct EVTXRecordBuilder {
     /// The compiled template defined at `offset` in the chunk, compiled on first use.
     private mutating func template(at offset: UInt32) throws(BinXMLError) -> BinXMLTemplate {
         if let template = templates[offset] { return template }
-        var header = BinXMLCursor(chunk, at: Int(offset), end: chunk.count)
-        try header.skip(20)  // next template offset, GUID
-        let size = Int(try header.u32())
-        var body = BinXMLCursor(chunk, at: header.position, end: header.position + size)
-        try body.need(size)
-        let template = BinXMLTemplate(ops: try compiler.compile(&body, inTemplate: true))
-        templates[offset] = template
-        return template
+        if let error = brokenTemplates[offset] { throw error }
+        do throws(BinXMLError) {
+            var header = BinXMLCursor(chunk, at: Int(offset), end: chunk.count)
+            try header.skip(20)  // next template offset, GUID
+            let size = Int(try header.u32())
+            var body = BinXMLCursor(chunk, at: header.position, end: header.position + size)
+            try body.need(size)
+            let template = BinXMLTemplate(ops: try compiler.compile(&body, inTemplate: true))
+            templates[offset] = template
+            return template
+        } catch {
+            let failure = BinXMLError("template at offset \(offset): \(error.reason)")
+            brokenTemplates[offset] = failure
+            throw failure
+        }
     }
 
     private mutating func walk(_ ops: [BinXMLOp], base: Int, count: Int, nesting: Int) throws(BinXMLError) {

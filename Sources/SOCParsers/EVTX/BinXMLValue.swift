@@ -292,18 +292,41 @@ enum EVTXText {
         return iso(microseconds: timestamp.microsecondsSinceEpoch + Int64(min(millisecond, 999)) * 1000)
     }
 
-    /// ISO 8601 with six fractional digits and `Z`.
+    /// ISO 8601 with six fractional digits and `Z` (`2023-04-19T17:46:27.021276Z`), written digit by digit.
     static func iso(microseconds: Int64) -> String {
-        let timestamp = Timestamp(microsecondsSinceEpoch: microseconds)
-        let components = timestamp.components
-        var fraction = microseconds % 1_000_000
-        if fraction < 0 { fraction += 1_000_000 }
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        let c = Timestamp(microsecondsSinceEpoch: microseconds).components
+        return String(unsafeUninitializedCapacity: 27) { output in
+            var written = 0
+            func put(_ value: Int, _ width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                var rest = value
+                while divisor > 0 {
+                    output[written] = UInt8(ascii: "0") + UInt8((rest / divisor) % 10)
+                    rest %= divisor
+                    divisor /= 10
+                    written += 1
+                }
+            }
+            func mark(_ character: Unicode.Scalar) {
+                output[written] = UInt8(ascii: character)
+                written += 1
+            }
+            put(c.year, 4)
+            mark("-")
+            put(c.month, 2)
+            mark("-")
+            put(c.day, 2)
+            mark("T")
+            put(c.hour, 2)
+            mark(":")
+            put(c.minute, 2)
+            mark(":")
+            put(c.second, 2)
+            mark(".")
+            put(c.microsecond, 6)
+            mark("Z")
+            return written
         }
-        return pad(components.year, 4) + "-" + pad(components.month, 2) + "-" + pad(components.day, 2) + "T"
-            + pad(components.hour, 2) + ":" + pad(components.minute, 2) + ":" + pad(components.second, 2) + "."
-            + pad(Int(fraction), 6) + "Z"
     }
 }

@@ -90,12 +90,12 @@ enum EVTXChunkReader {
             result.report(offset, record, reason)
         }
         guard chunk.count >= headerSize else {
-            if chunk.contains(where: { $0 != 0 }) { report(0, nil, "chunk truncated to \(chunk.count) bytes") }
+            if !isZero(chunk) { report(0, nil, "chunk truncated to \(chunk.count) bytes") }
             return result
         }
         var builder = EVTXRecordBuilder(chunk: chunk)
         guard chunk.le64(0) == signature else {
-            if !chunk.contains(where: { $0 != 0 }) { return result }  // an unused chunk
+            if isZero(chunk) { return result }  // an unused chunk
             report(0, nil, "no chunk signature; looking for records in the whole chunk")
             scan(chunk, from: headerSize, builder: &builder, into: &result)
             result.isUsed = !result.records.isEmpty
@@ -127,7 +127,7 @@ enum EVTXChunkReader {
                     report(offset, nil, "no valid record at this offset; looking for the next one")
                     resyncing = true
                 }
-                offset += 1
+                offset += step(chunk, offset)
                 continue
             }
             resyncing = false
@@ -138,6 +138,29 @@ enum EVTXChunkReader {
             scan(chunk, from: offset, builder: &builder, into: &result)
         }
         return result
+    }
+
+    /// Whether every byte is zero (a chunk allocated ahead and never written), eight bytes at a time.
+    static func isZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        var any: UInt64 = 0
+        while index + 64 <= bytes.count {
+            for word in 0..<8 { any |= bytes.loadUnaligned(fromByteOffset: index + word * 8, as: UInt64.self) }
+            if any != 0 { return false }
+            index += 64
+        }
+        while index < bytes.count {
+            if bytes[index] != 0 { return false }
+            index += 1
+        }
+        return any == 0
+    }
+
+    /// How far to move on from `offset` when no record starts there: past a zero word at once (no signature can
+    /// start in eight zero bytes), otherwise one byte.
+    @inline(__always)
+    private static func step(_ chunk: UnsafeRawBufferPointer, _ offset: Int) -> Int {
+        offset + 8 <= chunk.count && chunk.loadUnaligned(fromByteOffset: offset, as: UInt64.self) == 0 ? 8 : 1
     }
 
     /// The size of the record at `offset` when its signature, size and trailing size copy agree.
@@ -185,7 +208,7 @@ enum EVTXChunkReader {
         var offset = start
         while offset + 28 <= chunk.count {
             guard let size = verifiedRecordSize(chunk, at: offset) else {
-                offset += 1
+                offset += step(chunk, offset)
                 continue
             }
             let before = result.records.count

@@ -69,7 +69,7 @@ public enum Fuzzing {
         for file in files.sorted() where seeds.count < limit {
             switch target {
             case .evtx:
-                if let seed = EVTXFuzzing.seed(file) { seeds.append(Seed(bytes: seed)) }
+                if let seed = EVTXFuzzing.seed(file), EVTXFuzzing.isQuick(seed) { seeds.append(Seed(bytes: seed)) }
             case .sigma:
                 guard file.hasSuffix(".yml") || file.hasSuffix(".yaml"),
                     let data = FileManager.default.contents(atPath: file)

@@ -21,7 +21,9 @@ public struct EVTXFile {
     /// How many chunks the file holds (the last may be truncated): counted from its size, not from its header,
     /// whose count is out of date in a log that was not closed cleanly.
     public let chunkCount: Int
-    /// Problems with the file as a whole (header checksum, out-of-date header, truncation).
+    /// Problems with the file as a whole found from its header and size (signature, header checksum, truncation).
+    /// Whether the header's chunk count is out of date is known once the chunks are read: see
+    /// ``headerDiagnostics(_:usedChunks:)`` and ``EVTXChunk/isUsed``.
     public private(set) var diagnostics: [EVTXDiagnostic] = []
 
     /// Whether `bytes` starts with the `.evtx` signature.

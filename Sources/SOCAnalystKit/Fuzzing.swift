@@ -24,6 +24,8 @@ public enum Fuzzing {
         case sigma
         /// Elasticsearch date math.
         case dateMath = "date-math"
+        /// The `.evtx` reader (chunks, records, BinXML templates) and the Windows normalizer behind it.
+        case evtx
     }
 
     /// A run's outcome.
@@ -66,6 +68,8 @@ public enum Fuzzing {
         for path in try IngestService.expandInputs(paths) where path != "-" { files.append(path) }
         for file in files.sorted() where seeds.count < limit {
             switch target {
+            case .evtx:
+                if let seed = EVTXFuzzing.seed(file), EVTXFuzzing.isQuick(seed) { seeds.append(Seed(bytes: seed)) }
             case .sigma:
                 guard file.hasSuffix(".yml") || file.hasSuffix(".yaml"),
                     let data = FileManager.default.contents(atPath: file)
@@ -123,7 +127,10 @@ public enum Fuzzing {
             if iteration % 100_000 == 0 { progress(iteration) }
             let base = pool[Int(random.next() % UInt64(pool.count))]
             let other = pool[Int(random.next() % UInt64(pool.count))]
-            let input = Mutator.mutate(base.bytes, splice: other.bytes, random: &random)
+            let input =
+                target == .evtx
+                ? EVTXFuzzing.mutate(base.bytes, random: &random)
+                : Mutator.mutate(base.bytes, splice: other.bytes, random: &random)
             if let trace { _ = FileManager.default.createFile(atPath: trace, contents: Data(input)) }
             let before = ContinuousClock.now
             if harness.run(target, input, format: base.format) { result.accepted += 1 }
@@ -180,6 +187,8 @@ public enum Fuzzing {
                 return parsed && !events.isEmpty
             case .json:
                 return input.withUnsafeBytes { bytes in (try? scanner.scan(bytes)) != nil }
+            case .evtx:
+                return EVTXFuzzing.read(input)
             case .xml:
                 var parser = EventFileReader.makeParser(.windowsXML)
                 var context = ParseContext(
@@ -216,6 +225,8 @@ public enum Fuzzing {
 
     private static func builtIn(_ target: Target) -> [String] {
         switch target {
+        case .evtx:
+            []
         case .lines, .json, .xml:
             [
                 "Dec 10 09:11:21 LabSZ sshd[24439]: Failed password for invalid user admin from 103.99.0.122 port 55177 ssh2",

@@ -4,7 +4,8 @@ import SOCModel
 ///
 /// JSON is told apart by the keys of its first record (``JSONShape``), pretty-printed documents and arrays by
 /// whether the first line is a whole value; XML by `<Event`; CSV by a header naming Log Analytics columns; audit
-/// records by `type=… msg=audit(`; syslog by a timestamp and tag on most sampled lines; anything else is text.
+/// records by `type=… msg=audit(`; `.evtx` files by their `ElfFile` signature; syslog by a timestamp and tag on most
+/// sampled lines; anything else is text.
 public enum FormatSniffer {
     /// What sniffing decided.
     public enum Verdict: Equatable, Sendable {
@@ -18,6 +19,7 @@ public enum FormatSniffer {
 
     /// Sniffs `sample`, the first bytes of an input (64 KiB is plenty).
     public static func sniff(_ sample: UnsafeRawBufferPointer, context: ParseContext) -> Verdict {
+        if EVTXFile.hasSignature(sample) { return .format(.evtx) }
         var start = 0
         if sample.count >= 3, sample[0] == 0xEF, sample[1] == 0xBB, sample[2] == 0xBF { start = 3 }
         while start < sample.count, [0x20, 0x09, 0x0A, 0x0D].contains(sample[start]) { start += 1 }

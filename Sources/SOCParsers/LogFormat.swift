@@ -40,6 +40,12 @@ public struct LogFormat: Hashable, Sendable, CustomStringConvertible {
         summary: "EVTX records as JSON ({\"Event\":{\"System\":...,\"EventData\":...}})",
         framing: .lines
     )
+    /// Windows event log files (`.evtx`), read natively: chunks, records and BinXML templates.
+    public static let evtx = LogFormat(
+        name: "evtx",
+        summary: "Windows event log files (.evtx, binary), read natively",
+        framing: .lines  // not framed: read chunk by chunk (see EVTXFile)
+    )
     /// Flat Windows event JSON as NXLog (im_msvistalog) and similar shippers write it.
     public static let nxlog = LogFormat(
         name: "nxlog",
@@ -85,7 +91,7 @@ public struct LogFormat: Hashable, Sendable, CustomStringConvertible {
 
     /// Every format, in the order `--help` lists them.
     public static let all: [LogFormat] = [
-        .ecs, .winlogbeat6, .evtxJSON, .nxlog, .windowsXML, .sentinelJSON, .sentinelCSV, .syslog, .auditd, .text,
+        .ecs, .winlogbeat6, .evtx, .evtxJSON, .nxlog, .windowsXML, .sentinelJSON, .sentinelCSV, .syslog, .auditd, .text,
     ]
 
     /// The format with the given name.

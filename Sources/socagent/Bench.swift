@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure socagent on generated data (results for BENCHMARKS.md).",
         subcommands: [
             IngestBenchmark.self, QueryBenchmark.self, AnalyzeBenchmark.self, HuntBenchmark.self, FuzzBenchmark.self,
-            Generate.self, CapturesBenchmark.self,
+            Generate.self, CapturesBenchmark.self, EVTXBenchmarkCommand.self,
         ]
     )
 
@@ -198,13 +198,15 @@ extension Bench {
             abstract:
                 "Feed mutated real inputs to a parser: no crash, no hang, bounded memory (a seeded, reproducible run).",
             discussion: """
-                Targets: lines (every log format's parser), json, xml, lucene, sigma, date-math. Seeds are records of \
-                the files given (log files for lines, .yml rules for sigma, .xml for xml, lines for the rest) plus \
-                built-in ones; each input is a seed mutated by bit flips, truncations, splices and hostile tokens. The \
-                same --seed gives the same inputs; progress names the iteration every 100,000 inputs.
+                Targets: lines (every log format's parser), json, xml, lucene, sigma, date-math, evtx. Seeds are \
+                records of the files given (log files for lines, .yml rules for sigma, .xml for xml, the first chunk \
+                of .evtx files for evtx, lines for the rest) plus built-in ones; each input is a seed mutated by bit \
+                flips, truncations, splices and hostile tokens (for evtx: chunk header fields, record sizes, BinXML \
+                tokens and offsets). The same --seed gives the same inputs; progress names the iteration every \
+                100,000 inputs.
                 """
         )
-        @Option(help: "lines, json, xml, lucene, sigma or date-math.") var target: String
+        @Option(help: "lines, json, xml, lucene, sigma, date-math or evtx.") var target: String
         @Option(parsing: .upToNextOption, help: "Seed files or folders.") var seeds: [String] = []
         @Option(help: "How many inputs.") var iterations = 1_000_000
         @Option(help: "The random seed.") var seed: UInt64 = 1
@@ -289,6 +291,47 @@ extension Bench {
                 lines.append(
                     "all: \(result.mediumOrHigher) of \(result.total) (\(String(format: "%.1f", 100 * Double(result.mediumOrHigher) / Double(max(1, result.total)))) %)"
                 )
+                return lines.joined(separator: "\n")
+            }
+        }
+    }
+}
+
+extension Bench {
+    /// `socagent bench evtx FILES... --records 1000000`
+    struct EVTXBenchmarkCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "evtx",
+            abstract: "Read .evtx files, looped to --records, on one core and on all: records/s and MB/s.",
+            discussion: """
+                Two depths: "records" is the reader alone (chunks, templates, substitutions, into the records the \
+                Windows normalizer takes); "events" is the parse ingest does (normalized ECS events with their \
+                identifiers and originals). Files are held in memory for "records" and read from disk for "events".
+                """
+        )
+        @Argument(help: ".evtx files or folders.") var paths: [String]
+        @Option(help: "Read the files again until at least this many records are read.") var records = 1_000_000
+        @Option(help: "Threads for the all-cores runs (default: every core).") var threads = ProcessInfo.processInfo
+            .activeProcessorCount
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            try Bench.requireCount("--records", records, in: Bench.eventCounts)
+            try Bench.requireCount("--threads", threads, in: 1...256)
+        }
+
+        func run() throws {
+            let result = try EVTXBenchmark.run(paths: paths, records: records, cores: threads)
+            try printJSON(result, when: json) {
+                var lines = [
+                    "\(result.files) files, \(Terminal.grouped(result.recordsPerPass)) records a pass, \(result.passes) passes"
+                ]
+                for measurement in result.measurements {
+                    lines.append(
+                        "\(measurement.depth), \(measurement.threads) thread(s): \(Terminal.grouped(measurement.records)) records in \(String(format: "%.2f", measurement.seconds)) s = \(Terminal.grouped(Int(measurement.recordsPerSecond))) records/s, \(String(format: "%.1f", measurement.megabytesPerSecond)) MB/s"
+                    )
+                }
+                lines.append("peak RSS \(Int(result.peakRSSMegabytes)) MB")
                 return lines.joined(separator: "\n")
             }
         }

@@ -47,8 +47,14 @@ public struct EventFileReader {
     /// core is left to whoever consumes the events (the store's writer, the Sigma engine): on two cores that is one
     /// parsing thread, which measured best for ingest (a second parsing thread slowed the SQLite writer by 1–7 %).
     public var parsingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// Whether `.evtx` records found in slack space (after a chunk's last valid record: older records of a log that
+    /// was cleared or overwritten) are read too, tagged `evtx-slack-recovered`. Off by default, so an `.evtx` file
+    /// gives the records Windows and other readers show.
+    public var recoversEVTXSlack = false
     private var context: ParseContext
     private let source: InputSource
+    /// An `.evtx` input, read chunk by chunk instead of framed.
+    private var evtx: EVTXStream?
 
     /// Opens an input and decides its format.
     /// - Parameters:
@@ -140,6 +146,18 @@ public struct EventFileReader {
         }
         guard let chosen else { return }
         summary.format = chosen.name
+        if chosen == .evtx {
+            var header: [UInt8] = []
+            try reader.take(EVTXFile.headerSize, into: &header)
+            guard header.withUnsafeBytes(EVTXFile.hasSignature) else {
+                reject(line: 1, column: nil, reason: "not an .evtx file (no ElfFile signature)")
+                source.close()
+                return
+            }
+            self.reader = reader
+            self.evtx = EVTXStream(header: header)
+            return
+        }
         if chosen.framing != reader.framing { reader.reframe(as: chosen.framing) }
         self.reader = reader
         self.parser = EventFileReader.makeParser(chosen)
@@ -170,6 +188,7 @@ public struct EventFileReader {
             pendingError = nil
             throw error
         }
+        if evtx != nil { return try nextEVTXBatch(maximumCount: maximumCount, maximumBytes: maximumBytes) }
         guard var reader, var parser, maximumCount > 0, maximumBytes > 0 else { return nil }
         var events: [SecurityEvent] = []
         var ended = false
@@ -210,6 +229,139 @@ public struct EventFileReader {
             return nil
         }
         return events
+    }
+
+    /// Reads the next chunks of an `.evtx` input (about `maximumBytes` of them, and about 64 events each toward
+    /// `maximumCount`), parses them on ``parsingThreads`` threads, and returns their events in file order.
+    private mutating func nextEVTXBatch(maximumCount: Int, maximumBytes: Int) throws(InputError) -> [SecurityEvent]? {
+        guard var stream = evtx, var reader else { return nil }
+        var events: [SecurityEvent] = []
+        while events.isEmpty, !stream.finished {
+            let wanted = max(1, min(maximumBytes / EVTXFile.chunkSize, maximumCount / 64))
+            var bytes: [UInt8] = []
+            do {
+                try reader.take(wanted * EVTXFile.chunkSize, into: &bytes)
+            } catch {
+                pendingError = error
+            }
+            if bytes.count < wanted * EVTXFile.chunkSize { stream.finished = true }
+            if bytes.isEmpty { break }
+            summary.bytes += bytes.count
+            events = parseEVTXChunks(bytes, stream: &stream)
+        }
+        summary.events += events.count
+        if stream.finished {
+            evtx = nil
+            self.reader = nil
+            finishEVTX(stream)
+            source.close()
+        } else {
+            evtx = stream
+            self.reader = reader
+        }
+        if events.isEmpty {
+            if let error = pendingError {
+                pendingError = nil
+                throw error
+            }
+            return nil
+        }
+        return events
+    }
+
+    /// Parses whole chunks (the last may be cut short) on ``parsingThreads`` threads; identifiers are numbered in
+    /// record order afterwards, so the events are those a single thread gives.
+    private mutating func parseEVTXChunks(_ bytes: [UInt8], stream: inout EVTXStream) -> [SecurityEvent] {
+        let chunkCount = (bytes.count + EVTXFile.chunkSize - 1) / EVTXFile.chunkSize
+        let firstChunk = stream.chunks
+        let fileOffset = EVTXFile.headerSize + firstChunk * EVTXFile.chunkSize
+        let workers = max(1, min(parsingThreads, chunkCount))
+        let recoverSlack = recoversEVTXSlack
+        let template = context.deferringIdentifiers()
+        var results = [EVTXParsedChunk](repeating: EVTXParsedChunk(), count: chunkCount)
+        bytes.withUnsafeBytes { buffer in
+            let shared = SharedRecords(buffer: buffer, records: [])
+            results.withUnsafeMutableBufferPointer { output in
+                let slots = EVTXChunkSlots(buffer: output)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for index in stride(from: worker, to: chunkCount, by: workers) {
+                        // Each chunk's slot is written by one worker only.
+                        slots.buffer[index] = Self.parseEVTXChunk(
+                            shared.buffer,
+                            index: index,
+                            firstChunk: firstChunk,
+                            fileOffset: fileOffset,
+                            recoverSlack: recoverSlack,
+                            context: template
+                        )
+                    }
+                }
+            }
+            for index in results.indices {
+                let identifiers = context.resolve(results[index].deferred)
+                for event in results[index].events.indices {
+                    results[index].events[event].id = identifiers[Int(results[index].events[event].id.low)]
+                }
+            }
+        }
+        stream.chunks += chunkCount
+        var events: [SecurityEvent] = []
+        events.reserveCapacity(results.reduce(0) { $0 + $1.events.count })
+        for result in results {
+            if result.isUsed { stream.usedChunks += 1 }
+            for diagnostic in result.diagnostics {
+                if diagnostic.reason == EVTXChunkReader.recoveredReason {
+                    stream.recovered += 1
+                } else if diagnostic.record != nil {
+                    reject(line: stream.records + 1, column: nil, reason: diagnostic.description)
+                } else if summary.warnings.count < EventFileReader.maximumErrors {
+                    summary.warnings.append(diagnostic.description)
+                }
+            }
+            stream.records += result.events.count
+            events.append(contentsOf: result.events)
+        }
+        return events
+    }
+
+    /// One chunk of a batch: its records as events, with identifiers deferred.
+    private static func parseEVTXChunk(
+        _ buffer: UnsafeRawBufferPointer,
+        index: Int,
+        firstChunk: Int,
+        fileOffset: Int,
+        recoverSlack: Bool,
+        context template: ParseContext
+    ) -> EVTXParsedChunk {
+        let start = index * EVTXFile.chunkSize
+        let end = min(buffer.count, start + EVTXFile.chunkSize)
+        let chunk = EVTXChunkReader.read(
+            UnsafeRawBufferPointer(rebasing: buffer[start..<end]),
+            index: firstChunk + index,
+            fileOffset: fileOffset + start,
+            recoverSlack: recoverSlack
+        )
+        var context = template
+        var result = EVTXParsedChunk()
+        result.events.reserveCapacity(chunk.records.count)
+        for record in chunk.records {
+            let local = record.offset - fileOffset
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[local..<(local + record.size)])
+            result.events.append(EVTXEvents.event(record, bytes: bytes, context: &context))
+        }
+        result.deferred = context.deferredRecords ?? []
+        result.diagnostics = chunk.diagnostics
+        result.isUsed = chunk.isUsed
+        return result
+    }
+
+    /// Adds the file header's problems, now that the chunks are counted, and the slack-space recoveries.
+    private mutating func finishEVTX(_ stream: EVTXStream) {
+        let problems = stream.header.withUnsafeBytes { EVTXFile.headerDiagnostics($0, usedChunks: stream.usedChunks) }
+        summary.warnings.insert(contentsOf: problems.map(\.description), at: 0)
+        if stream.recovered > 0 {
+            summary.warnings.append("\(stream.recovered) records recovered from slack space")
+        }
     }
 
     /// The next framed item; `nil` at the end of the input, or on a read failure, which is kept for the next call.
@@ -362,6 +514,29 @@ public struct EventFileReader {
         // Read only while the workers run; the buffer outlives them.
         let buffer: UnsafeRawBufferPointer
         let records: [(start: Int, count: Int, line: Int)]
+    }
+
+    /// An `.evtx` input's progress.
+    private struct EVTXStream {
+        let header: [UInt8]
+        var chunks = 0
+        var usedChunks = 0
+        var records = 0
+        var recovered = 0
+        var finished = false
+    }
+
+    /// One chunk's events, deferred identifiers and problems.
+    private struct EVTXParsedChunk {
+        var events: [SecurityEvent] = []
+        var deferred: [ParseContext.DeferredRecord] = []
+        var diagnostics: [EVTXDiagnostic] = []
+        var isUsed = false
+    }
+
+    /// Per-chunk result slots; each chunk's slot is written by one worker only.
+    private struct EVTXChunkSlots: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<EVTXParsedChunk>
     }
 
     /// Per-worker result slots; each worker writes its own element only.

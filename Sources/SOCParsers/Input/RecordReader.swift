@@ -61,6 +61,15 @@ public struct RecordReader<Source: ByteSource> {
         return UnsafeRawBufferPointer(rebasing: storage[start..<end])
     }
 
+    /// Takes up to `count` bytes as they are (fewer at the end of the input), for binary formats read without
+    /// framing (`.evtx` chunks). Mixing this with ``next()`` on one input is not supported.
+    public mutating func take(_ count: Int, into bytes: inout [UInt8]) throws(InputError) {
+        let available = try peek(atLeast: count)
+        let taken = min(count, available.count)
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: available[0..<taken]))
+        start += taken
+    }
+
     /// Changes how records are delimited; only before the first call to ``next()`` (after ``peek(atLeast:)``).
     public mutating func reframe(as framing: RecordFraming) {
         framer = Framer(framing)

@@ -35,6 +35,7 @@ struct EVTXFuzzTests {
         let result = Fuzzing.run(.evtx, seeds: seeds, iterations: iterations, seed: 20_261_203)
         #expect(result.inputs == iterations)
         #expect(result.accepted > iterations / 10)
-        #expect(result.peakRSSMegabytes < 1_000)
+        // No memory check here: the peak RSS of a test process is that of every test running beside this one.
+        // Bounded memory is shown by the million-input release run alone (78 MB peak, BENCHMARKS.md).
     }
 }

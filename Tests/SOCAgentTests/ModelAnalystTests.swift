@@ -457,20 +457,17 @@ struct OpenAICompatibleAnalystTests {
         }
         defer { Task { await server.stop() } }
         let (base, intel) = try await ModelAnalystTests.store()
-        let clock = ContinuousClock()
-        let start = clock.now
-        // Eight seconds: the model's first answer must come within the budget even when the whole suite loads both
-        // cores (two seconds did not, once the triage tests ran beside it); the slow search takes two minutes.
-        let report = await ModelAnalystTests.analyst(server, budget: InvestigationBudget(wallTime: .seconds(8)))
+        // Thirty seconds: the model's first answer must come within the budget even when the whole suite loads both
+        // cores (eight seconds did not once the .evtx and MCP suites ran beside it); the slow search takes two
+        // minutes, so a call that ends well before that was stopped by the budget, not by finishing.
+        let report = await ModelAnalystTests.analyst(server, budget: InvestigationBudget(wallTime: .seconds(30)))
             .investigate(Alert(text: ModelAnalystTests.alert), store: SlowSearchStore(base: base), intel: intel)
-        // Well under the slow search's two minutes, with room for a fully loaded test run (66 s seen in CI, the
-        // deterministic playbook's queries before the model included).
-        #expect(clock.now - start < .seconds(110))
         let call = try #require(report.toolCalls.last)
         #expect(call.tool == "query_events")
+        #expect(call.durationMilliseconds < 100_000)
         #expect(call.error?.contains("stopped by the budget") == true)
         #expect(
-            report.severityReasons.last?.contains("stopped by the budget after 8.0 seconds, in query_events") == true
+            report.severityReasons.last?.contains("stopped by the budget after 30.0 seconds, in query_events") == true
         )
     }
 }

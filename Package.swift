@@ -51,7 +51,9 @@ let package = Package(
         // Core: no third-party dependencies.
         .target(name: "SOCModel", swiftSettings: strictSettings),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "SOCParsers", dependencies: ["SOCModel", "CZlib"], swiftSettings: strictSettings),
+        // CRC-32 folded with carry-less multiplication: EVTX checks one over every chunk (zlib's is the fallback).
+        .target(name: "CCRC32", dependencies: ["CZlib"]),
+        .target(name: "SOCParsers", dependencies: ["SOCModel", "CZlib", "CCRC32"], swiftSettings: strictSettings),
         .target(name: "SOCStore", dependencies: ["SOCModel"], swiftSettings: strictSettings),
         // Core + one format library: Sigma rules and their field mappings are YAML.
         .target(
@@ -176,7 +178,7 @@ let package = Package(
         .testTarget(name: "SOCModelTests", dependencies: ["SOCModel"], swiftSettings: strictSettings),
         .testTarget(
             name: "SOCParsersTests",
-            dependencies: ["SOCModel", "SOCParsers", "SOCTestSupport"],
+            dependencies: ["SOCModel", "SOCParsers", "SOCTestSupport", "CCRC32", "CZlib"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

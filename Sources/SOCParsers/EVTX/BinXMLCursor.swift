@@ -1,4 +1,4 @@
-import CZlib
+import CCRC32
 
 /// Why a structure in an EVTX file could not be read. Never includes the record's content.
 struct BinXMLError: Error {
@@ -82,12 +82,6 @@ enum EVTXChecksum {
     /// The CRC-32 of `bytes`, continuing from `crc`.
     static func crc32(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
-        return UInt32(
-            truncatingIfNeeded: CZlib.crc32(
-                uLong(crc),
-                base.assumingMemoryBound(to: Bytef.self),
-                uInt(bytes.count)
-            )
-        )
+        return socagent_crc32(crc, base, bytes.count)
     }
 }

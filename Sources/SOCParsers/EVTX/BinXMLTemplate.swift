@@ -37,22 +37,39 @@ struct BinXMLName {
 }
 
 /// One step of a compiled BinXML fragment: the token stream with names decoded and inline definitions skipped, so a
-/// record only walks these and reads its substitution values.
-enum BinXMLOp {
-    case open(BinXMLName)
-    case attribute(BinXMLName)
-    case closeStart
-    case closeEmpty
-    case end
-    case text(String)
-    /// Substitution slot `index`; `optional` ones are left out when their value is null.
-    case substitution(index: Int, optional: Bool)
+/// record only walks these and reads its substitution values. A plain value, so walking steps copies no strings.
+struct BinXMLOp {
+    enum Kind: UInt8 {
+        /// An element starts; `operand` is its name in ``BinXMLFragment/strings``.
+        case open
+        /// An attribute starts; `operand` is its name in ``BinXMLFragment/strings``.
+        case attribute
+        case closeStart
+        case closeEmpty
+        case end
+        /// Literal text; `operand` is the text in ``BinXMLFragment/strings``.
+        case text
+        /// Substitution slot `operand`.
+        case substitution
+        /// Substitution slot `operand`, left out when its value is null.
+        case optionalSubstitution
+    }
+
+    var kind: Kind
+    /// What an element's or attribute's name means to the record builder.
+    var name: BinXMLNameKind = .other
+    var operand: Int32 = 0
 }
 
-/// A template definition compiled once per chunk.
-final class BinXMLTemplate {
+/// A compiled BinXML fragment (a template definition, compiled once per chunk, or elements written straight into a
+/// record): its steps and the strings they refer to.
+final class BinXMLFragment {
     let ops: [BinXMLOp]
-    init(ops: [BinXMLOp]) { self.ops = ops }
+    let strings: [String]
+    init(ops: [BinXMLOp], strings: [String]) {
+        self.ops = ops
+        self.strings = strings
+    }
 }
 
 /// The BinXML tokens (MS-EVEN6 2.2.12); `0x40` on the first five marks "more data" (attributes, or nothing).
@@ -75,7 +92,7 @@ enum BinXMLToken {
     static let fragmentHeader: UInt8 = 0x0F
 }
 
-/// Compiles BinXML token streams into ``BinXMLOp`` lists, caching names by their chunk offset.
+/// Compiles BinXML token streams into ``BinXMLFragment``s, caching names by their chunk offset.
 struct BinXMLCompiler {
     private(set) var names: [UInt32: BinXMLName] = [:]
 
@@ -84,39 +101,48 @@ struct BinXMLCompiler {
     /// - Parameter inTemplate: Whether the tokens are a template definition, whose elements carry a dependency
     ///   identifier; elements written straight into a record have none. When an element's name offset shows the
     ///   other layout, that one is used.
-    mutating func compile(_ cursor: inout BinXMLCursor, inTemplate: Bool) throws(BinXMLError) -> [BinXMLOp] {
+    mutating func compile(_ cursor: inout BinXMLCursor, inTemplate: Bool) throws(BinXMLError) -> BinXMLFragment {
         var ops: [BinXMLOp] = []
         ops.reserveCapacity(64)
+        var strings: [String] = []
+        func named(_ kind: BinXMLOp.Kind, _ name: BinXMLName) {
+            ops.append(BinXMLOp(kind: kind, name: name.kind, operand: Int32(strings.count)))
+            strings.append(name.text)
+        }
+        func text(_ text: String) {
+            ops.append(BinXMLOp(kind: .text, operand: Int32(strings.count)))
+            strings.append(text)
+        }
         while cursor.remaining > 0 {
             let tokenOffset = cursor.position
             let token = try cursor.u8()
             switch token & 0xBF {
             case BinXMLToken.endOfFragment:
-                return ops
+                return BinXMLFragment(ops: ops, strings: strings)
             case BinXMLToken.fragmentHeader:
                 try cursor.skip(3)
             case BinXMLToken.openStartElement:
                 try cursor.skip(BinXMLCompiler.hasDependencyIdentifier(cursor, preferred: inTemplate) ? 6 : 4)
                 let name = try readName(&cursor)
                 if token & 0x40 != 0 { try cursor.skip(4) }  // attribute list size
-                ops.append(.open(name))
+                named(.open, name)
             case BinXMLToken.closeStartElement:
-                ops.append(.closeStart)
+                ops.append(BinXMLOp(kind: .closeStart))
             case BinXMLToken.closeEmptyElement:
-                ops.append(.closeEmpty)
+                ops.append(BinXMLOp(kind: .closeEmpty))
             case BinXMLToken.endElement:
-                ops.append(.end)
+                ops.append(BinXMLOp(kind: .end))
             case BinXMLToken.value:
                 let type = try cursor.u8()
                 if type == BinXMLValueType.string {
                     let count = Int(try cursor.u16())
-                    ops.append(.text(try cursor.utf16(units: count)))
+                    text(try cursor.utf16(units: count))
                 } else if let size = BinXMLValueType.elementSize(type) {
                     try cursor.need(size)
                     let bytes = UnsafeRawBufferPointer(
                         rebasing: cursor.bytes[cursor.position..<(cursor.position + size)]
                     )
-                    if let text = EVTXText.render(type: type, bytes) { ops.append(.text(text)) }
+                    if let rendered = EVTXText.render(type: type, bytes) { text(rendered) }
                     cursor.position += size
                 } else {
                     throw BinXMLError(
@@ -124,16 +150,16 @@ struct BinXMLCompiler {
                     )
                 }
             case BinXMLToken.attribute:
-                ops.append(.attribute(try readName(&cursor)))
+                named(.attribute, try readName(&cursor))
             case BinXMLToken.cdataSection:
                 let count = Int(try cursor.u16())
-                ops.append(.text(try cursor.utf16(units: count)))
+                text(try cursor.utf16(units: count))
             case BinXMLToken.characterReference:
                 let value = try cursor.u16()
-                ops.append(.text(String(Unicode.Scalar(value).map(Character.init) ?? "\u{FFFD}")))
+                text(String(Unicode.Scalar(value).map(Character.init) ?? "\u{FFFD}"))
             case BinXMLToken.entityReference:
                 let name = try readName(&cursor)
-                ops.append(.text(BinXMLCompiler.entity(name.text)))
+                text(BinXMLCompiler.entity(name.text))
             case BinXMLToken.processingInstructionTarget:
                 _ = try readName(&cursor)
             case BinXMLToken.processingInstructionData:
@@ -142,14 +168,19 @@ struct BinXMLCompiler {
             case BinXMLToken.normalSubstitution, BinXMLToken.optionalSubstitution:
                 let index = Int(try cursor.u16())
                 _ = try cursor.u8()  // the value's type, which the substitution array states again
-                ops.append(.substitution(index: index, optional: token == BinXMLToken.optionalSubstitution))
+                ops.append(
+                    BinXMLOp(
+                        kind: token == BinXMLToken.optionalSubstitution ? .optionalSubstitution : .substitution,
+                        operand: Int32(index)
+                    )
+                )
             case BinXMLToken.templateInstance:
                 throw BinXMLError("template instance inside a template at offset \(tokenOffset)")
             default:
                 throw BinXMLError("unknown BinXML token 0x\(String(token, radix: 16)) at offset \(tokenOffset)")
             }
         }
-        return ops
+        return BinXMLFragment(ops: ops, strings: strings)
     }
 
     /// Whether the element token just read (the cursor is after its token byte) has a dependency identifier: the

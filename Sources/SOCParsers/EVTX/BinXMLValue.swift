@@ -108,14 +108,14 @@ enum EVTXText {
     /// One fixed-size value at `offset` (checked by the caller).
     private static func scalar(type: UInt8, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> String? {
         switch type {
-        case BinXMLValueType.int8: String(Int8(bitPattern: bytes[offset]))
-        case BinXMLValueType.uint8: String(bytes[offset])
-        case BinXMLValueType.int16: String(Int16(bitPattern: bytes.le16(offset)))
-        case BinXMLValueType.uint16: String(bytes.le16(offset))
-        case BinXMLValueType.int32: String(Int32(bitPattern: bytes.le32(offset)))
-        case BinXMLValueType.uint32: String(bytes.le32(offset))
-        case BinXMLValueType.int64: String(Int64(bitPattern: bytes.le64(offset)))
-        case BinXMLValueType.uint64: String(bytes.le64(offset))
+        case BinXMLValueType.int8: decimal(Int64(Int8(bitPattern: bytes[offset])))
+        case BinXMLValueType.uint8: decimal(UInt64(bytes[offset]))
+        case BinXMLValueType.int16: decimal(Int64(Int16(bitPattern: bytes.le16(offset))))
+        case BinXMLValueType.uint16: decimal(UInt64(bytes.le16(offset)))
+        case BinXMLValueType.int32: decimal(Int64(Int32(bitPattern: bytes.le32(offset))))
+        case BinXMLValueType.uint32: decimal(UInt64(bytes.le32(offset)))
+        case BinXMLValueType.int64: decimal(Int64(bitPattern: bytes.le64(offset)))
+        case BinXMLValueType.uint64: decimal(bytes.le64(offset))
         case BinXMLValueType.real32: real(Double(Float(bitPattern: bytes.le32(offset))))
         case BinXMLValueType.real64: real(Double(bitPattern: bytes.le64(offset)))
         case BinXMLValueType.bool: bytes.le32(offset) != 0 ? "true" : "false"
@@ -125,6 +125,33 @@ enum EVTXText {
         case BinXMLValueType.fileTime: fileTime(bytes.le64(offset))
         case BinXMLValueType.sysTime: systemTime(bytes, at: offset)
         default: nil
+        }
+    }
+
+    /// `value` in decimal, as `String(value)` writes it, without the generic integer-to-text path.
+    static func decimal(_ value: Int64) -> String {
+        value < 0 ? decimal(value.magnitude, negative: true) : decimal(UInt64(value))
+    }
+
+    /// `value` in decimal, with a leading `-` when `negative`.
+    static func decimal(_ value: UInt64, negative: Bool = false) -> String {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        let count = digits + (negative ? 1 : 0)
+        return String(unsafeUninitializedCapacity: count) { output in
+            if negative { output[0] = UInt8(ascii: "-") }
+            var position = count - 1
+            var remaining = value
+            repeat {
+                output[position] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remaining % 10)
+                remaining /= 10
+                position -= 1
+            } while remaining > 0
+            return count
         }
     }
 
@@ -148,7 +175,48 @@ enum EVTXText {
     static func utf16(_ bytes: UnsafeRawBufferPointer) -> String {
         let units = bytes.count / 2
         if units == 0 { return "" }
-        return String(unsafeUninitializedCapacity: units * 3) { output in
+        return isASCII(bytes, units: units) ? narrowASCII(bytes, units: units) : transcode(bytes, units: units)
+    }
+
+    /// Whether every one of the first `units` UTF-16 units is ASCII (its high nine bits zero), four at a time.
+    @inline(__always)
+    private static func isASCII(_ bytes: UnsafeRawBufferPointer, units: Int) -> Bool {
+        var index = 0
+        var high: UInt64 = 0
+        while index + 4 <= units {
+            high |= bytes.le64(index * 2)
+            index += 4
+        }
+        while index < units {
+            high |= UInt64(bytes.le16(index * 2))
+            index += 1
+        }
+        return high & 0xFF80_FF80_FF80_FF80 == 0
+    }
+
+    /// ASCII UTF-16 units as one byte each: a string of exactly `units` bytes (stored inline up to 15).
+    private static func narrowASCII(_ bytes: UnsafeRawBufferPointer, units: Int) -> String {
+        String(unsafeUninitializedCapacity: units) { output in
+            var index = 0
+            while index + 4 <= units {
+                let word = bytes.le64(index * 2)
+                output[index] = UInt8(truncatingIfNeeded: word)
+                output[index + 1] = UInt8(truncatingIfNeeded: word >> 16)
+                output[index + 2] = UInt8(truncatingIfNeeded: word >> 32)
+                output[index + 3] = UInt8(truncatingIfNeeded: word >> 48)
+                index += 4
+            }
+            while index < units {
+                output[index] = UInt8(truncatingIfNeeded: bytes.le16(index * 2))
+                index += 1
+            }
+            return units
+        }
+    }
+
+    /// Any UTF-16 to UTF-8, pairing surrogates.
+    private static func transcode(_ bytes: UnsafeRawBufferPointer, units: Int) -> String {
+        String(unsafeUninitializedCapacity: units * 3) { output in
             var written = 0
             var index = 0
             while index < units {
@@ -229,7 +297,16 @@ enum EVTXText {
 
     /// `0x` and lower-case hex without leading zeros (`0x99e3d`).
     static func hexInteger(_ value: UInt64) -> String {
-        "0x" + String(value, radix: 16)
+        var digits = 1
+        while digits < 16 && value >> (4 * digits) != 0 { digits += 1 }
+        return String(unsafeUninitializedCapacity: digits + 2) { output in
+            output[0] = UInt8(ascii: "0")
+            output[1] = UInt8(ascii: "x")
+            for index in 0..<digits {
+                output[digits + 1 - index] = lowerDigits[Int((value >> (4 * index)) & 0x0F)]
+            }
+            return digits + 2
+        }
     }
 
     private static func guid(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> String {
@@ -264,8 +341,11 @@ enum EVTXText {
         guard bytes.count >= 8 + count * 4 else { return nil }
         var authority: UInt64 = 0
         for index in 2..<8 { authority = authority << 8 | UInt64(bytes[index]) }
-        var text = "S-\(bytes[0])-\(authority)"
-        for index in 0..<count { text += "-\(bytes.le32(8 + index * 4))" }
+        var text = "S-" + decimal(UInt64(bytes[0])) + "-" + decimal(authority)
+        for index in 0..<count {
+            text += "-"
+            text += decimal(UInt64(bytes.le32(8 + index * 4)))
+        }
         return text
     }
 

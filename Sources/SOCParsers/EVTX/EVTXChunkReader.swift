@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A record read from an `.evtx` file, before ECS normalization.
 public struct EVTXRecord: Sendable {
     /// The record's own identifier (`EventRecordID` as the file stores it).
@@ -102,6 +108,10 @@ enum EVTXChunkReader {
             return result
         }
         result.isUsed = true
+        // The header's first and last record ids say how many records to expect; a damaged header only costs a guess.
+        let firstID = chunk.le64(24)
+        let lastID = chunk.le64(32)
+        result.records.reserveCapacity(lastID >= firstID ? Int(min(lastID - firstID + 1, 1024)) : 64)
         let headerCRC = EVTXChecksum.crc32(
             UnsafeRawBufferPointer(rebasing: chunk[128..<512]),
             continuing: EVTXChecksum.crc32(UnsafeRawBufferPointer(rebasing: chunk[0..<120]))
@@ -140,20 +150,11 @@ enum EVTXChunkReader {
         return result
     }
 
-    /// Whether every byte is zero (a chunk allocated ahead and never written), eight bytes at a time.
+    /// Whether every byte is zero (a chunk allocated ahead and never written): the first byte is zero and every
+    /// byte equals the next, which the C library's vectorised `memcmp` answers at memory speed.
     static func isZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        var any: UInt64 = 0
-        while index + 64 <= bytes.count {
-            for word in 0..<8 { any |= bytes.loadUnaligned(fromByteOffset: index + word * 8, as: UInt64.self) }
-            if any != 0 { return false }
-            index += 64
-        }
-        while index < bytes.count {
-            if bytes[index] != 0 { return false }
-            index += 1
-        }
-        return any == 0
+        guard let base = bytes.baseAddress, bytes.count > 1 else { return bytes.first ?? 0 == 0 }
+        return bytes[0] == 0 && memcmp(base, base + 1, bytes.count - 1) == 0
     }
 
     /// How far to move on from `offset` when no record starts there: past a zero word at once (no signature can

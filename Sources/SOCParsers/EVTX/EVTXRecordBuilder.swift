@@ -19,7 +19,9 @@ struct EVTXRecordBuilder {
 
     let chunk: UnsafeRawBufferPointer
     private var compiler = BinXMLCompiler()
-    private var templates: [UInt32: BinXMLTemplate] = [:]
+    private var templates: [UInt32: BinXMLFragment] = [:]
+    /// The template used last: consecutive records mostly share one.
+    private var lastTemplate: (offset: UInt32, template: BinXMLFragment)?
     /// Template offsets that could not be compiled, with why: a damaged chunk is not compiled again for each record.
     private var brokenTemplates: [UInt32: BinXMLError] = [:]
     /// The substitution values of the template instances being walked, innermost last.
@@ -57,8 +59,8 @@ struct EVTXRecordBuilder {
                 try cursor.skip(1)
                 try walkTemplateInstance(&cursor, nesting: nesting)
             default:
-                let ops = try compiler.compile(&cursor, inTemplate: false)
-                try walk(ops, base: values.count, count: 0, nesting: nesting)
+                let fragment = try compiler.compile(&cursor, inTemplate: false)
+                try walk(fragment, base: values.count, count: 0, nesting: nesting)
                 return
             }
         }
@@ -93,12 +95,16 @@ struct EVTXRecordBuilder {
         }
         cursor.position = valueOffset
         defer { values.removeSubrange(base...) }
-        try walk(template.ops, base: base, count: count, nesting: nesting)
+        try walk(template, base: base, count: count, nesting: nesting)
     }
 
     /// The compiled template defined at `offset` in the chunk, compiled on first use.
-    private mutating func template(at offset: UInt32) throws(BinXMLError) -> BinXMLTemplate {
-        if let template = templates[offset] { return template }
+    private mutating func template(at offset: UInt32) throws(BinXMLError) -> BinXMLFragment {
+        if let last = lastTemplate, last.offset == offset { return last.template }
+        if let template = templates[offset] {
+            lastTemplate = (offset, template)
+            return template
+        }
         if let error = brokenTemplates[offset] { throw error }
         do throws(BinXMLError) {
             var header = BinXMLCursor(chunk, at: Int(offset), end: chunk.count)
@@ -106,7 +112,7 @@ struct EVTXRecordBuilder {
             let size = Int(try header.u32())
             var body = BinXMLCursor(chunk, at: header.position, end: header.position + size)
             try body.need(size)
-            let template = BinXMLTemplate(ops: try compiler.compile(&body, inTemplate: true))
+            let template = try compiler.compile(&body, inTemplate: true)
             templates[offset] = template
             return template
         } catch {
@@ -116,27 +122,27 @@ struct EVTXRecordBuilder {
         }
     }
 
-    private mutating func walk(_ ops: [BinXMLOp], base: Int, count: Int, nesting: Int) throws(BinXMLError) {
-        for op in ops {
-            switch op {
-            case .open(let name): try sink.open(name)
-            case .attribute(let name): sink.attribute(name)
+    private mutating func walk(
+        _ fragment: BinXMLFragment,
+        base: Int,
+        count: Int,
+        nesting: Int
+    ) throws(BinXMLError) {
+        for op in fragment.ops {
+            switch op.kind {
+            case .open: try sink.open(op.name, fragment.strings[Int(op.operand)])
+            case .attribute: sink.attribute(op.name)
             case .closeStart: sink.closeStart()
-            case .closeEmpty: try sink.end()
-            case .end: try sink.end()
-            case .text(let text): sink.text(text)
-            case .substitution(let index, let optional):
-                guard index < count else {
-                    if !optional { sink.null() }
-                    continue
-                }
+            case .closeEmpty, .end: try sink.end()
+            case .text: if sink.wantsValue { sink.text(fragment.strings[Int(op.operand)]) }
+            case .substitution, .optionalSubstitution:
+                let index = Int(op.operand)
+                guard index < count else { continue }
                 let value = values[base + index]
-                if value.type == BinXMLValueType.null {
-                    if !optional { sink.null() }
-                } else if value.type == BinXMLValueType.binXML {
+                if value.type == BinXMLValueType.binXML {
                     var inner = BinXMLCursor(chunk, at: value.offset, end: value.offset + value.size)
                     try walkFragment(&inner, nesting: nesting + 1)
-                } else if sink.wantsValue {
+                } else if value.type != BinXMLValueType.null, sink.wantsValue {
                     sink.value(
                         type: value.type,
                         UnsafeRawBufferPointer(rebasing: chunk[value.offset..<(value.offset + value.size)])
@@ -155,7 +161,8 @@ private struct RecordSink {
 
     private var record = WindowsEventRecord(eventID: 0)
     private var eventIDText: String?
-    private var kinds: [BinXMLNameKind] = []
+    /// The open elements' kinds, outermost first: a fixed stack, as deep as ``EVTXRecordBuilder/maximumDepth``.
+    private var kinds = ElementStack()
     private var captureDepth = -1
     private var captureKind = BinXMLNameKind.other
     private var captureName = ""
@@ -166,21 +173,21 @@ private struct RecordSink {
     private var attributeText: String?
     private var eventDataText: String?
     private var unnamedDataIndex: Int?
-    private var containerNames: [String] = []
+    private var containerNames = ContainerNames()
 
-    init() { kinds.reserveCapacity(16) }
+    init() {}
 
     mutating func reset() {
         record = WindowsEventRecord(eventID: 0)
         record.eventData.reserveCapacity(24)
         eventIDText = nil
-        kinds.removeAll(keepingCapacity: true)
+        kinds.removeAll()
         captureDepth = -1
         inAttribute = false
         attribute = .none
         eventDataText = nil
         unnamedDataIndex = nil
-        containerNames.removeAll(keepingCapacity: true)
+        containerNames.removeAll()
     }
 
     /// Whether the next value is needed at all (values nobody reads are never decoded).
@@ -191,7 +198,7 @@ private struct RecordSink {
         return depth == 2 && kinds[1] == .eventData
     }
 
-    mutating func open(_ name: BinXMLName) throws(BinXMLError) {
+    mutating func open(_ kind: BinXMLNameKind, _ name: String) throws(BinXMLError) {
         finishAttribute()
         let depth = kinds.count
         guard depth < EVTXRecordBuilder.maximumDepth else {
@@ -199,34 +206,34 @@ private struct RecordSink {
         }
         if captureDepth < 0 {
             if depth == 2 && kinds[1] == .system {
-                startCapture(name, depth: depth)
+                startCapture(kind, name, depth: depth)
             } else if depth == 2 && kinds[1] == .eventData {
-                startCapture(name, depth: depth)
+                startCapture(kind, name, depth: depth)
             } else if depth == 3 && kinds[1] == .userData {
-                startCapture(name, depth: depth)
-            } else if (depth == 1 && name.kind == .eventData) || (depth == 2 && kinds[1] == .userData) {
-                containerNames.removeAll(keepingCapacity: true)
+                startCapture(kind, name, depth: depth)
+            } else if (depth == 1 && kind == .eventData) || (depth == 2 && kinds[1] == .userData) {
+                containerNames.removeAll()
                 unnamedDataIndex = nil
             }
         }
-        kinds.append(name.kind)
+        kinds.append(kind)
     }
 
-    private mutating func startCapture(_ name: BinXMLName, depth: Int) {
+    private mutating func startCapture(_ kind: BinXMLNameKind, _ name: String, depth: Int) {
         captureDepth = depth
-        captureKind = name.kind
-        captureName = name.text
+        captureKind = kind
+        captureName = name
         captureDataName = nil
         captureText = nil
     }
 
-    mutating func attribute(_ name: BinXMLName) {
+    mutating func attribute(_ name: BinXMLNameKind) {
         finishAttribute()
         inAttribute = true
         attributeText = nil
         let element = kinds.last ?? .other
         let depth = kinds.count - 1
-        switch (element, name.kind) {
+        switch (element, name) {
         case (.provider, .nameAttribute) where captureDepth == depth: attribute = .provider
         case (.timeCreated, .systemTime) where captureDepth == depth: attribute = .systemTime
         case (.execution, .processID) where captureDepth == depth: attribute = .processID
@@ -239,13 +246,10 @@ private struct RecordSink {
 
     mutating func closeStart() { finishAttribute() }
 
+    /// Literal text, which the caller passes only when ``wantsValue``.
     mutating func text(_ text: String) {
-        guard wantsValue else { return }
         append(text)
     }
-
-    /// A null value: nothing to add, but a null still makes an element's content present in evtx-rs's view.
-    mutating func null() {}
 
     mutating func value(type: UInt8, _ bytes: UnsafeRawBufferPointer) {
         if inAttribute, attribute == .systemTime, type == BinXMLValueType.fileTime, bytes.count == 8 {
@@ -262,18 +266,23 @@ private struct RecordSink {
 
     private mutating func append(_ text: String) {
         if inAttribute {
-            attributeText = attributeText.map { $0 + text } ?? text
+            if let previous = attributeText { attributeText = previous + text } else { attributeText = text }
         } else if captureDepth >= 0 {
-            captureText = captureText.map { $0 + text } ?? text
+            if let previous = captureText { captureText = previous + text } else { captureText = text }
         } else {
-            eventDataText = eventDataText.map { $0 + text } ?? text
+            if let previous = eventDataText { eventDataText = previous + text } else { eventDataText = text }
         }
     }
 
+    @inline(__always)
     private mutating func finishAttribute() {
-        guard inAttribute else { return }
+        if inAttribute { assignAttribute() }
+    }
+
+    /// Gives the attribute just read to its field.
+    private mutating func assignAttribute() {
         inAttribute = false
-        let text = attributeText
+        let text = attributeText.take()
         switch attribute {
         case .none: break
         case .provider: record.provider = text
@@ -287,7 +296,7 @@ private struct RecordSink {
 
     mutating func end() throws(BinXMLError) {
         finishAttribute()
-        guard !kinds.isEmpty else { throw BinXMLError("end of an element that was not started") }
+        guard kinds.count > 0 else { throw BinXMLError("end of an element that was not started") }
         let closed = kinds.removeLast()
         let depth = kinds.count
         if depth == captureDepth {
@@ -300,7 +309,7 @@ private struct RecordSink {
     }
 
     private mutating func finishCapture() {
-        let value = captureText
+        let value = captureText.take()
         if kinds.count == 2 && kinds[1] == .system {
             switch captureKind {
             case .eventID: eventIDText = value
@@ -329,15 +338,7 @@ private struct RecordSink {
 
     /// `name`, or `name_1`, `name_2`… when the container already has it (evtx-rs's JSON keys).
     private mutating func uniqueName(_ name: String) -> String {
-        guard containerNames.contains(name) else {
-            containerNames.append(name)
-            return name
-        }
-        var number = 1
-        while containerNames.contains(name + "_" + String(number)) { number += 1 }
-        let unique = name + "_" + String(number)
-        containerNames.append(unique)
-        return unique
+        containerNames.claim(name)
     }
 
     mutating func finish() throws(BinXMLError) -> WindowsEventRecord {
@@ -346,6 +347,85 @@ private struct RecordSink {
             throw BinXMLError("missing or invalid Event.System.EventID")
         }
         record.eventID = eventID
-        return record
+        var finished = WindowsEventRecord(eventID: 0)
+        swap(&finished, &record)  // moved out, not copied
+        return finished
+    }
+}
+
+/// The kinds of the open elements, outermost first, in a fixed inline buffer (no allocation, no copy-on-write
+/// checks); the builder refuses nesting deeper than it holds.
+private struct ElementStack {
+    private var storage = InlineArray<64, BinXMLNameKind>(repeating: .other)
+    private(set) var count = 0
+
+    var last: BinXMLNameKind? { count > 0 ? storage[count - 1] : nil }
+
+    subscript(index: Int) -> BinXMLNameKind { storage[index] }
+
+    mutating func append(_ kind: BinXMLNameKind) {
+        storage[count] = kind
+        count += 1
+    }
+
+    mutating func removeLast() -> BinXMLNameKind {
+        count -= 1
+        return storage[count]
+    }
+
+    mutating func removeAll() { count = 0 }
+}
+
+/// The keys given so far in one `EventData` or `UserData` container. Most containers hold a few dozen distinct names,
+/// compared by a fingerprint first; a hostile record with thousands of repeated names stays linear per name.
+private struct ContainerNames {
+    private var names: [(fingerprint: UInt64, name: String)] = []
+    /// The next number to try for a repeated name: every lower one is taken already.
+    private var nextNumbers: [String: Int] = [:]
+
+    /// A cheap fingerprint of a name: its length and its first and last eight bytes.
+    private static func fingerprint(_ name: String) -> UInt64 {
+        let fingerprint = name.utf8.withContiguousStorageIfAvailable { bytes -> UInt64 in
+            let count = bytes.count
+            guard count >= 8, let base = UnsafeRawPointer(bytes.baseAddress) else {
+                var hash = UInt64(count)
+                for byte in bytes { hash = hash << 8 | UInt64(byte) }
+                return hash
+            }
+            let head = base.loadUnaligned(as: UInt64.self)
+            let tail = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            return (head &* 0x9E37_79B9_7F4A_7C15) ^ tail ^ UInt64(count) << 56
+        }
+        return fingerprint ?? UInt64(name.utf8.count)
+    }
+
+    private func contains(_ name: String, _ fingerprint: UInt64) -> Bool {
+        names.contains { $0.fingerprint == fingerprint && $0.name == name }
+    }
+
+    /// `name` when the container does not have it yet, else the first of `name_1`, `name_2`… it does not have;
+    /// recorded as taken.
+    mutating func claim(_ name: String) -> String {
+        let fingerprint = ContainerNames.fingerprint(name)
+        guard contains(name, fingerprint) else {
+            names.append((fingerprint, name))
+            return name
+        }
+        var number = nextNumbers[name, default: 1]
+        var candidate = name + "_" + String(number)
+        var candidateFingerprint = ContainerNames.fingerprint(candidate)
+        while contains(candidate, candidateFingerprint) {
+            number += 1
+            candidate = name + "_" + String(number)
+            candidateFingerprint = ContainerNames.fingerprint(candidate)
+        }
+        nextNumbers[name] = number + 1
+        names.append((candidateFingerprint, candidate))
+        return candidate
+    }
+
+    mutating func removeAll() {
+        names.removeAll(keepingCapacity: true)
+        if !nextNumbers.isEmpty { nextNumbers.removeAll() }
     }
 }

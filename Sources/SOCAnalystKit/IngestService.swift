@@ -24,6 +24,9 @@ public struct IngestService: Sendable {
         public var maximumDecompressionRatio: Int? = InputSource.defaultMaximumDecompressionRatio
         /// Events per store batch.
         public var batchSize = 4096
+        /// Whether `.evtx` records in slack space (after a chunk's last valid record) are read too, tagged
+        /// `evtx-slack-recovered`.
+        public var recoversEVTXSlack = false
 
         /// Creates a request.
         public init(paths: [String], format: LogFormat? = nil, options: ParseContext.Options) {
@@ -185,6 +188,7 @@ public struct ParsedBatches: Sendable {
                         maximumRecordBytes: request.maximumRecordBytes,
                         maximumDecompressionRatio: request.maximumDecompressionRatio
                     )
+                    reader.recoversEVTXSlack = request.recoversEVTXSlack
                     do {
                         while !Task.isCancelled, let batch = try reader.nextBatch(maximumCount: request.batchSize) {
                             await batches.send(batch)

@@ -41,6 +41,15 @@ struct Ingest: AsyncParsableCommand {
     )
     var maxDecompressionRatio = InputSource.defaultMaximumDecompressionRatio
 
+    @Flag(
+        help: """
+            Also read .evtx records left in slack space after each chunk's last valid record (older records of a log \
+            that was cleared or overwritten), tagged evtx-slack-recovered. Off by default, so a file gives the records \
+            Windows shows.
+            """
+    )
+    var recoverSlack = false
+
     @OptionGroup var storeOptions: StoreOptions
 
     @Flag(help: "Print one JSON object with the counts instead of a summary.")
@@ -75,6 +84,7 @@ struct Ingest: AsyncParsableCommand {
             options: .init(year: year, referenceTime: now)
         )
         request.maximumRecordBytes = maxRecordBytes
+        request.recoversEVTXSlack = recoverSlack
         request.maximumDecompressionRatio = maxDecompressionRatio == 0 ? nil : maxDecompressionRatio
         let showProgress = Terminal.standardErrorIsTerminal && !json
         let progress = ProgressLine(enabled: showProgress)

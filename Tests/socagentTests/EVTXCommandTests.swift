@@ -52,6 +52,19 @@ struct EVTXCommandTests {
     }
 
     @Test(.timeLimit(.minutes(5)))
+    func recoverSlackAddsTheOlderRecordsLeftInSlackSpace() throws {
+        // password-spray.evtx shows 295 records; its chunks' slack space holds 21 older ones that verify.
+        let slackStore = ["SOCAGENT_STORE": cli.path("slack.db")]
+        let result = try cli.run(["ingest", "--json", "--recover-slack", evtx], environment: slackStore)
+        #expect(result.status == 0, "\(result.stderr)")
+        let file = try #require((result.json?["files"] as? [[String: Any]])?.first)
+        #expect(file["events"] as? Int == 295 + 21)
+        #expect((file["warnings"] as? [String])?.contains("21 records recovered from slack space") == true)
+        let tagged = try cli.run(["search", "--all", "--json", "tags:evtx-slack-recovered"], environment: slackStore)
+        #expect(tagged.json?["total"] as? Int == 21, "\(tagged.stdout.prefix(300))")
+    }
+
+    @Test(.timeLimit(.minutes(5)))
     func huntingTheEVTXFindsWhatHuntingItsJSONConversionFinds() throws {
         let rules = SharedFiles.data! + "/sigma/rules/windows/builtin/security"
         let fromEVTX = try cli.run(["hunt", "--rules", rules, evtx, "--json"])

@@ -153,7 +153,7 @@ enum EVTXChunkReader {
     /// Whether every byte is zero (a chunk allocated ahead and never written): the first byte is zero and every
     /// byte equals the next, which the C library's vectorised `memcmp` answers at memory speed.
     static func isZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress, bytes.count > 1 else { return bytes.first ?? 0 == 0 }
+        guard let base = bytes.baseAddress, bytes.count > 1 else { return (bytes.first ?? 0) == 0 }
         return bytes[0] == 0 && memcmp(base, base + 1, bytes.count - 1) == 0
     }
 

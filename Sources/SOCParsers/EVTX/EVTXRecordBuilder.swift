@@ -332,13 +332,8 @@ private struct RecordSink {
             }
             return
         }
-        let name = uniqueName(captureKind == .data ? captureDataName ?? captureName : captureName)
+        let name = containerNames.claim(captureKind == .data ? captureDataName ?? captureName : captureName)
         if let value { record.addData(name, value) }
-    }
-
-    /// `name`, or `name_1`, `name_2`… when the container already has it (evtx-rs's JSON keys).
-    private mutating func uniqueName(_ name: String) -> String {
-        containerNames.claim(name)
     }
 
     mutating func finish() throws(BinXMLError) -> WindowsEventRecord {
@@ -403,8 +398,8 @@ private struct ContainerNames {
         names.contains { $0.fingerprint == fingerprint && $0.name == name }
     }
 
-    /// `name` when the container does not have it yet, else the first of `name_1`, `name_2`… it does not have;
-    /// recorded as taken.
+    /// `name` when the container does not have it yet, else the first of `name_1`, `name_2`… it does not have (the keys
+    /// evtx-rs gives repeated names in its JSON); recorded as taken.
     mutating func claim(_ name: String) -> String {
         let fingerprint = ContainerNames.fingerprint(name)
         guard contains(name, fingerprint) else {

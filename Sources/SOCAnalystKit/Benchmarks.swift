@@ -164,6 +164,10 @@ public enum Benchmarks {
                 { try await store.bruteForce(EventFilter(limit: 20), minimumFailures: 5).count }
             ),
             ("failed-logins (newest 100)", { try await store.failedLogins(all).count }),
+            (
+                "failed-logins --source-ip 10.0.0.0/8 (newest 100)",
+                { try await store.failedLogins(EventFilter(sourceIP: IPMatcher("10.0.0.0/8"), limit: 100)).count }
+            ),
             ("processes (newest 100 flagged)", { try await store.suspiciousProcesses(all).count }),
             (
                 "connections (newest 100 public)",
@@ -171,6 +175,10 @@ public enum Benchmarks {
             ),
             ("search term event.code:4625 (total + 20)", search("event.code:4625")),
             ("search term source.ip:45.142.212.7 (total + 20)", search("source.ip:45.142.212.7")),
+            ("search CIDR source.ip:\"10.0.0.0/8\" (total + 20)", search(#"source.ip:"10.0.0.0/8""#)),
+            ("search CIDR source.ip:\"172.16.0.0/12\" (total + 20)", search(#"source.ip:"172.16.0.0/12""#)),
+            ("search term host.name:WS-0339 (total + 20)", search("host.name:WS-0339")),
+            ("search term user.name:user0047 (total + 20)", search("user.name:user0047")),
             ("search full text message:\"failed to log on\" (total + 20)", search(#"message:"failed to log on""#)),
             ("search wildcard process.command_line:*whoami* (total + 20)", search("process.command_line:*whoami*")),
         ]

@@ -192,4 +192,36 @@ public struct IPMatcher: Hashable, Sendable, CustomStringConvertible {
 
     /// `network/prefix`.
     public var description: String { "\(network)/\(prefixLength)" }
+
+    /// One piece of an IPv4 block in canonical text: the block's addresses are exactly the canonical addresses that
+    /// equal an ``exact`` piece or start with a ``prefix`` piece (whole octets, ending in a dot, such as `10.1.`).
+    public enum CanonicalText: Hashable, Sendable {
+        /// One address.
+        case exact(String)
+        /// Every address whose canonical text starts with this.
+        case prefix(String)
+    }
+
+    /// The block as at most `limit` pieces of canonical text, so a store that keeps addresses in canonical form
+    /// (``IPAddress/description``) can find them with ranges over a text index; `nil` for IPv6 blocks, for all of
+    /// IPv4 (`0.0.0.0/0`) and when more than `limit` pieces would be needed. A prefix length that is not a whole
+    /// number of octets widens into the octet values it covers: `172.16.0.0/12` is `172.16.` … `172.31.`.
+    public func canonicalText(limit: Int = 256) -> [CanonicalText]? {
+        guard network.isIPv4, bits > 96 else { return nil }
+        let value = UInt32(truncatingIfNeeded: network.low)
+        let octets = (0..<4).map { Int(value >> UInt32(24 - 8 * $0) & 0xFF) }
+        let whole = (bits - 96) / 8
+        let rest = (bits - 96) % 8
+        func text(_ octets: some Collection<Int>) -> String { octets.map(String.init).joined(separator: ".") }
+        if rest == 0 {
+            return whole == 4 ? [.exact(text(octets))] : [.prefix(text(octets[..<whole]) + ".")]
+        }
+        let count = 1 << (8 - rest)
+        guard count <= limit else { return nil }
+        let first = octets[whole] & ~(count - 1)
+        return (first..<first + count).map { octet in
+            let piece = text(octets[..<whole] + [octet])
+            return whole + 1 == 4 ? .exact(piece) : .prefix(piece + ".")
+        }
+    }
 }

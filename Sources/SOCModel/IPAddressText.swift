@@ -12,6 +12,10 @@ public enum IPAddressText {
         return ipv4Value(bytes: text.utf8)
     }
 
+    /// The 32-bit value of a dotted-quad IPv4 address given as UTF-8 bytes, or `nil` (for callers in other modules
+    /// holding bytes in place, such as SQLite's text values: specialized here, not generic at the call).
+    public static func ipv4Value(utf8: UnsafeBufferPointer<UInt8>) -> UInt32? { ipv4Value(bytes: utf8) }
+
     private static func ipv4Value(bytes: some Sequence<UInt8>) -> UInt32? {
         var octets = 0
         var digits = 0

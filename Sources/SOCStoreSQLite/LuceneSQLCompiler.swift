@@ -15,9 +15,14 @@ struct LuceneSQLCompiler {
     }
 
     let now: Timestamp
+    /// The typed address columns hold only canonical addresses (``AddressSQL``).
+    let canonicalAddressColumns: Bool
     private var arguments: [DatabaseValue] = []
 
-    init(now: Timestamp) { self.now = now }
+    init(now: Timestamp, canonicalAddressColumns: Bool) {
+        self.now = now
+        self.canonicalAddressColumns = canonicalAddressColumns
+    }
 
     /// Columns that hold an ECS field directly.
     private static let columns: [String: (column: String, integer: Bool)] = [
@@ -33,8 +38,13 @@ struct LuceneSQLCompiler {
         ECSField.networkDirection: ("e.network_direction", false),
     ]
 
-    static func compile(_ query: LuceneQuery, now: Timestamp) -> Condition {
-        var compiler = LuceneSQLCompiler(now: now)
+    /// The typed column whose index collates without case (``Schema/secondaryIndexes``).
+    private static let caseInsensitivelyIndexed = "e.host_name"
+
+    /// - Parameter canonicalAddressColumns: The store's typed address columns hold only canonical addresses, so
+    ///   a CIDR block needs no exact test beyond its index ranges.
+    static func compile(_ query: LuceneQuery, now: Timestamp, canonicalAddressColumns: Bool = false) -> Condition {
+        var compiler = LuceneSQLCompiler(now: now, canonicalAddressColumns: canonicalAddressColumns)
         let sql = compiler.condition(query)
         return Condition(sql: sql, arguments: compiler.arguments)
     }
@@ -101,6 +111,12 @@ struct LuceneSQLCompiler {
     /// Equality with keyword semantics; JSON values may be integers, so a number is compared both ways there
     /// (typed text columns convert a number themselves).
     private mutating func equals(_ value: String, _ expression: String) -> String {
+        if expression == Self.caseInsensitivelyIndexed {
+            // Its index collates without case (host filters do); the first test uses it, the second keeps the
+            // keyword semantics, which are exact.
+            let placeholder = bind(value)
+            return "(\(expression) = \(placeholder) COLLATE NOCASE AND \(expression) = \(placeholder))"
+        }
         if expression.hasPrefix("e."), Self.columns.values.contains(where: { $0.column == expression && !$0.integer }) {
             return "\(expression) = \(bind(value))"
         }
@@ -108,12 +124,12 @@ struct LuceneSQLCompiler {
         return "\(expression) = \(bind(value))"
     }
 
-    /// An address or CIDR test; a single address on a typed column is an index lookup (addresses are canonical).
+    /// An address or CIDR test, through the column's index where there is one (``AddressSQL``).
     private mutating func ipMatch(_ text: String, _ expression: String) -> String {
-        if let matcher = IPMatcher(text), matcher.isSingleAddress {
-            return "\(expression) = \(bind(matcher.network.description))"
-        }
-        return "soc_ip_in(\(expression), \(bind(text)))"
+        guard let matcher = IPMatcher(text) else { return "0" }
+        // JSON values are as the document has them; only the typed columns are known to be canonical.
+        let canonicalOnly = canonicalAddressColumns && expression.hasPrefix("e.")
+        return "(" + AddressSQL.inBlock(expression, matcher, canonicalOnly: canonicalOnly) { bind($0) } + ")"
     }
 
     private mutating func leaf(_ query: LuceneQuery) -> String {

@@ -155,6 +155,19 @@ public final class SQLiteEventStore: EventStore {
     /// The `meta` key a bulk load sets while it runs.
     static let bulkLoadMarker = "bulk_load"
 
+    /// The `meta` key that says what the typed address columns hold: ``canonicalAddresses`` when every value is
+    /// an address in canonical form (then a CIDR search is index ranges alone), ``mixedAddresses`` once any other
+    /// value was stored, and nothing for stores written before this was tracked.
+    static let addressColumnsMetaKey = "address_columns"
+    static let canonicalAddresses = "canonical"
+    static let mixedAddresses = "mixed"
+
+    /// Whether the typed address columns hold only canonical addresses.
+    static func addressColumnsAreCanonical(_ db: Database) throws -> Bool {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [addressColumnsMetaKey])
+            == canonicalAddresses
+    }
+
     /// Completes a bulk load that never finished: recreates the secondary indexes, indexes the unindexed messages
     /// for full-text search, and clears the marker. Returns what was done, or `nil` when no load was interrupted.
     private static func completeInterruptedBulkLoad(_ db: Database) throws -> String? {
@@ -188,6 +201,15 @@ public final class SQLiteEventStore: EventStore {
         let connection = db.sqliteConnection
         var result = AppendResult()
         var writer = JSONWriter(capacity: 4096)
+        // Recorded before the rows, in their transaction: a value that is not a canonical address makes CIDR
+        // searches test each row they find (a failed insert leaves at worst that slower, still exact, path).
+        let addressKeys = Schema.addressColumnOffsets.map { Schema.textColumnKeys[$0] }
+        let nonCanonical = events.contains { event in
+            addressKeys.contains { key in
+                event.fields[key]?.stringValue.map { !$0.isEmpty && !AddressSQL.isCanonical($0) } ?? false
+            }
+        }
+        if nonCanonical { try setMeta(addressColumnsMetaKey, mixedAddresses, db) }
         for event in events {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)

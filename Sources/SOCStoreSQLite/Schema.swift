@@ -21,6 +21,10 @@ enum Schema {
         "source_ip", "destination_ip", "process_name", "process_executable", "process_command_line",
         "process_parent_name",
     ]
+    /// Offsets in ``textColumns`` of the address columns, whose values ``SQLiteEventStore`` checks are canonical.
+    static let addressColumnOffsets: Set<Int> = [
+        textColumns.firstIndex(of: ECSField.sourceIP)!, textColumns.firstIndex(of: ECSField.destinationIP)!,
+    ]
     /// Typed integer columns and the ECS fields they hold, in insert order.
     static let integerColumns: [String] = [ECSField.sourcePort, ECSField.destinationPort]
     static let integerColumnNames = ["source_port", "destination_port"]
@@ -205,6 +209,17 @@ extension SQLiteEventStore {
                         created_us INTEGER NOT NULL, revoked_us INTEGER
                     );
                     """
+            )
+        }
+        migrator.registerMigration("v8") { db in
+            // Whether the typed address columns hold only canonical addresses, so CIDR searches can be index ranges
+            // alone (AddressSQL). Known for a store with no events yet; a store written by an earlier version is
+            // not scanned for it (it keeps the exact test on the rows its ranges find).
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO meta(key, value) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM events)
+                    """,
+                arguments: [SQLiteEventStore.addressColumnsMetaKey, SQLiteEventStore.canonicalAddresses]
             )
         }
         return migrator

@@ -14,7 +14,7 @@ import Testing
         let object = try #require(run.json, "not JSON: \(run.stdout)")
         #expect(object["events"] as? Int == 500)
         let results = try #require(object["results"] as? [[String: Any]])
-        #expect(results.count == 8)
+        #expect(results.count == 13)
         #expect(results.allSatisfy { $0["query"] is String && $0["median_ms"] is Double && $0["result"] is Int })
         #expect(results.first { ($0["query"] as? String)?.hasPrefix("brute-force") == true }?["result"] as? Int == 7)
     }

@@ -50,7 +50,10 @@ public struct SigmaRule: Sendable {
     {
         let nodes: [Node]
         do {
-            nodes = try Array(Yams.compose_all(yaml: yaml))
+            // Composed with no tag rules: the default rules are regular expressions, run for every scalar and
+            // again when hashing keys, and were two thirds of loading 2,407 rules. `YAMLValue` resolves instead.
+            // UTF-8 named here: the default reads the whole environment on every call.
+            nodes = try Array(Yams.compose_all(yaml: yaml, .basic, .default, .utf8))
         } catch {
             return .failure(
                 SigmaDiagnostic(path: path, reason: "invalid YAML: \(String(describing: error).prefix(160))")
@@ -61,7 +64,7 @@ public struct SigmaRule: Sendable {
         if let excess = YAMLExpansion.excess(of: nodes) {
             return .failure(SigmaDiagnostic(path: path, reason: "skipped: the YAML expands to \(excess)"))
         }
-        let documents: [Any] = nodes.map(\.any)
+        let documents: [Any] = nodes.map(YAMLValue.any)
         guard documents.count == 1, let document = documents.first as? [String: Any] else {
             return .failure(
                 SigmaDiagnostic(
@@ -203,4 +206,60 @@ enum YAMLExpansion {
         }
         return nil
     }
+}
+
+/// Plain Swift values from composed YAML, resolving untagged plain scalars exactly as Yams' default resolver does
+/// (YAML 1.1): booleans (`yes`, `Off`…) and nulls (`~`, `null`, empty) by table, and numbers and dates with Yams'
+/// own regular expressions, run only on scalars starting with a digit, a sign or a dot.
+enum YAMLValue {
+    /// The value of `node`: `String`, `Int`, `Double`, `Bool`, `Date`, `NSNull`, `[Any]` or `[String: Any]` (keys
+    /// as written).
+    static func any(_ node: Node) -> Any {
+        switch node {
+        case .scalar(let scalar):
+            return value(of: scalar)
+        case .sequence(let sequence):
+            return sequence.map(any)
+        case .mapping(let mapping):
+            var dictionary: [String: Any] = [:]
+            dictionary.reserveCapacity(mapping.count)
+            for (key, value) in mapping { dictionary[key.string ?? "\(any(key))"] = any(value) }
+            return dictionary
+        case .alias:
+            return NSNull()
+        }
+    }
+
+    private static func value(of scalar: Node.Scalar) -> Any {
+        switch scalar.tag.description {
+        case "":  // untagged
+            guard scalar.style == .plain || scalar.style == .any else { return scalar.string }
+            let text = scalar.string
+            if let boolean = booleans[text] { return boolean }
+            if nulls.contains(text) { return NSNull() }
+            guard let first = text.utf8.first, numericFirstBytes.contains(first) else { return text }
+            return Node.scalar(Node.Scalar(text, Tag(.implicit, .default, .default), .plain)).any
+        case "!", Tag.Name.str.rawValue:
+            return scalar.string
+        default:  // an explicit tag: Yams constructs it
+            return Node.scalar(scalar).any
+        }
+    }
+
+    /// Yams' `bool` rule and the values it constructs.
+    private static let booleans: [String: Bool] = {
+        var table: [String: Bool] = [:]
+        for (word, value) in [
+            ("yes", true), ("no", false), ("true", true), ("false", false), ("on", true), ("off", false),
+        ] {
+            for spelling in [word, word.prefix(1).uppercased() + word.dropFirst(), word.uppercased()] {
+                table[spelling] = value
+            }
+        }
+        return table
+    }()
+    /// Yams' `null` rule.
+    private static let nulls: Set<String> = ["~", "null", "Null", "NULL", ""]
+    /// The first bytes of what Yams' `int`, `float` and `timestamp` rules accept (`.inf` and `.nan` included).
+    private static let numericFirstBytes = Set("0123456789+-.".utf8)
 }

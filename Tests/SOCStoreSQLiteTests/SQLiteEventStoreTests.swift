@@ -331,6 +331,32 @@ import Testing
         #expect(found.total == 1)
     }
 
+    @Test func aStoreFromBeforeAddressTrackingKeepsTheExactTest() async throws {
+        // A store written before migration v8: events, but no record of what its address columns hold.
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let store = try SQLiteEventStore(path: path)
+            _ = try await store.append([
+                event("from 10.1.2.3", ip: "10.1.2.3"), event("from 172.16.0.9", ip: "172.16.0.9"),
+            ])
+        }
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [SQLiteEventStore.addressColumnsMetaKey])
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v8'")
+        }
+        try queue.close()
+        let reopened = try SQLiteEventStore(path: path)
+        #expect(try await reopened.read(SQLiteEventStore.addressColumnsAreCanonical) == false)
+        let found = try await reopened.search(
+            try LuceneParser.parse(#"source.ip:"10.0.0.0/8""#),
+            filter: EventFilter(limit: 10),
+            now: Timestamp(year: 2024, month: 3, day: 1)!
+        )
+        #expect(found.total == 1 && found.events.first?[ECSField.sourceIP]?.stringValue == "10.1.2.3")
+    }
+
     @Test func detectionsAreReadByHostThroughTheirIndex() async throws {
         let store = try SQLiteEventStore(path: ":memory:")
         var detections: [StoredDetection] = []

@@ -51,7 +51,16 @@ public enum PrivateDatabaseFile {
         }
         guard !tables.isEmpty else { return }
         let known = Set(migrator.migrations)
-        if !tables.contains("grdb_migrations") || applied.contains(where: { !known.contains($0) }) {
+        let unknown = applied.filter { !known.contains($0) }
+        if !unknown.isEmpty, known.isSubset(of: applied) {
+            // Every migration of ours and more: a later socagent wrote it (this one must not touch it).
+            throw Refusal(
+                description:
+                    "\(path) was written by a newer socagent (migrations \(unknown.joined(separator: ", ")) are unknown "
+                    + "to this version); open it with that version or a later one"
+            )
+        }
+        if !tables.contains("grdb_migrations") || !unknown.isEmpty {
             let names = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", …" : "")
             throw Refusal(
                 description:

@@ -357,6 +357,22 @@ import Testing
         #expect(found.total == 1 && found.events.first?[ECSField.sourceIP]?.stringValue == "10.1.2.3")
     }
 
+    @Test func aStoreFromANewerVersionIsRefusedUntouched() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do { _ = try SQLiteEventStore(path: path) }
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99')") }
+        try queue.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect {
+            _ = try SQLiteEventStore(path: path)
+        } throws: { error in
+            "\(error)".contains("was written by a newer socagent (migrations v99 are unknown to this version)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
     @Test func detectionsAreReadByHostThroughTheirIndex() async throws {
         let store = try SQLiteEventStore(path: ":memory:")
         var detections: [StoredDetection] = []

@@ -62,6 +62,9 @@ import Testing
         let environment = ["ABUSEIPDB_API_KEY": key, "ABUSEIPDB_BASE_URL": server.baseURL]
         let first = try await intelOffThePool(["ip", "45.142.212[.]61", "--json"], environment: environment)
         #expect(first.status == 0, "\(first.stderr)")
+        // Usually one request; a retry is right when the machine is so loaded that the first one timed out.
+        let requestsForFirst = await server.requests.count
+        #expect(requestsForFirst >= 1)
         let json = try #require(first.json)
         #expect(json["verdict"] as? String == "malicious")
         #expect(json["scope"] as? String == "public")
@@ -77,7 +80,7 @@ import Testing
         let second = try await intelOffThePool(["ip", "45.142.212.61"], environment: environment)
         #expect(second.stdout.contains("abuseipdb   malicious  abuse confidence 97% from 311 reports by 120 users"))
         #expect(second.stdout.contains("(cached "))
-        #expect(await server.requests.count == 1)
+        #expect(await server.requests.count == requestsForFirst, "the second lookup came from the cache")
         for run in [first, second] { #expect(!run.stdout.contains(key) && !run.stderr.contains(key)) }
     }
 

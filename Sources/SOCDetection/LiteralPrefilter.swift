@@ -176,21 +176,9 @@ final class LiteralAutomaton: @unchecked Sendable {
 
     /// The automata of several literal sets, built concurrently, in the order of `sets`.
     static func build(_ sets: [[(id: Int32, bytes: [UInt8])]]) -> [LiteralAutomaton] {
-        let slots = UnsafeMutableBufferPointer<LiteralAutomaton?>.allocate(capacity: sets.count)
-        slots.initialize(repeating: nil)
-        defer { slots.deinitialize().deallocate() }
-        let output = BuildSlots(buffer: slots)
         // Largest first, so the longest build starts at once.
         let order = sets.indices.sorted { sets[$0].count > sets[$1].count }
-        DispatchQueue.concurrentPerform(iterations: sets.count) { index in
-            let set = order[index]
-            output.buffer[set] = LiteralAutomaton(sets[set])  // each slot is written once
-        }
-        return slots.map { $0! }
-    }
-
-    private struct BuildSlots: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<LiteralAutomaton?>
+        return concurrentMap(sets.count, order: order) { LiteralAutomaton(sets[$0]) }
     }
 
     deinit {

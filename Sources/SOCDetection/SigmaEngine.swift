@@ -26,34 +26,22 @@ public struct SigmaRuleSet: Sendable {
             }
         }
         // Files are read and parsed on every core (each YAML parser is independent); results keep the file order.
-        let results = UnsafeMutableBufferPointer<Result<SigmaRule, SigmaDiagnostic>?>.allocate(capacity: files.count)
-        results.initialize(repeating: nil)
-        defer { results.deinitialize().deallocate() }
-        let slots = ResultSlots(buffer: results)
         let paths = files
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+        let results = concurrentMap(paths.count) { index -> Result<SigmaRule, SigmaDiagnostic> in
             let file = paths[index]
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                slots.buffer[index] = .failure(SigmaDiagnostic(path: file, reason: "cannot read the file as UTF-8"))
-                return
+                return .failure(SigmaDiagnostic(path: file, reason: "cannot read the file as UTF-8"))
             }
-            // Each index is written once.
-            slots.buffer[index] = SigmaRule.load(yaml: text, path: file, logSources: logSources)
+            return SigmaRule.load(yaml: text, path: file, logSources: logSources)
         }
         var set = SigmaRuleSet(rules: [], diagnostics: [])
         for result in results {
             switch result {
-            case .success(let rule)?: set.rules.append(rule)
-            case .failure(let diagnostic)?: set.diagnostics.append(diagnostic)
-            case nil: break
+            case .success(let rule): set.rules.append(rule)
+            case .failure(let diagnostic): set.diagnostics.append(diagnostic)
             }
         }
         return set
-    }
-
-    /// Per-file result slots; each concurrent iteration writes its own element only.
-    private struct ResultSlots: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<Result<SigmaRule, SigmaDiagnostic>?>
     }
 
     /// Keeps the rules at or above `level`, with one of `statuses` and one of `tags` (each filter optional).
@@ -401,24 +389,14 @@ public final class SigmaEngine: @unchecked Sendable {
             let scratch = Scratch(engine: self)
             return events.flatMap { detect($0, scratch: scratch) }
         }
-        let results = UnsafeMutableBufferPointer<[Detection]>.allocate(capacity: workers)
-        results.initialize(repeating: [])
-        defer { results.deinitialize().deallocate() }
-        let slots = Slots(results)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let found = concurrentMap(workers) { worker in
             let range = (events.count * worker / workers)..<(events.count * (worker + 1) / workers)
             let scratch = Scratch(engine: self)
             var found: [Detection] = []
             for event in events[range] { found += detect(event, scratch: scratch) }
-            slots.buffer[worker] = found  // each worker writes its own slot only
+            return found
         }
-        return results.flatMap { $0 }
-    }
-
-    /// Per-worker result slots; workers write disjoint elements.
-    private struct Slots: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<[Detection]>
-        init(_ buffer: UnsafeMutableBufferPointer<[Detection]>) { self.buffer = buffer }
+        return found.flatMap { $0 }
     }
 
     private func detection(_ sigma: SigmaRule, scope: CompiledScope, view: EventView) -> Detection {

@@ -18,7 +18,8 @@ enum SQLFunctions {
     ///
     /// Registered on SQLite's own interface rather than as a ``DatabaseFunction``: a CIDR search runs it on every
     /// row an index range finds (480,000 rows for `10.0.0.0/8` in a 1 M-event store), so the address is read in
-    /// place, without making a `String`, and the block is parsed once per statement (SQLite's auxiliary data, a plain value: no reference counting per row).
+    /// place, without making a `String`, and the block is parsed once per statement (kept as SQLite's auxiliary
+    /// data, a plain value: no reference counting per row).
     private static func registerAddressInBlock(on db: Database) {
         sqlite3_create_function_v2(
             db.sqliteConnection,
@@ -28,19 +29,16 @@ enum SQLFunctions {
             nil,
             { context, _, values in
                 guard let context, let values, let addressValue = values[0], let blockValue = values[1] else { return }
-                let block: UnsafeMutablePointer<IPMatcher?>
+                let matcher: IPMatcher?
                 if let cached = sqlite3_get_auxdata(context, 1) {
-                    block = cached.assumingMemoryBound(to: IPMatcher?.self)
+                    matcher = cached.assumingMemoryBound(to: IPMatcher?.self).pointee
                 } else {
-                    block = .allocate(capacity: 1)
+                    let block = UnsafeMutablePointer<IPMatcher?>.allocate(capacity: 1)
                     block.initialize(to: SQLFunctions.text(of: blockValue).flatMap(IPMatcher.init))
-                    // SQLite owns the block from here and may free it at once, so it is read before that.
-                    let matcher = block.pointee
+                    matcher = block.pointee  // read first: SQLite owns the block from here and may free it at once
                     sqlite3_set_auxdata(context, 1, block) { $0?.assumingMemoryBound(to: IPMatcher?.self).deallocate() }
-                    sqlite3_result_int(context, SQLFunctions.address(addressValue, isIn: matcher) ? 1 : 0)
-                    return
                 }
-                sqlite3_result_int(context, SQLFunctions.address(addressValue, isIn: block.pointee) ? 1 : 0)
+                sqlite3_result_int(context, SQLFunctions.address(addressValue, isIn: matcher) ? 1 : 0)
             },
             nil,
             nil,

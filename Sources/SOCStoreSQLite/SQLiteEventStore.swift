@@ -203,9 +203,8 @@ public final class SQLiteEventStore: EventStore {
         var writer = JSONWriter(capacity: 4096)
         // Recorded before the rows, in their transaction: a value that is not a canonical address makes CIDR
         // searches test each row they find (a failed insert leaves at worst that slower, still exact, path).
-        let addressKeys = Schema.addressColumnOffsets.map { Schema.textColumnKeys[$0] }
         let nonCanonical = events.contains { event in
-            addressKeys.contains { key in
+            Schema.addressColumnKeys.contains { key in
                 event.fields[key]?.stringValue.map { !$0.isEmpty && !AddressSQL.isCanonical($0) } ?? false
             }
         }

@@ -21,10 +21,8 @@ enum Schema {
         "source_ip", "destination_ip", "process_name", "process_executable", "process_command_line",
         "process_parent_name",
     ]
-    /// Offsets in ``textColumns`` of the address columns, whose values ``SQLiteEventStore`` checks are canonical.
-    static let addressColumnOffsets: Set<Int> = [
-        textColumns.firstIndex(of: ECSField.sourceIP)!, textColumns.firstIndex(of: ECSField.destinationIP)!,
-    ]
+    /// The fields of the typed address columns, whose values ``SQLiteEventStore`` checks are canonical.
+    static let addressColumnKeys = [ECSField.sourceIP, ECSField.destinationIP].map(FieldKey.init)
     /// Typed integer columns and the ECS fields they hold, in insert order.
     static let integerColumns: [String] = [ECSField.sourcePort, ECSField.destinationPort]
     static let integerColumnNames = ["source_port", "destination_port"]

@@ -107,41 +107,63 @@ public struct Detection: Sendable, Codable, Hashable {
 /// buckets, a literal prefilter (one Aho–Corasick pass over each of the event's fields that some rule needs a literal
 /// in) skips the rules whose required literals the event lacks. An event's detections come in rule order.
 public final class SigmaEngine: @unchecked Sendable {
-    // Immutable after init; detecting only reads it (each thread has its own ``Scratch``).
-    private let registry: FieldRegistry
+    // Immutable after init; detecting only reads it (each thread has its own ``Scratch``). Internal rather than
+    // private for ``archive()`` and `init(archive:)`.
+    let registry: FieldRegistry
+    /// Per rule, what a detection reports of it.
+    let rules: [RuleSummary]
+    /// Per compiled scope, when it applies and what it reports.
+    let scopes: [ScopeSummary]
     /// Every (rule scope, bucket) pair, in rule order; a rule's detections follow this order.
-    private let entries: [Entry]
+    let entries: [Entry]
     /// Per entry, its bucket.
-    private let entryBucket: [Int32]
+    let entryBucket: [Int32]
     /// Per entry, the bit mask of its prefilter clauses (all must be satisfied); 0 for entries always evaluated.
-    private let entryMask: [UInt8]
+    let entryMask: [UInt8]
     /// By required literal id, where its postings start in ``postings`` (one more element than literals).
-    private let postingStart: [Int32]
+    let postingStart: [Int32]
     /// The (entry, clause bit) pairs each literal satisfies, grouped by literal.
-    private let postings: [Posting]
+    let postings: [Posting]
     /// Bucket numbers by log-source key (`security|4688`, `security|*`, `*`, `format:auditd`).
-    private let bucketNumbers: [String: Int32]
+    let bucketNumbers: [String: Int32]
     /// Per bucket, the entries without prefilter clauses.
-    private let alwaysEvaluated: [[Int32]]
+    let alwaysEvaluated: [[Int32]]
     /// By event field, the automaton of the literals required in it (an index in ``automatonList``).
-    private let automata: [FieldKey: Int32]
-    private let automatonList: [LiteralAutomaton]
+    let automata: [FieldKey: Int32]
+    let automatonList: [LiteralAutomaton]
     /// The automaton of keyword literals, run over the message and the original record.
-    private let fullTextAutomaton: LiteralAutomaton?
-    private let literalCount: Int
+    let fullTextAutomaton: LiteralAutomaton?
+    let literalCount: Int
+    /// The conditions of every scope, laid out flat.
+    let program: RuleProgram
 
-    private struct Entry {
-        let rule: CompiledRule
-        let scope: CompiledScope
+    /// What a detection reports of its rule.
+    struct RuleSummary {
+        let id: String
+        let title: String
+        let level: SigmaLevel
+        let techniques: [String]
+        let tactics: [String]
+        let tags: [String]
+    }
+
+    /// A compiled scope: the events it applies to, and the rule's fields (Sigma names) and their slots, to report
+    /// what matched.
+    struct ScopeSummary {
+        let alternative: LogSourceMap.Alternative
+        let reported: [(name: String, slot: Int)]
+    }
+
+    struct Entry: BitwiseCopyable {
         /// The rule's position in the rule set, to report each rule once per event.
         let ruleNumber: Int32
+        /// An index in ``scopes``.
+        let scope: Int32
         /// The scope's condition in ``program``.
-        var root: Int32 = -1
+        let root: Int32
     }
-    /// The conditions of every entry, laid out flat.
-    private let program: RuleProgram
 
-    private struct Posting {
+    struct Posting: BitwiseCopyable {
         let entry: Int32
         let bit: UInt8
     }
@@ -153,9 +175,10 @@ public final class SigmaEngine: @unchecked Sendable {
 
     /// Creates an engine; without the prefilter every rule of a bucket is evaluated (the reference the prefilter is
     /// tested against).
-    init(rules: [SigmaRule], logSources: LogSourceMap, prefilter: Bool) {
+    convenience init(rules: [SigmaRule], logSources: LogSourceMap, prefilter: Bool) {
         let registry = FieldRegistry()
-        var entries: [Entry] = []
+        var scopes: [CompiledScope] = []
+        var entryScopes: [(ruleNumber: Int32, scope: Int32)] = []
         var entryBucket: [Int32] = []
         var entryMask: [UInt8] = []
         var bucketNumbers: [String: Int32] = [:]
@@ -165,6 +188,8 @@ public final class SigmaEngine: @unchecked Sendable {
         for (ruleNumber, rule) in rules.enumerated() {
             let compiled = CompiledRule(rule, registry: registry, logSources: logSources)
             for scope in compiled.scopes {
+                // A scope in several buckets (one per event id) is laid out once.
+                scopes.append(scope)
                 let clauses = (prefilter ? scope.condition.requirement(scope.selections) : nil)?.clauses ?? []
                 for key in Self.keys(scope.alternative) {
                     let bucket = bucketNumbers[key] ?? Int32(bucketNumbers.count)
@@ -172,8 +197,8 @@ public final class SigmaEngine: @unchecked Sendable {
                         bucketNumbers[key] = bucket
                         alwaysEvaluated.append([])
                     }
-                    let entry = Int32(entries.count)
-                    entries.append(Entry(rule: compiled, scope: scope, ruleNumber: Int32(ruleNumber)))
+                    let entry = Int32(entryScopes.count)
+                    entryScopes.append((Int32(ruleNumber), Int32(scopes.count - 1)))
                     entryBucket.append(bucket)
                     entryMask.append(UInt8(truncatingIfNeeded: (1 << clauses.count) - 1))
                     if clauses.isEmpty { alwaysEvaluated[Int(bucket)].append(entry) }
@@ -209,7 +234,7 @@ public final class SigmaEngine: @unchecked Sendable {
         // the same literals: they share one automaton.
         var shared: [[Int32]: Int32] = [:]
         var literalSets: [[(id: Int32, bytes: [UInt8])]] = []
-        self.automata = literalsByField.mapValues { literals in
+        let automata = literalsByField.mapValues { literals in
             let sorted = literals.sorted { $0.id < $1.id }
             let ids = sorted.map(\.id)
             if let index = shared[ids] { return index }
@@ -220,29 +245,75 @@ public final class SigmaEngine: @unchecked Sendable {
         if !fullTextLiterals.isEmpty { literalSets.append(fullTextLiterals.sorted { $0.id < $1.id }) }
         // Built on every core: the command-line automaton alone is a third of compiling the SigmaHQ rules.
         var built = LiteralAutomaton.build(literalSets)
-        self.fullTextAutomaton = fullTextLiterals.isEmpty ? nil : built.removeLast()
-        self.automatonList = built
+        let fullTextAutomaton = fullTextLiterals.isEmpty ? nil : built.removeLast()
+        let program = RuleProgram(scopes)
+        self.init(
+            registry: registry,
+            rules: rules.map {
+                RuleSummary(
+                    id: $0.id,
+                    title: $0.title,
+                    level: $0.level,
+                    techniques: $0.techniques,
+                    tactics: $0.tactics,
+                    tags: $0.tags
+                )
+            },
+            scopes: scopes.map { ScopeSummary(alternative: $0.alternative, reported: $0.reported) },
+            entries: entryScopes.map {
+                Entry(ruleNumber: $0.ruleNumber, scope: $0.scope, root: program.roots[Int($0.scope)])
+            },
+            entryBucket: entryBucket,
+            entryMask: entryMask,
+            postingStart: postingStart,
+            postings: literalPostings.flatMap { $0 },
+            bucketNumbers: bucketNumbers,
+            alwaysEvaluated: alwaysEvaluated,
+            automata: automata,
+            automatonList: built,
+            fullTextAutomaton: fullTextAutomaton,
+            literalCount: literalIDs.count,
+            program: program
+        )
+    }
+
+    /// An engine from its parts, compiled or read from an archive.
+    init(
+        registry: FieldRegistry,
+        rules: [RuleSummary],
+        scopes: [ScopeSummary],
+        entries: [Entry],
+        entryBucket: [Int32],
+        entryMask: [UInt8],
+        postingStart: [Int32],
+        postings: [Posting],
+        bucketNumbers: [String: Int32],
+        alwaysEvaluated: [[Int32]],
+        automata: [FieldKey: Int32],
+        automatonList: [LiteralAutomaton],
+        fullTextAutomaton: LiteralAutomaton?,
+        literalCount: Int,
+        program: RuleProgram
+    ) {
         self.registry = registry
-        // A scope in several buckets (one per event id) is laid out once.
-        var scopeNumbers: [ObjectIdentifier: Int] = [:]
-        var scopes: [CompiledScope] = []
-        for entry in entries where scopeNumbers[ObjectIdentifier(entry.scope)] == nil {
-            scopeNumbers[ObjectIdentifier(entry.scope)] = scopes.count
-            scopes.append(entry.scope)
-        }
-        self.program = RuleProgram(scopes)
-        for index in entries.indices {
-            entries[index].root = program.roots[scopeNumbers[ObjectIdentifier(entries[index].scope)] ?? 0]
-        }
+        self.rules = rules
+        self.scopes = scopes
         self.entries = entries
         self.entryBucket = entryBucket
         self.entryMask = entryMask
         self.postingStart = postingStart
-        self.postings = literalPostings.flatMap { $0 }
+        self.postings = postings
         self.bucketNumbers = bucketNumbers
         self.alwaysEvaluated = alwaysEvaluated
-        self.literalCount = literalIDs.count
+        self.automata = automata
+        self.automatonList = automatonList
+        self.fullTextAutomaton = fullTextAutomaton
+        self.literalCount = literalCount
+        self.program = program
     }
+
+    /// The number of rules the engine runs.
+    public var ruleCount: Int { rules.count }
 
     private static func keys(_ alternative: LogSourceMap.Alternative) -> [String] {
         if let channel = alternative.channel {
@@ -342,11 +413,12 @@ public final class SigmaEngine: @unchecked Sendable {
         scratch.matchedRules.removeAll(keepingCapacity: true)
         for index in scratch.candidates {
             let entry = entries[Int(index)]
-            guard !scratch.matchedRules.contains(entry.ruleNumber), entry.scope.alternative.covers(view),
+            let scope = scopes[Int(entry.scope)]
+            guard !scratch.matchedRules.contains(entry.ruleNumber), scope.alternative.covers(view),
                 program.evaluate(entry.root, view)
             else { continue }
             scratch.matchedRules.append(entry.ruleNumber)
-            detections.append(detection(entry.rule.rule, scope: entry.scope, view: view))
+            detections.append(detection(rules[Int(entry.ruleNumber)], scope: scope, view: view))
         }
         return detections
     }
@@ -399,7 +471,7 @@ public final class SigmaEngine: @unchecked Sendable {
         return found.flatMap { $0 }
     }
 
-    private func detection(_ sigma: SigmaRule, scope: CompiledScope, view: EventView) -> Detection {
+    private func detection(_ sigma: RuleSummary, scope: ScopeSummary, view: EventView) -> Detection {
         var fields: [String: String] = [:]
         for (name, slot) in scope.reported {
             if let value = view.strings(slot: slot).first { fields[name] = value }

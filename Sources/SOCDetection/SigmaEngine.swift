@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import SOCModel
 public import SOCStore
 
@@ -9,8 +9,42 @@ public struct SigmaRuleSet: Sendable {
     /// The rules that did not, each with its reason.
     public var diagnostics: [SigmaDiagnostic]
 
+    /// A set of these rules and diagnostics.
+    public init(rules: [SigmaRule], diagnostics: [SigmaDiagnostic]) {
+        self.rules = rules
+        self.diagnostics = diagnostics
+    }
+
     /// Loads every `.yml`/`.yaml` file under `paths` (files or directories, recursively).
     public static func load(paths: [String], logSources: LogSourceMap = .bundled) throws -> SigmaRuleSet {
+        load(files: try read(paths: paths), logSources: logSources)
+    }
+
+    /// Loads rules already read (``read(paths:)``): each file's path and its bytes (`nil`: it could not be read).
+    public static func load(
+        files: [(path: String, contents: Data?)],
+        logSources: LogSourceMap = .bundled
+    )
+        -> SigmaRuleSet
+    {
+        // Parsed on every core (each YAML parser is independent); results keep the file order.
+        SigmaRuleSet(
+            concurrentMap(files.count) {
+                parse(file: files[$0].path, contents: files[$0].contents, logSources: logSources)
+            }
+        )
+    }
+
+    /// Reads every `.yml`/`.yaml` file under `paths` (files or directories, recursively, each directory's in name
+    /// order), on every core: each file's path and its bytes, `nil` for a file that cannot be read.
+    /// - Throws: ``SigmaDiagnostic`` for a path that does not exist.
+    public static func read(paths: [String]) throws -> [(path: String, contents: Data?)] {
+        let files = try ruleFiles(paths: paths)
+        let contents = concurrentMap(files.count) { FileManager.default.contents(atPath: files[$0]) }
+        return Array(zip(files, contents))
+    }
+
+    private static func ruleFiles(paths: [String]) throws -> [String] {
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -25,23 +59,30 @@ public struct SigmaRuleSet: Sendable {
                 files.append(path)
             }
         }
-        // Files are read and parsed on every core (each YAML parser is independent); results keep the file order.
-        let paths = files
-        let results = concurrentMap(paths.count) { index -> Result<SigmaRule, SigmaDiagnostic> in
-            let file = paths[index]
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                return .failure(SigmaDiagnostic(path: file, reason: "cannot read the file as UTF-8"))
-            }
-            return SigmaRule.load(yaml: text, path: file, logSources: logSources)
+        return files
+    }
+
+    private static func parse(
+        file: String,
+        contents: Data?,
+        logSources: LogSourceMap
+    )
+        -> Result<SigmaRule, SigmaDiagnostic>
+    {
+        guard let contents, let text = String(data: contents, encoding: .utf8) else {
+            return .failure(SigmaDiagnostic(path: file, reason: "cannot read the file as UTF-8"))
         }
-        var set = SigmaRuleSet(rules: [], diagnostics: [])
+        return SigmaRule.load(yaml: text, path: file, logSources: logSources)
+    }
+
+    private init(_ results: [Result<SigmaRule, SigmaDiagnostic>]) {
+        (rules, diagnostics) = ([], [])
         for result in results {
             switch result {
-            case .success(let rule): set.rules.append(rule)
-            case .failure(let diagnostic): set.diagnostics.append(diagnostic)
+            case .success(let rule): rules.append(rule)
+            case .failure(let diagnostic): diagnostics.append(diagnostic)
             }
         }
-        return set
     }
 
     /// Keeps the rules at or above `level`, with one of `statuses` and one of `tags` (each filter optional).

@@ -107,9 +107,12 @@ final class LiteralAutomaton: @unchecked Sendable {
     /// Per state, where its outputs start in ``outputIDs`` (one more entry than states).
     private let outputStart: UnsafeMutableBufferPointer<Int32>
     private let outputIDs: UnsafeMutableBufferPointer<Int32>
+    /// The literals it finds: an archive keeps these, not the tables built from them.
+    let literals: [(id: Int32, bytes: [UInt8])]
 
     /// Builds the automaton for `literals` (non-empty byte strings), each reported by its `id`.
     init(_ literals: [(id: Int32, bytes: [UInt8])]) {
+        self.literals = literals
         var classOf = [Int32](repeating: 0, count: 256)
         var classCount = 1
         for (_, bytes) in literals {

@@ -91,6 +91,51 @@ final class RuleProgram: @unchecked Sendable {
         stringTests = builder.stringTests
     }
 
+    /// Writes the tables for ``init(archive:)``.
+    func archive(into writer: inout ArchiveWriter) {
+        writer.write(table: roots)
+        writer.write(table: UnsafeBufferPointer(nodes))
+        writer.write(table: UnsafeBufferPointer(operands))
+        writer.write(table: UnsafeBufferPointer(selections))
+        writer.write(table: UnsafeBufferPointer(maps))
+        writer.write(table: UnsafeBufferPointer(conditions))
+        writer.write(table: UnsafeBufferPointer(tests))
+        writer.write(table: UnsafeBufferPointer(patterns))
+        writer.write(table: UnsafeBufferPointer(pieces))
+        writer.write(table: UnsafeBufferPointer(bytes))
+        writer.write(stringTests.count)
+        for test in stringTests { test.archive(into: &writer) }
+    }
+
+    /// Reads a program ``archive(into:)`` wrote. The tables' indices are not checked: the archive's digest is.
+    init(archive reader: inout ArchiveReader) throws(ArchiveError) {
+        // Everything is read before anything is allocated, so a short archive leaks nothing.
+        let roots: [Int32] = try reader.table()
+        let nodes: [Node] = try reader.table()
+        let operands: [Int32] = try reader.table()
+        let selections: [Selection] = try reader.table()
+        let maps: [Span] = try reader.table()
+        let conditions: [Condition] = try reader.table()
+        let tests: [Test] = try reader.table()
+        let patterns: [PatternCode] = try reader.table()
+        let pieces: [Pattern.Piece] = try reader.table()
+        let bytes: [UInt8] = try reader.table()
+        var stringTests: [ValueTest] = []
+        for _ in 0..<(try reader.count()) { stringTests.append(try ValueTest(archive: &reader)) }
+        guard !bytes.isEmpty else { throw ArchiveError("the program's pattern bytes are missing") }
+        self.roots = roots
+        self.nodes = .copying(nodes)
+        self.operands = .copying(operands)
+        self.selections = .copying(selections)
+        self.maps = .copying(maps)
+        self.conditions = .copying(conditions)
+        self.tests = .copying(tests)
+        self.patterns = .copying(patterns)
+        self.pieces = .copying(pieces)
+        self.bytes = .copying(bytes)
+        self.stringTests = stringTests
+    }
+
     /// Per scope given to `init`, the node its condition starts at.
     let roots: [Int32]
 

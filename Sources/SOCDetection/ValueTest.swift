@@ -20,6 +20,9 @@ struct ValueTest: Sendable {
     private let kind: Kind
     /// Whether the test needs the value in its original case (regular expressions, base64, `cased`).
     let usesOriginalCase: Bool
+    /// For the tests that match a value as a string (regular expressions, CIDR blocks, numbers), the value and
+    /// modifiers they were made from, to archive them.
+    private var origin: (value: String, modifiers: [String])?
 
     var isNull: Bool {
         if case .null = kind { return true }
@@ -46,7 +49,11 @@ struct ValueTest: Sendable {
             if modifiers.contains("m") { options.insert(.anchorsMatchLines) }
             if modifiers.contains("s") { options.insert(.dotMatchesLineSeparators) }
             do {
-                return ValueTest(kind: .regex(try LinearRegex(value, options: options)), usesOriginalCase: true)
+                return ValueTest(
+                    kind: .regex(try LinearRegex(value, options: options)),
+                    usesOriginalCase: true,
+                    origin: (value, modifiers)
+                )
             } catch {
                 let what = error.kind == .syntax ? "invalid" : "unsupported"
                 throw SigmaCompileError("\(what) regular expression (\(error))")
@@ -54,11 +61,15 @@ struct ValueTest: Sendable {
         }
         if modifiers.contains("cidr") {
             guard let matcher = IPMatcher(value) else { throw SigmaCompileError("invalid CIDR block '\(value)'") }
-            return ValueTest(kind: .cidr(matcher), usesOriginalCase: false)
+            return ValueTest(kind: .cidr(matcher), usesOriginalCase: false, origin: (value, modifiers))
         }
         for comparison in Comparison.allCases where modifiers.contains(comparison.rawValue) {
             guard let number = Double(value) else { throw SigmaCompileError("'\(comparison.rawValue)' needs a number") }
-            return ValueTest(kind: .number(comparison, number), usesOriginalCase: false)
+            return ValueTest(
+                kind: .number(comparison, number),
+                usesOriginalCase: false,
+                origin: (value, modifiers)
+            )
         }
         // String values: variants from windash and encodings, then the position modifiers.
         var variants = [value]
@@ -246,6 +257,26 @@ struct ValueTest: Sendable {
 }
 
 /// The number comparisons of `lt`, `lte`, `gt` and `gte`.
+extension ValueTest {
+    /// Writes a string test (see ``form``) for ``init(archive:)``: the value and modifiers it was made from.
+    func archive(into writer: inout ArchiveWriter) {
+        writer.write(origin?.value ?? "")
+        writer.write(origin?.modifiers ?? [])
+    }
+
+    /// Makes again the string test ``archive(into:)`` wrote.
+    init(archive reader: inout ArchiveReader) throws(ArchiveError) {
+        let value = try reader.string()
+        let modifiers = try reader.strings()
+        do {
+            self = try Self.make(value, modifiers: modifiers)
+        } catch {
+            throw ArchiveError("a test no longer compiles: \(error)")
+        }
+        guard origin != nil else { throw ArchiveError("an archived test is not a string test") }
+    }
+}
+
 enum Comparison: String, CaseIterable, Sendable {
     case lt, lte, gt, gte
     func holds(_ value: Double, _ bound: Double) -> Bool {

@@ -1,0 +1,65 @@
+import Foundation
+import SOCModel
+import SOCParsers
+import SOCTestSupport
+import Testing
+
+@testable import SOCDetection
+
+/// An engine read from its archive is the engine that wrote it: same detections, in the same order, and the same
+/// archive when written again. Damaged archives are refused, never read.
+struct SigmaArchiveTests {
+    /// On SigmaHQ's rules, its regression events and the EVTX attack samples.
+    @Test(.enabled(if: SigmaData.path != nil, "needs ../shared/data/sigma"))
+    func anArchivedEngineDetectsWhatTheCompiledOneDoes() throws {
+        let data = try #require(SharedFiles.data)
+        let rules = try #require(SigmaData.ruleSet).rules
+        var events: [SecurityEvent] = []
+        for root in [data + "/sigma/regression_data", data + "/evtx-attack-samples/jsonl"] {
+            for file in try FileManager.default.subpathsOfDirectory(atPath: root).filter({
+                $0.hasSuffix(".json") || $0.hasSuffix(".jsonl")
+            }).sorted() {
+                var reader = try EventFileReader(path: root + "/" + file, options: SigmaData.options)
+                while let batch = try reader.nextBatch() { events += batch }
+            }
+        }
+        let compiled = SigmaEngine(rules: rules)
+        let archive = compiled.archive()
+        let read = try SigmaEngine(archive: archive)
+        #expect(read.ruleCount == rules.count)
+        let expected = compiled.detect(events)
+        #expect(read.detect(events) == expected)
+        #expect(read.archive() == archive)
+        print("sigma archive: \(rules.count) rules in \(archive.count) bytes, \(expected.count) detections kept")
+        #expect(expected.count >= 1_000)
+    }
+
+    @Test func damagedArchivesAreRefused() throws {
+        let rule = try SigmaRule.load(
+            yaml: """
+                title: t
+                id: 00000000-0000-0000-0000-000000000002
+                logsource: {category: process_creation, product: windows}
+                detection:
+                    selection:
+                        CommandLine|contains: ['whoami', 'net user']
+                        CommandLine|re: 'net1? user'
+                        SourceIp|cidr: '10.0.0.0/8'
+                    condition: selection
+                """,
+            path: "t.yml",
+            logSources: .bundled
+        ).get()
+        let archive = SigmaEngine(rules: [rule]).archive()
+        #expect(try SigmaEngine(archive: archive).ruleCount == 1)
+        // Cut anywhere: refused with a reason, no crash.
+        for length in stride(from: 0, to: archive.count, by: max(1, archive.count / 400)) {
+            #expect(throws: SigmaArchiveError.self) { try SigmaEngine(archive: Array(archive.prefix(length))) }
+        }
+        #expect(throws: SigmaArchiveError.self) { try SigmaEngine(archive: archive + [0]) }
+        var otherFormat = archive
+        otherFormat[0] ^= 0xFF
+        #expect(throws: SigmaArchiveError.self) { try SigmaEngine(archive: otherFormat) }
+        #expect(throws: SigmaArchiveError.self) { try SigmaEngine(archive: Array(repeating: 0xFF, count: 4_096)) }
+    }
+}

@@ -253,7 +253,7 @@ let package = Package(
         ),
         .testTarget(
             name: "socagentTests",
-            dependencies: ["socagent", "SOCAnalystKit", "SOCModel", "SOCParsers", "SOCTestSupport"],
+            dependencies: ["socagent", "SOCAnalystKit", "SOCDetection", "SOCModel", "SOCParsers", "SOCTestSupport"],
             // The MCP tests' Python client (run by the `mcp` package from PyPI, not built).
             exclude: ["MCPClient"],
             swiftSettings: strictSettings

@@ -22,15 +22,13 @@ public struct HuntService: Sendable {
         case store(any EventStore, window: TimeRange?)
     }
 
-    /// The rules to run.
-    public let rules: SigmaRuleSet
     private let engine: SigmaEngine
 
     /// Prepares a hunt with these rules (compiled once).
-    public init(rules: SigmaRuleSet) {
-        self.rules = rules
-        self.engine = SigmaEngine(rules: rules.rules)
-    }
+    public init(rules: SigmaRuleSet) { self.init(engine: SigmaEngine(rules: rules.rules)) }
+
+    /// Prepares a hunt with rules already compiled (``RuleSetCache``).
+    public init(engine: SigmaEngine) { self.engine = engine }
 
     /// Hunts `target`, handing each batch's detections to `report` in event order.
     /// - Parameters:

@@ -38,14 +38,22 @@ public struct LogSourceMap: Sendable {
 
     /// The mapping shipped with socagent.
     public static let bundled: LogSourceMap = {
+        guard let (sources, fields) = bundledDefinition,
+            let map = try? LogSourceMap(logSources: sources, fields: fields)
+        else { return LogSourceMap(aliases: [:]) }
+        return map
+    }()
+
+    /// The texts ``bundled`` is made from (log sources, fields), read from socagent's resources: part of what a
+    /// compiled rule set depends on.
+    public static let bundledDefinition: (logSources: String, fields: String)? = {
         guard
             let sources = Bundle.module.url(forResource: "logsources", withExtension: "yml", subdirectory: "Resources")
                 .flatMap({ try? String(contentsOf: $0, encoding: .utf8) }),
             let fields = Bundle.module.url(forResource: "fields", withExtension: "yml", subdirectory: "Resources")
-                .flatMap({ try? String(contentsOf: $0, encoding: .utf8) }),
-            let map = try? LogSourceMap(logSources: sources, fields: fields)
-        else { return LogSourceMap(aliases: [:]) }
-        return map
+                .flatMap({ try? String(contentsOf: $0, encoding: .utf8) })
+        else { return nil }
+        return (sources, fields)
     }()
 
     private init(aliases: [String: String]) { self.aliases = aliases }

@@ -98,6 +98,34 @@ public struct SigmaRuleSet: Sendable {
     }
 }
 
+/// Which of the loaded rules to run: `hunt --level/--status/--tags`.
+public struct SigmaRuleFilter: Sendable, Hashable {
+    /// Only rules at or above this level.
+    public var minimumLevel: SigmaLevel?
+    /// Only rules with one of these statuses.
+    public var statuses: Set<String>?
+    /// Only rules with one of these tags (lower case).
+    public var tags: Set<String>?
+
+    /// A filter; `nil` parts keep every rule.
+    public init(minimumLevel: SigmaLevel? = nil, statuses: Set<String>? = nil, tags: Set<String>? = nil) {
+        (self.minimumLevel, self.statuses, self.tags) = (minimumLevel, statuses, tags)
+    }
+
+    /// The filter as text that differs whenever the filter does (a cache key part).
+    public var key: String {
+        func list(_ values: Set<String>?) -> String {
+            values.map { $0.sorted().map { "\($0.utf8.count):\($0)" }.joined(separator: ",") } ?? "-"
+        }
+        return "level=\(minimumLevel?.rawValue ?? "-");statuses=\(list(statuses));tags=\(list(tags))"
+    }
+
+    /// The rules of `set` this filter keeps.
+    public func apply(to set: SigmaRuleSet) -> SigmaRuleSet {
+        set.filtered(minimumLevel: minimumLevel, statuses: statuses, tags: tags)
+    }
+}
+
 /// A rule that matched an event.
 public struct Detection: Sendable, Codable, Hashable {
     /// The rule id.

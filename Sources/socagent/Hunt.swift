@@ -56,6 +56,12 @@ struct Hunt: AsyncParsableCommand {
     @Flag(help: "Print detections as JSON lines.")
     var json = false
 
+    @Flag(
+        help:
+            "Parse and compile the rules without the rule cache ($SOCAGENT_CACHE_DIR/rules, default ~/.cache/socagent/rules)."
+    )
+    var noRuleCache = false
+
     @OptionGroup var window: WindowOptions
 
     /// The values of a list option, given space- or comma-separated, lower-cased; `nil` when none were given.
@@ -77,26 +83,34 @@ struct Hunt: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded: SigmaRuleSet
-        do {
-            loaded = try SigmaRuleSet.load(paths: rules)
-        } catch {
-            throw CleanError("\(error)")
-        }
-        let set = loaded.filtered(
+        let filter = SigmaRuleFilter(
             minimumLevel: level.flatMap { SigmaLevel(rawValue: $0.lowercased()) },
             statuses: Self.choices(status),
             tags: Self.choices(tags)
         )
+        let prepared: PreparedRules
+        do {
+            prepared =
+                noRuleCache
+                ? try RuleSetCache.compile(paths: rules, filter: filter)
+                : try RuleSetCache(
+                    directory: RuleSetCache.standardDirectory(environment: AnalystEnvironment.current().values)
+                )
+                .prepare(paths: rules, filter: filter)
+        } catch {
+            throw CleanError("\(error)")
+        }
+        if let warning = prepared.cacheWarning { Terminal.writeError("warning: \(warning)\n") }
+        let diagnostics = prepared.diagnostics
         Terminal.writeError(
-            "rules: \(set.rules.count) loaded\(set.rules.count != loaded.rules.count ? " (of \(loaded.rules.count), by --level/--status/--tags)" : ""), \(set.diagnostics.count) skipped\n"
+            "rules: \(prepared.selected) loaded\(prepared.selected != prepared.loaded ? " (of \(prepared.loaded), by --level/--status/--tags)" : ""), \(diagnostics.count) skipped\(prepared.fromCache ? " (compiled rules from the cache)" : "")\n"
         )
         var reasons: [String: Int] = [:]
-        for diagnostic in set.diagnostics { reasons[diagnostic.reason, default: 0] += 1 }
+        for diagnostic in diagnostics { reasons[diagnostic.reason, default: 0] += 1 }
         for (reason, count) in reasons.sorted(by: { $0.value > $1.value }).prefix(verbose ? .max : 5) {
             Terminal.writeError("  skipped \(count) × \(reason)\n")
         }
-        if verbose { for diagnostic in set.diagnostics { Terminal.writeError("  \(diagnostic)\n") } }
+        if verbose { for diagnostic in diagnostics { Terminal.writeError("  \(diagnostic)\n") } }
         let target: HuntService.Target
         if let store {
             let window =
@@ -110,7 +124,7 @@ struct Hunt: AsyncParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let summary: HuntSummary
         do {
-            summary = try await HuntService(rules: set).hunt(target) { detections in
+            summary = try await HuntService(engine: prepared.engine).hunt(target) { detections in
                 for detection in detections {
                     if json {
                         print(String(decoding: try encoder.encode(detection), as: UTF8.self))

@@ -96,6 +96,22 @@ import Testing
         #expect(filtered.stderr.contains("rules: 0 loaded (of 1, by --level/--status/--tags)"))
     }
 
+    @Test func aSecondHuntReadsTheCompiledRulesFromTheCache() throws {
+        let (rules, events) = try fixtures()
+        let first = try cli.run(["hunt", "--rules", rules, events, "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("rules: 1 loaded, 1 skipped\n"))
+        let cached = try cli.run(["hunt", "--rules", rules, events, "--json"])
+        #expect(cached.stderr.contains("rules: 1 loaded, 1 skipped (compiled rules from the cache)\n"))
+        #expect(cached.stderr.contains("the 'expand' modifier needs placeholder values"))
+        #expect(cached.stdout == first.stdout)
+        let cacheFiles = try FileManager.default.contentsOfDirectory(atPath: cli.path("cache/rules"))
+        #expect(cacheFiles.count == 1 && cacheFiles[0].hasSuffix(".rules"))
+        let uncached = try cli.run(["hunt", "--no-rule-cache", "--rules", rules, events, "--json"])
+        #expect(uncached.stderr.contains("rules: 1 loaded, 1 skipped\n"))
+        #expect(uncached.stdout == first.stdout)
+    }
+
     @Test func keepsValidEventsAroundBadLinesAndMissingFiles() throws {
         let (rules, events) = try fixtures()
         let lines = try String(contentsOfFile: events, encoding: .utf8).split(separator: "\n")

@@ -52,6 +52,8 @@ import Testing
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "SOCAGENT_STORE")
+        // Caches (intelligence, compiled rules) stay in the test's folder unless a test says otherwise.
+        env["SOCAGENT_CACHE_DIR"] = path("cache")
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe()

@@ -217,10 +217,16 @@ public final class SigmaEngine: @unchecked Sendable {
     }
 
     /// A compiled scope: the events it applies to, and the rule's fields (Sigma names) and their slots, to report
-    /// what matched.
-    struct ScopeSummary {
+    /// what matched. A class: every candidate entry reads it, and copying a reference costs one retain where copying
+    /// the alternative's sets and strings cost seven.
+    final class ScopeSummary: Sendable {
         let alternative: LogSourceMap.Alternative
         let reported: [(name: String, slot: Int)]
+
+        init(alternative: LogSourceMap.Alternative, reported: [(name: String, slot: Int)]) {
+            self.alternative = alternative
+            self.reported = reported
+        }
     }
 
     struct Entry: BitwiseCopyable {

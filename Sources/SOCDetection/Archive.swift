@@ -1,5 +1,6 @@
 /// Writes values as bytes for ``ArchiveReader`` to read back in the same order: integers in the machine's byte order,
-/// strings and arrays with their lengths first, tables of plain values (``BitwiseCopyable``) as their memory. An
+/// strings and arrays with their lengths first, tables of plain values without padding (``BitwiseCopyable``) as their
+/// memory, records with padding field by field (``ArchiveRecord``). An
 /// archive is read only by the same build that wrote it (see ``SigmaEngine/archiveFormat``), so layouts need no
 /// versioning of their own.
 struct ArchiveWriter {
@@ -8,6 +9,10 @@ struct ArchiveWriter {
     mutating func write(_ value: Int) { withUnsafeBytes(of: Int64(value)) { bytes += $0 } }
 
     mutating func write(_ value: Bool) { bytes.append(value ? 1 : 0) }
+
+    mutating func write(_ value: Int32) { withUnsafeBytes(of: value) { bytes += $0 } }
+
+    mutating func write(_ value: UInt8) { bytes.append(value) }
 
     mutating func write(_ value: String) {
         var value = value
@@ -27,7 +32,14 @@ struct ArchiveWriter {
         for value in values { write(value) }
     }
 
-    /// A table of plain values, copied as memory.
+    /// Records with padding between their fields, written field by field (their memory would carry whatever bytes
+    /// the padding held).
+    mutating func write<Record: ArchiveRecord>(records: some Collection<Record>) {
+        write(records.count)
+        for record in records { record.write(to: &self) }
+    }
+
+    /// A table of plain values without padding, copied as memory.
     mutating func write<Element: BitwiseCopyable>(table values: UnsafeBufferPointer<Element>) {
         write(values.count)
         bytes += UnsafeRawBufferPointer(values)
@@ -70,6 +82,31 @@ struct ArchiveReader {
 
     mutating func bool() throws(ArchiveError) -> Bool { bytes[try take(1).lowerBound] != 0 }
 
+    mutating func int32() throws(ArchiveError) -> Int32 {
+        let range = try take(4)
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: range.lowerBound, as: Int32.self) }
+    }
+
+    mutating func uint8() throws(ArchiveError) -> UInt8 { bytes[try take(1).lowerBound] }
+
+    /// A case of an enumeration stored as its raw byte; an unknown byte is an error.
+    mutating func enumeration<Value: RawRepresentable>(of type: Value.Type = Value.self) throws(ArchiveError) -> Value
+    where Value.RawValue == UInt8 {
+        let raw = try uint8()
+        guard let value = Value(rawValue: raw) else {
+            throw ArchiveError("unknown \(Value.self) \(raw) at byte \(offset)")
+        }
+        return value
+    }
+
+    mutating func records<Record: ArchiveRecord>(of type: Record.Type = Record.self) throws(ArchiveError) -> [Record] {
+        let count = try count()
+        var records: [Record] = []
+        records.reserveCapacity(Swift.min(count, bytes.count - offset))
+        for _ in 0..<count { records.append(try Record(from: &self)) }
+        return records
+    }
+
     mutating func string() throws(ArchiveError) -> String {
         let range = try take(try count())
         return String(decoding: bytes[range], as: UTF8.self)
@@ -103,6 +140,12 @@ struct ArchiveReader {
             initialized = count
         }
     }
+}
+
+/// A value written and read field by field.
+protocol ArchiveRecord {
+    func write(to writer: inout ArchiveWriter)
+    init(from reader: inout ArchiveReader) throws(ArchiveError)
 }
 
 /// An archive that cannot be read: truncated, or not what this build writes.

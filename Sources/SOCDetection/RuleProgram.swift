@@ -94,31 +94,32 @@ final class RuleProgram: @unchecked Sendable {
     /// Writes the tables for ``init(archive:)``.
     func archive(into writer: inout ArchiveWriter) {
         writer.write(table: roots)
-        writer.write(table: UnsafeBufferPointer(nodes))
+        writer.write(records: nodes)
         writer.write(table: UnsafeBufferPointer(operands))
-        writer.write(table: UnsafeBufferPointer(selections))
+        writer.write(records: selections)
         writer.write(table: UnsafeBufferPointer(maps))
-        writer.write(table: UnsafeBufferPointer(conditions))
-        writer.write(table: UnsafeBufferPointer(tests))
-        writer.write(table: UnsafeBufferPointer(patterns))
-        writer.write(table: UnsafeBufferPointer(pieces))
+        writer.write(records: conditions)
+        writer.write(records: tests)
+        writer.write(records: patterns)
+        writer.write(records: pieces)
         writer.write(table: UnsafeBufferPointer(bytes))
         writer.write(stringTests.count)
         for test in stringTests { test.archive(into: &writer) }
     }
 
-    /// Reads a program ``archive(into:)`` wrote. The tables' indices are not checked: the archive's digest is.
+    /// Reads a program ``archive(into:)`` wrote. The tables' indices are not checked: the caller trusts the archive
+    /// (its digest, its private folder).
     init(archive reader: inout ArchiveReader) throws(ArchiveError) {
         // Everything is read before anything is allocated, so a short archive leaks nothing.
         let roots: [Int32] = try reader.table()
-        let nodes: [Node] = try reader.table()
+        let nodes: [Node] = try reader.records()
         let operands: [Int32] = try reader.table()
-        let selections: [Selection] = try reader.table()
+        let selections: [Selection] = try reader.records()
         let maps: [Span] = try reader.table()
-        let conditions: [Condition] = try reader.table()
-        let tests: [Test] = try reader.table()
-        let patterns: [PatternCode] = try reader.table()
-        let pieces: [Pattern.Piece] = try reader.table()
+        let conditions: [Condition] = try reader.records()
+        let tests: [Test] = try reader.records()
+        let patterns: [PatternCode] = try reader.records()
+        let pieces: [Pattern.Piece] = try reader.records()
         let bytes: [UInt8] = try reader.table()
         var stringTests: [ValueTest] = []
         for _ in 0..<(try reader.count()) { stringTests.append(try ValueTest(archive: &reader)) }
@@ -367,5 +368,113 @@ extension UnsafeMutableBufferPointer {
         let buffer = UnsafeMutableBufferPointer<Element>.allocate(capacity: Swift.max(1, values.count))
         _ = buffer.initialize(from: values)
         return UnsafeMutableBufferPointer(rebasing: buffer[0..<values.count])
+    }
+}
+
+// MARK: - Archiving the tables' records, field by field
+
+extension RuleProgram.Span: ArchiveRecord {
+    func write(to writer: inout ArchiveWriter) {
+        writer.write(first)
+        writer.write(count)
+    }
+
+    init(from reader: inout ArchiveReader) throws(ArchiveError) {
+        self.init(first: try reader.int32(), count: try reader.int32())
+    }
+}
+
+extension RuleProgram.Node: ArchiveRecord {
+    func write(to writer: inout ArchiveWriter) {
+        writer.write(operation.rawValue)
+        operands.write(to: &writer)
+    }
+
+    init(from reader: inout ArchiveReader) throws(ArchiveError) {
+        self.init(operation: try reader.enumeration(), operands: try RuleProgram.Span(from: &reader))
+    }
+}
+
+extension RuleProgram.Selection: ArchiveRecord {
+    func write(to writer: inout ArchiveWriter) {
+        writer.write(isKeywords)
+        span.write(to: &writer)
+    }
+
+    init(from reader: inout ArchiveReader) throws(ArchiveError) {
+        self.init(isKeywords: try reader.bool(), span: try RuleProgram.Span(from: &reader))
+    }
+}
+
+extension RuleProgram.Condition: ArchiveRecord {
+    func write(to writer: inout ArchiveWriter) {
+        writer.write(slot)
+        writer.write(UInt8(bitPattern: exists))
+        writer.write(requireAll)
+        writer.write(cased)
+        tests.write(to: &writer)
+        writer.write(references != nil)
+        references?.write(to: &writer)
+    }
+
+    init(from reader: inout ArchiveReader) throws(ArchiveError) {
+        let slot = try reader.int32()
+        let exists = Int8(bitPattern: try reader.uint8())
+        let requireAll = try reader.bool()
+        let cased = try reader.bool()
+        let tests = try RuleProgram.Span(from: &reader)
+        let references = try reader.bool() ? try RuleProgram.Span(from: &reader) : nil
+        self.init(
+            slot: slot,
+            exists: exists,
+            requireAll: requireAll,
+            cased: cased,
+            tests: tests,
+            references: references
+        )
+    }
+}
+
+extension RuleProgram.Test: ArchiveRecord {
+    func write(to writer: inout ArchiveWriter) {
+        writer.write(kind.rawValue)
+        writer.write(usesOriginalCase)
+        span.write(to: &writer)
+    }
+
+    init(from reader: inout ArchiveReader) throws(ArchiveError) {
+        self.init(
+            kind: try reader.enumeration(),
+            usesOriginalCase: try reader.bool(),
+            span: try RuleProgram.Span(from: &reader)
+        )
+    }
+}
+
+extension RuleProgram.PatternCode: ArchiveRecord {
+    func write(to writer: inout ArchiveWriter) {
+        writer.write(position.rawValue)
+        writer.write(isWildcard)
+        pieces.write(to: &writer)
+    }
+
+    init(from reader: inout ArchiveReader) throws(ArchiveError) {
+        self.init(
+            position: try reader.enumeration(),
+            isWildcard: try reader.bool(),
+            pieces: try RuleProgram.Span(from: &reader)
+        )
+    }
+}
+
+extension Pattern.Piece: ArchiveRecord {
+    func write(to writer: inout ArchiveWriter) {
+        writer.write(kind.rawValue)
+        writer.write(start)
+        writer.write(count)
+    }
+
+    init(from reader: inout ArchiveReader) throws(ArchiveError) {
+        self.init(kind: try reader.enumeration(), start: try reader.int32(), count: try reader.int32())
     }
 }

@@ -43,7 +43,7 @@ extension SigmaEngine {
         writer.write(table: entryBucket)
         writer.write(table: entryMask)
         writer.write(table: postingStart)
-        writer.write(table: postings)
+        writer.write(records: postings)
         let buckets = bucketNumbers.sorted { $0.value < $1.value }
         writer.write(buckets.map(\.key))
         writer.write(table: buckets.map(\.value))
@@ -125,7 +125,7 @@ extension SigmaEngine {
             let entryBucket: [Int32] = try reader.table()
             let entryMask: [UInt8] = try reader.table()
             let postingStart: [Int32] = try reader.table()
-            let postings: [Posting] = try reader.table()
+            let postings: [Posting] = try reader.records()
             let bucketKeys = try reader.strings()
             let bucketValues: [Int32] = try reader.table()
             var alwaysEvaluated: [[Int32]] = []
@@ -214,4 +214,15 @@ public struct SigmaArchiveError: Error, CustomStringConvertible {
     /// What was wrong.
     public let reason: String
     public var description: String { "unreadable compiled rule set: \(reason)" }
+}
+
+extension SigmaEngine.Posting: ArchiveRecord {
+    func write(to writer: inout ArchiveWriter) {
+        writer.write(entry)
+        writer.write(bit)
+    }
+
+    init(from reader: inout ArchiveReader) throws(ArchiveError) {
+        self.init(entry: try reader.int32(), bit: try reader.uint8())
+    }
 }

@@ -34,6 +34,29 @@ struct SigmaArchiveTests {
         #expect(expected.count >= 1_000)
     }
 
+    /// Records with padding are written field by field: the padding's bytes (whatever memory held) never reach a file.
+    @Test func recordsAreWrittenWithoutTheirPadding() throws {
+        let node = RuleProgram.Node(operation: .or, operands: RuleProgram.Span(first: 7, count: 2))
+        let posting = SigmaEngine.Posting(entry: 3, bit: 4)
+        #expect(MemoryLayout<RuleProgram.Node>.stride > 9 && MemoryLayout<SigmaEngine.Posting>.stride > 5)
+        var writer = ArchiveWriter()
+        writer.write(records: [node])
+        writer.write(records: [posting])
+        let count: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0]
+        let operation = RuleProgram.Node.Operation.or.rawValue
+        #expect(writer.bytes == count + [operation, 7, 0, 0, 0, 2, 0, 0, 0] + count + [3, 0, 0, 0, 4])
+        var reader = ArchiveReader(writer.bytes)
+        let nodes: [RuleProgram.Node] = try reader.records()
+        let postings: [SigmaEngine.Posting] = try reader.records()
+        #expect(nodes.count == 1 && nodes[0].operation == .or && nodes[0].operands.range == 7..<9)
+        #expect(postings.count == 1 && postings[0].entry == 3 && postings[0].bit == 4 && reader.isAtEnd)
+        // An operation byte that names no operation is refused.
+        var unknown = writer.bytes
+        unknown[8] = 0xEE
+        var damaged = ArchiveReader(unknown)
+        #expect(throws: ArchiveError.self) { let _: [RuleProgram.Node] = try damaged.records() }
+    }
+
     @Test func damagedArchivesAreRefused() throws {
         let rule = try SigmaRule.load(
             yaml: """

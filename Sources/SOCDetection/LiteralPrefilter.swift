@@ -181,6 +181,35 @@ final class LiteralAutomaton: @unchecked Sendable {
         self.outputIDs = .copying(outputs.flatMap { $0 })
     }
 
+    /// Writes the literals, for ``literals(from:literalCount:)``: an archive keeps them rather than the tables, which
+    /// are built again (on both cores) when it is read. With their tables, an archive of the 2,627 SigmaHQ rules took
+    /// 93 MB instead of 7.
+    func archiveLiterals(into writer: inout ArchiveWriter) {
+        writer.write(table: literals.map(\.id))
+        writer.write(table: literals.map { Int32($0.bytes.count) })
+        writer.write(table: literals.flatMap(\.bytes))
+    }
+
+    /// Reads the literals ``archiveLiterals(into:)`` wrote, checking that their ids are below `literalCount`.
+    static func literals(
+        from reader: inout ArchiveReader,
+        literalCount: Int
+    ) throws(ArchiveError)
+        -> [(id: Int32, bytes: [UInt8])]
+    {
+        let ids: [Int32] = try reader.table()
+        let lengths: [Int32] = try reader.table()
+        let bytes: [UInt8] = try reader.table()
+        guard ids.count == lengths.count, ids.allSatisfy({ $0 >= 0 && Int($0) < literalCount }),
+            lengths.allSatisfy({ $0 > 0 }), lengths.reduce(0, { $0 + Int($1) }) == bytes.count
+        else { throw ArchiveError("an automaton's literals do not fit together") }
+        var start = 0
+        return zip(ids, lengths).map { id, length in
+            defer { start += Int(length) }
+            return (id, Array(bytes[start..<(start + Int(length))]))
+        }
+    }
+
     /// The automata of several literal sets, built concurrently, in the order of `sets`.
     static func build(_ sets: [[(id: Int32, bytes: [UInt8])]]) -> [LiteralAutomaton] {
         // Largest first, so the longest build starts at once.

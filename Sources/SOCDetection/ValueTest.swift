@@ -256,7 +256,6 @@ struct ValueTest: Sendable {
     }
 }
 
-/// The number comparisons of `lt`, `lte`, `gt` and `gte`.
 extension ValueTest {
     /// Writes a string test (see ``form``) for ``init(archive:)``: the value and modifiers it was made from.
     func archive(into writer: inout ArchiveWriter) {
@@ -277,6 +276,7 @@ extension ValueTest {
     }
 }
 
+/// The number comparisons of `lt`, `lte`, `gt` and `gte`.
 enum Comparison: String, CaseIterable, Sendable {
     case lt, lte, gt, gte
     func holds(_ value: Double, _ bound: Double) -> Bool {

@@ -15,7 +15,8 @@ import SOCThreatIntel
 /// - `SOCAGENT_STORE`, `ELK_HOST`: the event store (a SQLite path or a cluster URL); `ELK_USERNAME`/`ELK_PASSWORD`,
 ///   `ELK_API_KEY`, `ELK_CA_FILE`, `ELK_INDEX_PATTERNS` for a cluster.
 /// - `SOCAGENT_REPORT_DIR`: the reports folder (`./reports`).
-/// - `SOCAGENT_CACHE_DIR` (or `XDG_CACHE_HOME`): where `intel.db` lives (`~/.cache/socagent`).
+/// - `SOCAGENT_CACHE_DIR` (or `XDG_CACHE_HOME`): where `intel.db` and the compiled rules (`rules/`) live
+///   (`~/.cache/socagent`).
 /// - `ANTHROPIC_API_KEY`, `ANTHROPIC_MODEL`, `ANTHROPIC_BASE_URL`; `OPENAI_BASE_URL`, `OPENAI_MODEL`, `OPENAI_API_KEY`.
 /// - `ABUSEIPDB_API_KEY`, `ABUSEIPDB_BASE_URL`, `ABUSEIPDB_DAILY_LIMIT`; `VIRUSTOTAL_API_KEY`, `VIRUSTOTAL_BASE_URL`,
 ///   `VIRUSTOTAL_PER_MINUTE`, `VIRUSTOTAL_PER_DAY`; `NVD_API_KEY`, `NVD_BASE_URL`.

@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 public import SOCDetection
+import SOCModel
 
 #if canImport(Glibc)
 import Glibc
@@ -49,13 +50,10 @@ public struct RuleSetCache: Sendable {
     /// A cache in `directory` (created when first written, readable by its owner only).
     public init(directory: String) { self.directory = directory }
 
-    /// `$SOCAGENT_CACHE_DIR/rules`, else `$XDG_CACHE_HOME/socagent/rules`, else `~/.cache/socagent/rules`.
+    /// `rules` in socagent's cache folder (``CacheFolder``): `$SOCAGENT_CACHE_DIR/rules`, else
+    /// `$XDG_CACHE_HOME/socagent/rules`, else `~/.cache/socagent/rules`.
     public static func standardDirectory(environment: [String: String]) -> String {
-        if let directory = environment["SOCAGENT_CACHE_DIR"], !directory.isEmpty { return directory + "/rules" }
-        let cacheHome =
-            environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache"
-        return cacheHome + "/socagent/rules"
+        CacheFolder.path(environment: environment) + "/rules"
     }
 
     /// Loads and compiles the rules under `paths` (files or directories) that `filter` keeps, from the cache when

@@ -30,11 +30,7 @@ public final class IntelDatabase: Sendable {
 
     /// The default location: `$SOCAGENT_CACHE_DIR/intel.db`, else `~/.cache/socagent/intel.db`.
     public static func defaultPath(environment: [String: String]) -> String {
-        if let directory = environment["SOCAGENT_CACHE_DIR"], !directory.isEmpty { return directory + "/intel.db" }
-        let cacheHome =
-            environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache"
-        return cacheHome + "/socagent/intel.db"
+        CacheFolder.path(environment: environment) + "/intel.db"
     }
 
     private static var migrator: DatabaseMigrator {

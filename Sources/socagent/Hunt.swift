@@ -58,7 +58,7 @@ struct Hunt: AsyncParsableCommand {
 
     @Flag(
         help:
-            "Parse and compile the rules without the rule cache ($SOCAGENT_CACHE_DIR/rules, default ~/.cache/socagent/rules)."
+            "Parse and compile the rules without the rule cache ($SOCAGENT_CACHE_DIR/rules, else $XDG_CACHE_HOME/socagent/rules or ~/.cache/socagent/rules)."
     )
     var noRuleCache = false
 

@@ -328,7 +328,7 @@ public enum Benchmarks {
         let cachedStart = clock.now
         let cached = try cache.prepare(paths: rules, filter: SigmaRuleFilter())
         let cachedLoadSeconds = (clock.now - cachedStart).timeInterval
-        guard cached.fromCache, cached.selected == set.rules.count else {
+        guard cached.fromCache, cached.selectedCount == set.rules.count else {
             throw BenchmarkError("the rule cache did not give back the rules it stored")
         }
         let parsing = clock.now

@@ -12,7 +12,7 @@ public struct PreparedRules: Sendable {
     /// The compiled rules that passed the filter.
     public let engine: SigmaEngine
     /// How many rules compiled, before the filter.
-    public let loaded: Int
+    public let loadedCount: Int
     /// The rules that did not compile, each with its reason.
     public let diagnostics: [SigmaDiagnostic]
     /// Whether the compiled rules were read from the cache.
@@ -21,7 +21,29 @@ public struct PreparedRules: Sendable {
     public internal(set) var cacheWarning: String?
 
     /// How many rules the hunt runs.
-    public var selected: Int { engine.ruleCount }
+    public var selectedCount: Int { engine.ruleCount }
+
+    /// Loads and compiles the rules under `paths` (files or directories) that `filter` keeps, without a cache.
+    /// - Throws: ``SigmaDiagnostic`` for a path that does not exist.
+    public static func compile(paths: [String], filter: SigmaRuleFilter) throws -> PreparedRules {
+        PreparedRules(compiling: try SigmaRuleSet.read(paths: paths), filter: filter)
+    }
+
+    init(compiling files: [(path: String, contents: Data?)], filter: SigmaRuleFilter) {
+        let all = SigmaRuleSet.load(files: files)
+        self.init(
+            engine: SigmaEngine(rules: filter.apply(to: all).rules),
+            loadedCount: all.rules.count,
+            diagnostics: all.diagnostics,
+            fromCache: false
+        )
+    }
+
+    init(engine: SigmaEngine, loadedCount: Int, diagnostics: [SigmaDiagnostic], fromCache: Bool) {
+        (self.engine, self.loadedCount, self.diagnostics, self.fromCache) = (
+            engine, loadedCount, diagnostics, fromCache
+        )
+    }
 }
 
 /// Compiled rule sets kept on disk, so that a hunt over a small input does not parse and compile thousands of rules
@@ -62,7 +84,7 @@ public struct RuleSetCache: Sendable {
     public func prepare(paths: [String], filter: SigmaRuleFilter) throws -> PreparedRules {
         let files = try SigmaRuleSet.read(paths: paths)
         guard let key = Self.key(files: files, filter: filter) else {
-            return Self.compile(files: files, filter: filter)
+            return PreparedRules(compiling: files, filter: filter)
         }
         let path = directory + "/" + key + Self.suffix
         var warnings: [String] = []
@@ -76,7 +98,7 @@ public struct RuleSetCache: Sendable {
                 warnings.append("the cached rule set \(path) was unreadable (\(error)); compiled again")
             }
         }
-        var prepared = Self.compile(files: files, filter: filter)
+        var prepared = PreparedRules(compiling: files, filter: filter)
         do {
             try store(Self.encode(prepared, archive: prepared.engine.archive()), at: path)
         } catch {
@@ -84,23 +106,6 @@ public struct RuleSetCache: Sendable {
         }
         prepared.cacheWarning = warnings.isEmpty ? nil : warnings.joined(separator: "; ")
         return prepared
-    }
-
-    /// Loads and compiles the rules under `paths` that `filter` keeps, without a cache.
-    /// - Throws: ``SigmaDiagnostic`` for a path that does not exist.
-    public static func compile(paths: [String], filter: SigmaRuleFilter) throws -> PreparedRules {
-        compile(files: try SigmaRuleSet.read(paths: paths), filter: filter)
-    }
-
-    private static func compile(files: [(path: String, contents: Data?)], filter: SigmaRuleFilter) -> PreparedRules {
-        let all = SigmaRuleSet.load(files: files)
-        return PreparedRules(
-            engine: SigmaEngine(rules: filter.apply(to: all).rules),
-            loaded: all.rules.count,
-            diagnostics: all.diagnostics,
-            fromCache: false,
-            cacheWarning: nil
-        )
     }
 
     /// The set's name: a SHA-256 of what it is made from; `nil` when the running executable cannot be identified.
@@ -149,7 +154,7 @@ public struct RuleSetCache: Sendable {
     /// `magic`, the SHA-256 of the rest, the summary's length, the summary (JSON), the engine's archive.
     private static func encode(_ prepared: PreparedRules, archive: [UInt8]) throws -> Data {
         let summary = try JSONEncoder().encode(
-            Summary(loaded: prepared.loaded, diagnostics: prepared.diagnostics.map { [$0.path, $0.reason] })
+            Summary(loaded: prepared.loadedCount, diagnostics: prepared.diagnostics.map { [$0.path, $0.reason] })
         )
         var body = [UInt8]()
         withUnsafeBytes(of: UInt64(summary.count).littleEndian) { body += $0 }
@@ -172,13 +177,12 @@ public struct RuleSetCache: Sendable {
         let engine = try SigmaEngine(archive: Array(body[summaryEnd...]))
         return PreparedRules(
             engine: engine,
-            loaded: summary.loaded,
+            loadedCount: summary.loaded,
             diagnostics: try summary.diagnostics.map {
                 guard $0.count == 2 else { throw CacheError("a diagnostic is malformed") }
                 return SigmaDiagnostic(path: $0[0], reason: $0[1])
             },
-            fromCache: true,
-            cacheWarning: nil
+            fromCache: true
         )
     }
 

@@ -92,7 +92,7 @@ struct Hunt: AsyncParsableCommand {
         do {
             prepared =
                 noRuleCache
-                ? try RuleSetCache.compile(paths: rules, filter: filter)
+                ? try PreparedRules.compile(paths: rules, filter: filter)
                 : try RuleSetCache(
                     directory: RuleSetCache.standardDirectory(environment: AnalystEnvironment.current().values)
                 )
@@ -103,7 +103,7 @@ struct Hunt: AsyncParsableCommand {
         if let warning = prepared.cacheWarning { Terminal.writeError("warning: \(warning)\n") }
         let diagnostics = prepared.diagnostics
         Terminal.writeError(
-            "rules: \(prepared.selected) loaded\(prepared.selected != prepared.loaded ? " (of \(prepared.loaded), by --level/--status/--tags)" : ""), \(diagnostics.count) skipped\(prepared.fromCache ? " (compiled rules from the cache)" : "")\n"
+            "rules: \(prepared.selectedCount) loaded\(prepared.selectedCount != prepared.loadedCount ? " (of \(prepared.loadedCount), by --level/--status/--tags)" : ""), \(diagnostics.count) skipped\(prepared.fromCache ? " (compiled rules from the cache)" : "")\n"
         )
         var reasons: [String: Int] = [:]
         for diagnostic in diagnostics { reasons[diagnostic.reason, default: 0] += 1 }

@@ -71,7 +71,7 @@ struct RuleSetCacheTests {
         let second = try cache.prepare(paths: rules, filter: SigmaRuleFilter())
         #expect(second.fromCache && second.cacheWarning == nil)
         for prepared in [first, second] {
-            #expect(prepared.loaded == fresh.rules.count && prepared.selected == fresh.rules.count)
+            #expect(prepared.loadedCount == fresh.rules.count && prepared.selectedCount == fresh.rules.count)
             #expect(prepared.diagnostics == fresh.diagnostics)
             #expect(prepared.engine.detect(events) == expected)
         }

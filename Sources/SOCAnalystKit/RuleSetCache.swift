@@ -137,11 +137,15 @@ public struct RuleSetCache: Sendable {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    /// The running executable's device, inode, size and modification time: another build is another executable.
+    /// The running executable's path, device, inode, size and modification time: another build is another
+    /// executable.
     private static let executableIdentity: String? = {
-        var info = stat()
-        guard stat("/proc/self/exe", &info) == 0 else { return nil }
-        return "\(info.st_dev):\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+        guard let path = Bundle.main.executableURL?.resolvingSymlinksInPath().path,
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let modified = attributes[.modificationDate] as? Date
+        else { return nil }
+        let parts: [Any?] = [attributes[.systemNumber], attributes[.systemFileNumber], attributes[.size]]
+        return ([path] + parts.map { "\($0 ?? "-")" } + ["\(modified.timeIntervalSince1970)"]).joined(separator: ":")
     }()
 
     // MARK: - The file

@@ -180,7 +180,7 @@ extension Bench {
             func rate(_ seconds: Double) -> String { Terminal.grouped(Int(Double(result.events) / seconds)) }
             try printJSON(result, when: json) {
                 """
-                \(result.rules) rules loaded in \(String(format: "%.2f", result.loadSeconds)) s, compiled in \(String(format: "%.2f", result.compileSeconds)) s; from the rule cache in \(String(format: "%.2f", result.cachedLoadSeconds)) s
+                \(result.rules) rules loaded in \(String(format: "%.2f", result.loadSeconds)) s, compiled in \(String(format: "%.2f", result.compileSeconds)) s; from the rule cache in \(result.cachedLoadSeconds.map { String(format: "%.2f s", $0) } ?? "n/a (no cache)")
                 \(Terminal.grouped(result.events)) events parsed in \(String(format: "%.2f", result.parseSeconds)) s (one core, \(rate(result.parseSeconds)) events/s)
                 rule phase, one core: \(String(format: "%.2f", result.rulePhaseOneCoreSeconds)) s, \(rate(result.rulePhaseOneCoreSeconds)) events/s, \(Terminal.grouped(result.detections)) detections
                 rule phase, \(result.cores) cores: \(String(format: "%.2f", result.rulePhaseAllCoresSeconds)) s, \(rate(result.rulePhaseAllCoresSeconds)) events/s (\(String(format: "%.1f", result.rulePhaseAllCoresCPUSeconds)) CPU s)

@@ -3,10 +3,6 @@ public import Foundation
 public import SOCDetection
 import SOCModel
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Sigma rules loaded and compiled: what a hunt needs from its rule files.
 public struct PreparedRules: Sendable {
     /// The compiled rules that passed the filter.
@@ -17,7 +13,8 @@ public struct PreparedRules: Sendable {
     public let diagnostics: [SigmaDiagnostic]
     /// Whether the compiled rules were read from the cache.
     public let fromCache: Bool
-    /// What went wrong with the cache (unreadable, unwritable), for a warning; the rules are good either way.
+    /// What went wrong with the cache (unreadable, unwritable, not private), for a warning; the rules are good
+    /// either way.
     public internal(set) var cacheWarning: String?
 
     /// How many rules the hunt runs.
@@ -51,9 +48,12 @@ public struct PreparedRules: Sendable {
 ///
 /// A set is found by a SHA-256 of everything it was made from: each rule file's path and bytes, the filter, socagent's
 /// version, the log-source mapping it ships and the identity of the running executable (device, inode, size,
-/// modification time), so a changed, added or removed rule file, or another build, compiles afresh. The rule files are read and hashed on every run; only
-/// parsing and compiling are saved. A file holds a digest of its contents, checked before it is read: a damaged file
-/// is compiled again and replaced. The newest ``keptSets`` sets are kept.
+/// modification time), so a changed, added or removed rule file, or another build, compiles afresh. The rule files
+/// are read and hashed on every run; only parsing and compiling are saved.
+///
+/// A file holds a digest of its contents, checked before it is read: a damaged file is compiled again and replaced.
+/// Files and their folder are used only when they belong to this user and no one else may write them (the engine's
+/// tables are read as they were written). The ``keptSets`` most recently used sets are kept.
 ///
 /// ```swift
 /// let cache = RuleSetCache(directory: RuleSetCache.standardDirectory(environment: ProcessInfo.processInfo.environment))
@@ -69,7 +69,7 @@ public struct RuleSetCache: Sendable {
     private static let magic = Array("socagent rule cache\n".utf8)
     private static let suffix = ".rules"
 
-    /// A cache in `directory` (created when first written, readable by its owner only).
+    /// A cache in `directory` (created owner-only when first written).
     public init(directory: String) { self.directory = directory }
 
     /// `rules` in socagent's cache folder (``CacheFolder``): `$SOCAGENT_CACHE_DIR/rules`, else
@@ -86,21 +86,30 @@ public struct RuleSetCache: Sendable {
         guard let key = Self.key(files: files, filter: filter) else {
             return PreparedRules(compiling: files, filter: filter)
         }
-        let path = directory + "/" + key + Self.suffix
+        let folder = PrivateCacheFolder(path: directory)
+        let name = key + Self.suffix
         var warnings: [String] = []
-        if let bytes = FileManager.default.contents(atPath: path) {
-            do {
-                let prepared = try Self.decode([UInt8](bytes))
-                // Used now: the newest are kept.
-                try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path)
-                return prepared
-            } catch {
-                warnings.append("the cached rule set \(path) was unreadable (\(error)); compiled again")
+        do {
+            if try folder.check(), let bytes = try folder.contents(of: name) {
+                do {
+                    let prepared = try Self.decode(bytes)
+                    folder.touch(name)
+                    return prepared
+                } catch {
+                    warnings.append(
+                        "the cached rule set \(directory)/\(name) was unreadable (\(error)); compiled again"
+                    )
+                }
             }
+        } catch {
+            var prepared = PreparedRules(compiling: files, filter: filter)
+            prepared.cacheWarning = "the rule cache is not used: \(error)"
+            return prepared
         }
         var prepared = PreparedRules(compiling: files, filter: filter)
         do {
-            try store(Self.encode(prepared, archive: prepared.engine.archive()), at: path)
+            try folder.store(Self.encode(prepared), as: name)
+            folder.prune(suffix: Self.suffix, keeping: Self.keptSets)
         } catch {
             warnings.append("cannot keep the compiled rules: \(error)")
         }
@@ -156,15 +165,15 @@ public struct RuleSetCache: Sendable {
     }
 
     /// `magic`, the SHA-256 of the rest, the summary's length, the summary (JSON), the engine's archive.
-    private static func encode(_ prepared: PreparedRules, archive: [UInt8]) throws -> Data {
+    private static func encode(_ prepared: PreparedRules) throws -> [UInt8] {
         let summary = try JSONEncoder().encode(
             Summary(loaded: prepared.loadedCount, diagnostics: prepared.diagnostics.map { [$0.path, $0.reason] })
         )
         var body = [UInt8]()
         withUnsafeBytes(of: UInt64(summary.count).littleEndian) { body += $0 }
         body += summary
-        body += archive
-        return Data(magic + SHA256.hash(data: body) + body)
+        body += prepared.engine.archive()
+        return magic + SHA256.hash(data: body) + body
     }
 
     private static func decode(_ bytes: [UInt8]) throws -> PreparedRules {
@@ -178,9 +187,8 @@ public struct RuleSetCache: Sendable {
         guard length <= UInt64(body.count - 8) else { throw CacheError("its summary is cut short") }
         let summaryEnd = body.startIndex + 8 + Int(length)
         let summary = try JSONDecoder().decode(Summary.self, from: Data(body[(body.startIndex + 8)..<summaryEnd]))
-        let engine = try SigmaEngine(archive: Array(body[summaryEnd...]))
         return PreparedRules(
-            engine: engine,
+            engine: try SigmaEngine(archive: Array(body[summaryEnd...])),
             loadedCount: summary.loaded,
             diagnostics: try summary.diagnostics.map {
                 guard $0.count == 2 else { throw CacheError("a diagnostic is malformed") }
@@ -188,51 +196,6 @@ public struct RuleSetCache: Sendable {
             },
             fromCache: true
         )
-    }
-
-    /// Writes `data` at `path` through a temporary file and a rename, then removes all but the newest sets.
-    private func store(_ data: Data, at path: String) throws {
-        func failure(_ what: String) -> CacheError { CacheError("\(what): \(String(cString: strerror(errno)))") }
-        // Each missing folder is made owner-only; an existing one is left as it is.
-        var folder = directory.hasPrefix("/") ? "" : "."
-        for component in directory.split(separator: "/") {
-            folder += "/" + component
-            guard mkdir(folder, 0o700) == 0 || errno == EEXIST else { throw failure("cannot create \(folder)") }
-        }
-        // Written beside its final name and renamed: a reader sees the whole file or none.
-        let temporary = "\(path).\(getpid()).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
-        let written = data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let count = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if count <= 0 { return false }
-                offset += count
-            }
-            return true
-        }
-        let writeFailure = written ? nil : failure("cannot write \(temporary)")
-        close(descriptor)
-        if let writeFailure {
-            unlink(temporary)
-            throw writeFailure
-        }
-        guard rename(temporary, path) == 0 else {
-            let renameFailure = failure("cannot rename \(temporary)")
-            unlink(temporary)
-            throw renameFailure
-        }
-        let sets =
-            (try? FileManager.default.contentsOfDirectory(atPath: directory))?
-            .filter { $0.hasSuffix(Self.suffix) }
-            .map { directory + "/" + $0 }
-            .compactMap { file -> (path: String, modified: Date)? in
-                (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date).map { (file, $0) }
-            } ?? []
-        for old in sets.sorted(by: { $0.modified > $1.modified }).dropFirst(Self.keptSets) {
-            try? FileManager.default.removeItem(atPath: old.path)
-        }
     }
 
     private struct CacheError: Error, CustomStringConvertible {

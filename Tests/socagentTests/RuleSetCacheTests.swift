@@ -133,9 +133,37 @@ struct RuleSetCacheTests {
         for _ in 0..<2 {
             let prepared = try blocked.prepare(paths: [directory + "/rules"], filter: SigmaRuleFilter())
             #expect(!prepared.fromCache)
-            #expect(prepared.cacheWarning?.contains("cannot keep the compiled rules") == true)
+            let warning = prepared.cacheWarning ?? ""
+            #expect(warning.contains("blocked/rules") && warning.contains("Not a directory"), "\(warning)")
             #expect(prepared.engine.detect(try events()).map(\.title) == ["Rule whoami"])
         }
+    }
+
+    /// The engine's tables are read as they were written: only files no one else could have changed are trusted.
+    @Test func aCacheOthersCouldChangeIsNotUsed() throws {
+        try writeRule("whoami", id: 1, level: "medium", contains: "whoami")
+        let paths = [directory + "/rules"]
+        _ = try cache.prepare(paths: paths, filter: SigmaRuleFilter())
+        let folder = directory + "/cache"
+        let file = folder + "/" + (try #require(cacheFiles.first))
+        #expect(try cache.prepare(paths: paths, filter: SigmaRuleFilter()).fromCache)
+        func expectNotUsed(_ reason: String) throws {
+            let prepared = try cache.prepare(paths: paths, filter: SigmaRuleFilter())
+            #expect(!prepared.fromCache, "\(reason)")
+            #expect(prepared.cacheWarning?.contains("the rule cache is not used") == true, "\(reason)")
+            #expect(prepared.engine.detect(try events()).map(\.title) == ["Rule whoami"])
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: file)
+        try expectNotUsed("a file others may write")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder)
+        try expectNotUsed("a folder others may write")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
+        #expect(try cache.prepare(paths: paths, filter: SigmaRuleFilter()).fromCache)
+        // A link in place of the file is not followed.
+        try FileManager.default.moveItem(atPath: file, toPath: directory + "/elsewhere")
+        try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: directory + "/elsewhere")
+        try expectNotUsed("a symbolic link")
     }
 
     @Test func onlyTheNewestSetsAreKept() throws {

@@ -109,6 +109,8 @@ public struct SOCAnalyst: Sendable {
     /// Folders `parse_log_file` may read during investigations; none unless the caller names them (never `/`,
     /// never dotfiles, never a SQLite file such as the store or the intel cache, whatever the folders).
     public var readableRoots: [String]
+    /// Where compiled Sigma rule sets are kept between runs (hunts, triage); `nil` compiles the rules every time.
+    public var ruleCache: RuleSetCache?
 
     /// Opens the store, threat intelligence and the model the configuration names.
     /// - Throws: ``EventStoreError`` when the store cannot be opened; an error when the intel database cannot be.
@@ -119,6 +121,9 @@ public struct SOCAnalyst: Sendable {
             model: configuration.makeModel(),
             reports: configuration.reports
         )
+        ruleCache = RuleSetCache(
+            directory: RuleSetCache.standardDirectory(environment: configuration.environment.values)
+        )
     }
 
     /// An analyst over parts the caller built (tests, embedding programs with their own store).
@@ -127,13 +132,15 @@ public struct SOCAnalyst: Sendable {
         intelligence: ThreatIntelService,
         model: (any LLMProvider)? = nil,
         reports: ReportStore,
-        readableRoots: [String] = []
+        readableRoots: [String] = [],
+        ruleCache: RuleSetCache? = nil
     ) {
         self.store = store
         self.intelligence = intelligence
         self.model = model
         self.reports = reports
         self.readableRoots = readableRoots
+        self.ruleCache = ruleCache
     }
 
     // MARK: Investigating
@@ -225,18 +232,26 @@ public struct SOCAnalyst: Sendable {
     /// - Parameters:
     ///   - rules: Rule files or folders.
     ///   - logs: Log files to hunt; empty hunts the store, in `window` (`nil`: all of it).
-    /// - Returns: The detections, in event order, and the tallies.
+    /// - Returns: The detections, in event order, and the tallies (with any rule-cache problem among the warnings).
     public func hunt(
         rules: [String],
         logs: [String] = [],
         window: TimeRange? = nil
     ) async throws -> (detections: [Detection], summary: HuntSummary) {
-        let service = HuntService(rules: try SigmaRuleSet.load(paths: rules))
+        let prepared = try prepareRules(rules)
         var detections: [Detection] = []
-        let summary = try await service.hunt(logs.isEmpty ? .store(store, window: window) : .files(logs)) {
-            detections += $0
-        }
+        var summary = try await HuntService(engine: prepared.engine).hunt(
+            logs.isEmpty ? .store(store, window: window) : .files(logs)
+        ) { detections += $0 }
+        if let warning = prepared.cacheWarning { summary.warnings.insert(warning, at: 0) }
         return (detections, summary)
+    }
+
+    /// The Sigma rules under `paths`, compiled, from ``ruleCache`` when there is one and it holds them.
+    /// - Throws: ``SigmaDiagnostic`` for a path that does not exist.
+    public func prepareRules(_ paths: [String]) throws -> PreparedRules {
+        try ruleCache?.prepare(paths: paths, filter: SigmaRuleFilter())
+            ?? PreparedRules.compile(paths: paths, filter: SigmaRuleFilter())
     }
 
     // MARK: Threat intelligence

@@ -34,7 +34,8 @@ extension SOCAnalyst {
         let ledger = try Self.triageLedger(of: store, statePath: request.statePath)
         var hunter: TriageService.Hunter?
         if !request.rules.isEmpty {
-            let hunt = HuntService(rules: try SigmaRuleSet.load(paths: request.rules))
+            // A cache problem costs a compile and nothing else; `socagent hunt` is where it is reported.
+            let hunt = HuntService(engine: try prepareRules(request.rules).engine)
             let store = self.store
             hunter = { window in _ = try await hunt.hunt(.store(store, window: window)) { _ in } }
         }

@@ -39,12 +39,16 @@ struct RuleSetCacheTests {
         }
     }
 
-    private func events() throws -> [SecurityEvent] {
+    private func eventsFile() throws -> String {
         let path = directory + "/events.jsonl"
         try ["whoami /all", "net user admin", "dir"].enumerated().map { index, commandLine in
             #"{"@timestamp":"2024-02-04T10:15:2\#(index)Z","host":{"name":"WS-7"},"winlog":{"channel":"Security","event_id":4688,"record_id":\#(index),"event_data":{"CommandLine":"\#(commandLine)"}}}"#
         }.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        var reader = try EventFileReader(path: path, options: Self.options)
+        return path
+    }
+
+    private func events() throws -> [SecurityEvent] {
+        var reader = try EventFileReader(path: try eventsFile(), options: Self.options)
         var events: [SecurityEvent] = []
         while let batch = try reader.nextBatch() { events += batch }
         return events
@@ -175,6 +179,33 @@ struct RuleSetCacheTests {
         // The newest is among them.
         let newest = SigmaRuleFilter(tags: ["tag\(RuleSetCache.keptSets + 2)"])
         #expect(try cache.prepare(paths: [directory + "/rules"], filter: newest).fromCache)
+    }
+
+    /// The library's hunts (`SOCAnalyst.hunt`, triage) use the rule cache of the analyst's environment.
+    @Test func anAnalystHuntsThroughItsRuleCache() async throws {
+        try writeRule("whoami", id: 1, level: "medium", contains: "whoami")
+        let cacheDirectory = directory + "/analyst-cache"
+        let analyst = try await SOCAnalyst(
+            configuration: .init(
+                store: directory + "/store.db",
+                intelDatabase: directory + "/intel.db",
+                offline: true,
+                environment: AnalystEnvironment(values: ["SOCAGENT_CACHE_DIR": cacheDirectory])
+            )
+        )
+        #expect(analyst.ruleCache?.directory == cacheDirectory + "/rules")
+        let first = try await analyst.hunt(rules: [directory + "/rules"], logs: [try eventsFile()])
+        #expect(first.detections.map(\.title) == ["Rule whoami"] && first.summary.warnings.isEmpty)
+        #expect(try analyst.prepareRules([directory + "/rules"]).fromCache)
+        let second = try await analyst.hunt(rules: [directory + "/rules"], logs: [try eventsFile()])
+        #expect(second.detections == first.detections)
+        // A cache it cannot use is a warning of the hunt's, not a failure.
+        var blocked = analyst
+        try "a file".write(toFile: directory + "/blocked", atomically: true, encoding: .utf8)
+        blocked.ruleCache = RuleSetCache(directory: directory + "/blocked/rules")
+        let warned = try await blocked.hunt(rules: [directory + "/rules"], logs: [try eventsFile()])
+        #expect(warned.detections == first.detections)
+        #expect(warned.summary.warnings.first?.contains("the rule cache is not used") == true)
     }
 
     @Test func aMissingRulePathIsAnError() {

@@ -12,17 +12,8 @@ struct SigmaArchiveTests {
     /// On SigmaHQ's rules, its regression events and the EVTX attack samples.
     @Test(.enabled(if: SigmaData.path != nil, "needs ../shared/data/sigma"))
     func anArchivedEngineDetectsWhatTheCompiledOneDoes() throws {
-        let data = try #require(SharedFiles.data)
         let rules = try #require(SigmaData.ruleSet).rules
-        var events: [SecurityEvent] = []
-        for root in [data + "/sigma/regression_data", data + "/evtx-attack-samples/jsonl"] {
-            for file in try FileManager.default.subpathsOfDirectory(atPath: root).filter({
-                $0.hasSuffix(".json") || $0.hasSuffix(".jsonl")
-            }).sorted() {
-                var reader = try EventFileReader(path: root + "/" + file, options: SigmaData.options)
-                while let batch = try reader.nextBatch() { events += batch }
-            }
-        }
+        let events = try SigmaData.realEvents()
         let compiled = SigmaEngine(rules: rules)
         let archive = compiled.archive()
         let read = try SigmaEngine(archive: archive)

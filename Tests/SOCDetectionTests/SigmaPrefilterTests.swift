@@ -75,17 +75,8 @@ struct SigmaPrefilterTests {
     /// On SigmaHQ's regression events and the EVTX attack samples (real Windows logs of real techniques).
     @Test(.enabled(if: SigmaData.path != nil, "needs ../shared/data/sigma"))
     func prefilterSkipsOnlyRulesThatCannotMatch() throws {
-        let data = try #require(SharedFiles.data)
         let rules = try #require(SigmaData.ruleSet).rules
-        var events: [SecurityEvent] = []
-        for root in [data + "/sigma/regression_data", data + "/evtx-attack-samples/jsonl"] {
-            for file in try FileManager.default.subpathsOfDirectory(atPath: root).filter({
-                $0.hasSuffix(".json") || $0.hasSuffix(".jsonl")
-            }).sorted() {
-                var reader = try EventFileReader(path: root + "/" + file, options: SigmaData.options)
-                while let batch = try reader.nextBatch() { events += batch }
-            }
-        }
+        let events = try SigmaData.realEvents()
         let engine = SigmaEngine(rules: rules)
         let reference = SigmaEngine(rules: rules, logSources: .bundled, prefilter: false)
         var total = 0

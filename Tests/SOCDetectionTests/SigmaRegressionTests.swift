@@ -16,6 +16,21 @@ enum SigmaData {
     }()
 
     static let options = ParseContext.Options(referenceTime: Timestamp(year: 2026, month: 1, day: 1)!)
+
+    /// SigmaHQ's regression events and the EVTX attack samples (real Windows logs of real techniques), in file order.
+    static func realEvents() throws -> [SecurityEvent] {
+        let data = try #require(SharedFiles.data)
+        var events: [SecurityEvent] = []
+        for root in [data + "/sigma/regression_data", data + "/evtx-attack-samples/jsonl"] {
+            for file in try FileManager.default.subpathsOfDirectory(atPath: root).filter({
+                $0.hasSuffix(".json") || $0.hasSuffix(".jsonl")
+            }).sorted() {
+                var reader = try EventFileReader(path: root + "/" + file, options: options)
+                while let batch = try reader.nextBatch() { events += batch }
+            }
+        }
+        return events
+    }
 }
 
 /// SigmaHQ's own regression data: each case is an event that must match its rule.

@@ -34,6 +34,16 @@ import Testing
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
+    /// The environment for a socagent the test starts: this process's, without a default store, with caches
+    /// (intelligence, compiled rules) in the test's folder, and `overrides` over it.
+    func childEnvironment(_ overrides: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "SOCAGENT_STORE")
+        environment["SOCAGENT_CACHE_DIR"] = path("cache")
+        for (key, value) in overrides { environment[key] = value }
+        return environment
+    }
+
     /// Runs a shell command line (quotes, continuation already joined) in the test's folder.
     func shell(_ line: String, environment: [String: String] = [:]) throws -> Run {
         try run([], environment: environment, executable: URL(fileURLWithPath: "/bin/sh"), prefix: ["-c", line])
@@ -50,12 +60,7 @@ import Testing
         process.executableURL = executable ?? Self.binary
         process.arguments = prefix + arguments
         process.currentDirectoryURL = directory
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "SOCAGENT_STORE")
-        // Caches (intelligence, compiled rules) stay in the test's folder unless a test says otherwise.
-        env["SOCAGENT_CACHE_DIR"] = path("cache")
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
+        process.environment = childEnvironment(environment)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -31,6 +31,7 @@ import FoundationNetworking
                     cli.path("reports"), "--intel-db", cli.path("intel.db"), "--interval", "0.5",
                 ] + extra
             process.currentDirectoryURL = cli.directory
+            process.environment = cli.childEnvironment()
             process.standardOutput = FileHandle.nullDevice
             process.standardError = try FileHandle(forWritingTo: log)
             try process.run()

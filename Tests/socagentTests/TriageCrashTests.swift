@@ -97,6 +97,7 @@ import Testing
             process.executableURL = IngestCommandTests.binary
             process.arguments = arguments(killed)
             process.currentDirectoryURL = cli.directory
+            process.environment = cli.childEnvironment()
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

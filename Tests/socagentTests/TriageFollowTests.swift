@@ -18,6 +18,7 @@ import Testing
             cli.path("reports"), "--intel-db", cli.path("intel.db"), "--json",
         ]
         process.currentDirectoryURL = cli.directory
+        process.environment = cli.childEnvironment()
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -38,7 +38,9 @@ try:
     check(driver.current_url.endswith("/board/sign-in"), "redirected to the sign-in")
     driver.find_element(By.ID, "token").send_keys("socagent_wrong")
     driver.find_element(By.ID, "sign-in").click()
-    check("not valid" in driver.find_element(By.ID, "problem").text, "a wrong token is refused")
+    # The refusal is a new page: wait for it, as after every other click.
+    problem = wait.until(lambda d: d.find_elements(By.ID, "problem"))
+    check("not valid" in problem[0].text, "a wrong token is refused")
     driver.find_element(By.ID, "token").send_keys(token)
     driver.find_element(By.ID, "sign-in").click()
     wait.until(lambda d: d.current_url.endswith("/board"))

@@ -8,7 +8,7 @@ import os
 import sys
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -31,7 +31,9 @@ for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-d
 service = Service(executable_path=os.environ.get("SOCAGENT_CHROMEDRIVER", "/usr/bin/chromedriver"))
 driver = webdriver.Chrome(options=options, service=service)
 driver.set_page_load_timeout(60)
-wait = WebDriverWait(driver, 30)
+# While a page is being replaced, chromedriver can answer a question about an element with a bare error ("Node with
+# given id does not belong to the document") rather than a stale reference: ask again until the 30 s are up.
+wait = WebDriverWait(driver, 30, ignored_exceptions=[WebDriverException])
 try:
     # Without a session the board sends the browser to the sign-in.
     driver.get(base + "/board")

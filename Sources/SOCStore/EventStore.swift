@@ -21,7 +21,8 @@ public protocol EventStore: Sendable {
     func count() async throws -> Int
 
     /// A summary of what is stored: time range and the most common values of the key fields.
-    /// - Parameter top: How many values to list per field.
+    /// - Parameter top: How many values to list per field. With 0 nothing is tallied: only the number of events and
+    ///   the time range are read, which an index answers at once.
     func statistics(top: Int) async throws -> StoreStatistics
 
     /// Failed authentication attempts (``InvestigationRules/isFailedLogin(_:)``), newest first.

@@ -46,6 +46,13 @@ public actor InMemoryEventStore: EventStore {
                 .prefix(top).map { $0 }
         }
         let timestamps = all.compactMap(\.timestamp)
+        guard top > 0 else {
+            return StoreStatistics(
+                events: all.count,
+                firstSeen: timestamps.min()?.iso8601,
+                lastSeen: timestamps.max()?.iso8601
+            )
+        }
         let failures = all.filter { $0.categories.contains("authentication") && $0.outcome == "failure" }
         return StoreStatistics(
             events: all.count,

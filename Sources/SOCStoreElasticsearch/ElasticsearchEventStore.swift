@@ -343,21 +343,23 @@ public final class ElasticsearchEventStore: EventStore {
     }
 
     public func statistics(top: Int) async throws -> StoreStatistics {
-        func terms(_ field: String) -> [String: Any] { ["terms": ["field": field, "size": max(1, top)]] }
-        let body: [String: Any] = [
-            "size": 0, "track_total_hits": true,
-            "aggs": [
-                "first": ["min": ["field": "@timestamp"]], "last": ["max": ["field": "@timestamp"]],
-                "first_us": ["min": ["field": Self.microsecondsField]],
-                "last_us": ["max": ["field": Self.microsecondsField]],
+        func terms(_ field: String) -> [String: Any] { ["terms": ["field": field, "size": top]] }
+        var requested: [String: Any] = [
+            "first": ["min": ["field": "@timestamp"]], "last": ["max": ["field": "@timestamp"]],
+            "first_us": ["min": ["field": Self.microsecondsField]],
+            "last_us": ["max": ["field": Self.microsecondsField]],
+        ]
+        if top > 0 {
+            requested.merge([
                 "formats": terms(ECSField.sourceFormat), "categories": terms(ECSField.eventCategory),
                 "codes": terms(ECSField.eventCode), "hosts": terms(ECSField.hostName),
                 "failed": [
                     "filter": QueryDSL.failedLogin,
                     "aggs": ["sources": terms(ECSField.sourceIP), "users": terms(ECSField.userName)],
                 ] as [String: Any],
-            ] as [String: Any],
-        ]
+            ]) { _, new in new }
+        }
+        let body: [String: Any] = ["size": 0, "track_total_hits": true, "aggs": requested]
         let response = try await client.send("POST", "/\(patterns)/_search?\(Self.lenient)", json: body)
         try Self.checkShards(response.json)
         let aggregations = response.json["aggregations"] as? [String: Any] ?? [:]

@@ -120,14 +120,14 @@ struct Query: AsyncParsableCommand {
 
     private func hintWhenEmpty(_ empty: Bool, store: any EventStore) async throws {
         guard empty, let range = window.timeRange else { return }
-        let statistics = try await store.statistics(top: 1)
+        let statistics = try await store.statistics(top: 0)
         if let first = statistics.firstSeen, let last = statistics.lastSeen {
             // Suggest what the user has not tried yet.
             let advice =
                 window.since != nil || window.until != nil
                 ? "widen --since/--until, or use --all" : "use --all, or --since/--until within that range"
             Terminal.writeError(
-                "note: nothing in the window \(range); the store holds \(statistics.events) events from \(first) to \(last) (\(advice))\n"
+                "note: nothing in the window \(range); the store holds \(Terminal.grouped(statistics.events)) events from \(first) to \(last) (\(advice))\n"
             )
         }
     }

@@ -193,6 +193,10 @@ struct ElasticsearchParityTests {
             #expect(fromES.events.map(\.id) == fromSQL.events.map(\.id), "\(text)")
         }
         let statistics = (try await elastic.statistics(top: 5), try await sqlite.statistics(top: 5))
+        let extents = (try await elastic.statistics(top: 0), try await sqlite.statistics(top: 0))
+        #expect(extents.0 == extents.1)
+        #expect(extents.0.events == statistics.0.events && extents.0.hosts.isEmpty)
+        #expect(extents.0.firstSeen == statistics.0.firstSeen && extents.0.lastSeen == statistics.0.lastSeen)
         #expect(statistics.0.events == statistics.1.events)
         #expect(
             statistics.0.firstSeen == statistics.1.firstSeen,

@@ -36,6 +36,11 @@ import Testing
         let expected = await memory.statistics(top: 3)
         let actual = try await sqlite.statistics(top: 3)
         #expect(actual == expected)
+        // With top 0, only the count and the time range: what the empty-window hint needs.
+        let extent = StoreStatistics(events: 30, firstSeen: expected.firstSeen, lastSeen: expected.lastSeen)
+        #expect(expected.firstSeen != nil && expected.lastSeen != nil && expected.hosts.count == 3)
+        #expect(await memory.statistics(top: 0) == extent)
+        #expect(try await sqlite.statistics(top: 0) == extent)
     }
 
     @Test func bothWalkEveryEventInTheFilterPageByPage() async throws {

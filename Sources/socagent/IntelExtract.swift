@@ -35,7 +35,7 @@ struct IntelExtract: AsyncParsableCommand {
 
     func run() async throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         if let jsonl {
             let lines = try readText(jsonl).split(separator: "\n", omittingEmptySubsequences: false)
             for (number, line) in lines.enumerated() where !line.isEmpty {

@@ -10,6 +10,35 @@ import Testing
         var json: [String: Any]? {
             try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
         }
+
+        /// The keys of the printed top-level JSON object, in the order printed.
+        var topLevelKeys: [String] {
+            let scalars = Array(stdout.unicodeScalars)
+            var keys: [String] = []
+            var depth = 0
+            var index = 0
+            while index < scalars.count {
+                switch scalars[index] {
+                case "\"":
+                    var text = ""
+                    var end = index + 1
+                    while end < scalars.count && scalars[end] != "\"" {
+                        if scalars[end] == "\\" { end += 1 }
+                        if end < scalars.count { text.unicodeScalars.append(scalars[end]) }
+                        end += 1
+                    }
+                    var next = end + 1
+                    while next < scalars.count && scalars[next] == " " { next += 1 }
+                    if depth == 1 && next < scalars.count && scalars[next] == ":" { keys.append(text) }
+                    index = end
+                case "{", "[": depth += 1
+                case "}", "]": depth -= 1
+                default: break
+                }
+                index += 1
+            }
+            return keys
+        }
     }
 
     static let binary: URL = {
@@ -101,11 +130,14 @@ import Testing
         ])
         #expect(again.json?["inserted"] as? Int == 0)
         #expect(again.json?["duplicates"] as? Int == 12)
+        // Printed JSON keeps one key order, so runs can be compared byte for byte.
+        #expect(again.topLevelKeys.count > 5 && again.topLevelKeys == again.topLevelKeys.sorted())
 
         let stats = try run(["stats", "--json", "--store", store])
         #expect(stats.status == 0)
         let statistics = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
         #expect(statistics["events"] as? Int == 12)
+        #expect(stats.topLevelKeys.count == 9 && stats.topLevelKeys == stats.topLevelKeys.sorted())
     }
 
     @Test func readsADirectoryOfMixedFormatsAndReportsEveryBadLine() throws {

@@ -95,6 +95,7 @@ import Testing
                 "ips", "domains", "urls", "emails", "hashes", "cves", "users", "hosts", "timestamps", "paths",
             ]
         )
+        #expect(result.topLevelKeys == result.topLevelKeys.sorted())
         #expect(json["ips"] as? [String] == ["45.142.212.61"])
         #expect(json["users"] as? [String] == ["admin"])
         #expect(json["timestamps"] as? [String] == ["2024-02-04T10:15:23Z"])

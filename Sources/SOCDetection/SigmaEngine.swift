@@ -1,6 +1,7 @@
 public import Foundation
 public import SOCModel
 public import SOCStore
+import Synchronization
 
 /// Rules loaded from files, and why the others were not.
 public struct SigmaRuleSet: Sendable {
@@ -205,6 +206,9 @@ public final class SigmaEngine: @unchecked Sendable {
     let literalCount: Int
     /// The conditions of every scope, laid out flat.
     let program: RuleProgram
+    /// Scratch spaces kept between batches (one per thread detecting at a time), so a batch neither allocates and
+    /// zeroes them again nor forgets the routes and field automata they have learned.
+    private let scratches = ScratchPool()
 
     /// What a detection reports of its rule.
     struct RuleSummary {
@@ -400,7 +404,9 @@ public final class SigmaEngine: @unchecked Sendable {
     }
 
     /// One thread's working memory, reused from event to event so that detecting allocates little.
-    final class Scratch {
+    /// One thread's working memory while detecting. `@unchecked Sendable`: it moves between threads only through
+    /// ``ScratchPool``, and only the thread that took it uses it until it is given back.
+    final class Scratch: @unchecked Sendable {
         let slots: SlotCache
         /// Literal ids found in the current event (may repeat).
         var hits: [Int32] = []
@@ -528,22 +534,44 @@ public final class SigmaEngine: @unchecked Sendable {
         }
     }
 
-    /// The detections for a batch of events, in event order, the batch split across `threads` workers (by default
-    /// one per active processor core).
+    /// The detections for a batch of events, in event order, on `threads` workers (by default one per active
+    /// processor core).
+    ///
+    /// The workers claim the batch a slice of ``detectionSlice`` events at a time rather than half each: a worker
+    /// that shares its core with other work (the parser of the next batch) takes fewer slices, and no core waits
+    /// for it at the end of the batch.
     public func detect(_ events: [SecurityEvent], threads: Int? = nil) -> [Detection] {
         let workers = min(threads ?? ProcessInfo.processInfo.activeProcessorCount, events.count / 64)
         guard workers > 1 else {
-            let scratch = Scratch(engine: self)
+            let scratch = scratches.take() ?? Scratch(engine: self)
+            defer { scratches.give(scratch) }
             return events.flatMap { detect($0, scratch: scratch) }
         }
-        let found = concurrentMap(workers) { worker in
-            let range = (events.count * worker / workers)..<(events.count * (worker + 1) / workers)
-            let scratch = Scratch(engine: self)
+        let slices = (events.count + Self.detectionSlice - 1) / Self.detectionSlice
+        let found = concurrentMap(slices, workers: workers) {
+            scratches.take() ?? Scratch(engine: self)
+        } _: { slice, scratch in
             var found: [Detection] = []
-            for event in events[range] { found += detect(event, scratch: scratch) }
+            for event in events[slice * Self.detectionSlice..<min(events.count, (slice + 1) * Self.detectionSlice)] {
+                found += detect(event, scratch: scratch)
+            }
             return found
+        } finish: { scratch in
+            scratches.give(scratch)
         }
         return found.flatMap { $0 }
+    }
+
+    /// How many events a worker claims at a time.
+    static let detectionSlice = 256
+
+    /// Scratch spaces not in use.
+    private final class ScratchPool: Sendable {
+        private let idle = Mutex<[Scratch]>([])
+
+        func take() -> Scratch? { idle.withLock { $0.popLast() } }
+
+        func give(_ scratch: Scratch) { idle.withLock { $0.append(scratch) } }
     }
 
     private func detection(_ sigma: RuleSummary, scope: ScopeSummary, view: EventView) -> Detection {

@@ -86,8 +86,10 @@ struct SigmaPrefilterTests {
             #expect(Set(found) == Set(expected) && found.count == expected.count, "\(event.id.hex)")
             total += found.count
         }
-        // The batch path (split across threads) finds the same, in event order.
-        #expect(engine.detect(events) == events.flatMap { engine.detect($0) })
+        // The batch path (slices claimed by each thread, scratch spaces reused from batch to batch) finds the same,
+        // in event order.
+        let oneByOne = events.flatMap { engine.detect($0) }
+        for threads in [nil, 1, 2, 3, nil] { #expect(engine.detect(events, threads: threads) == oneByOne) }
         print("sigma prefilter: \(events.count) events, \(total) detections, engine equals evaluating every rule")
         #expect(events.count > 3_000)
         #expect(total >= 1_000)

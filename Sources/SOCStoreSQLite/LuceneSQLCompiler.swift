@@ -12,6 +12,9 @@ struct LuceneSQLCompiler {
     struct Condition {
         var sql: String
         var arguments: [DatabaseValue]
+        /// The query is one exact value of a column whose index goes on in time order, so SQLite reads the newest
+        /// matches from that index first and a page needs no sort of every match.
+        var readsNewestFirst = false
     }
 
     let now: Timestamp
@@ -46,7 +49,28 @@ struct LuceneSQLCompiler {
     static func compile(_ query: LuceneQuery, now: Timestamp, canonicalAddressColumns: Bool = false) -> Condition {
         var compiler = LuceneSQLCompiler(now: now, canonicalAddressColumns: canonicalAddressColumns)
         let sql = compiler.condition(query)
-        return Condition(sql: sql, arguments: compiler.arguments)
+        return Condition(sql: sql, arguments: compiler.arguments, readsNewestFirst: readsNewestFirst(query))
+    }
+
+    /// Typed columns whose index continues with the time (``Schema/secondaryIndexes``: `events_source_ip_ts`,
+    /// `events_user_ts`).
+    private static let timeOrderedColumns: Set<String> = ["e.source_ip", "e.user_name"]
+
+    /// Whether `query` is one exact value (a single address, a keyword) of a ``timeOrderedColumns`` column.
+    private static func readsNewestFirst(_ query: LuceneQuery) -> Bool {
+        switch query {
+        case .boosted(let inner, _):
+            return readsNewestFirst(inner)
+        case .term(let field?, let value), .phrase(let field?, let value, _):
+            guard let column = columns[field]?.column, timeOrderedColumns.contains(column) else { return false }
+            switch FieldSemantics.of(field) {
+            case .ip: return IPMatcher(value)?.isSingleAddress == true
+            case .keyword: return true
+            case .text, .date: return false
+            }
+        default:
+            return false
+        }
     }
 
     /// Binds a value and returns its numbered placeholder (`?3`), so arguments may be bound in any order.

@@ -186,15 +186,18 @@ extension SQLiteEventStore {
         guard total > 0 else { return SearchResult(total: 0, events: []) }
         // Many matches: walking the time index newest-first finds the first page at once. Few: an index on the
         // condition finds them all and sorting them is cheap. The exact total, already known, tells which (the
-        // planner, not knowing it, may walk the whole time index for a handful of matches).
+        // planner, not knowing it, may walk the whole time index for a handful of matches). One address or user
+        // is read newest first from its own index, as the planner does: sorting its 1,589 matches in a 10 M-event
+        // store cost 2.4-3.0 ms against 0.6-0.8 ms.
         let dense = total > Self.denseMatches
+        let sparse: PageStrategy = compiled.readsNewestFirst ? .planner : .sortMatches
         var events: [SecurityEvent]
         do {
             events = try await self.events(
                 where: compiled.sql,
                 arguments: compiled.arguments,
                 filter: filter,
-                page: dense ? .newestFirstScan : .sortMatches
+                page: dense ? .newestFirstScan : sparse
             )
         } catch  where dense {
             events = try await self.events(where: compiled.sql, arguments: compiled.arguments, filter: filter)

@@ -318,6 +318,16 @@ import Testing
             canonicalAddressColumns: true
         )
         #expect(!condition.sql.contains("soc_ip_in"), "\(condition.sql)")
+        // One address or user is read newest first from its (column, time) index; blocks and others sort matches.
+        let newestFirst = [
+            ("source.ip:10.1.2.3", true), (#"source.ip:"10.0.0.0/8""#, false), ("user.name:alice", true),
+            ("host.name:DC01", false), ("event.code:4625", false), ("user.name:alice AND event.code:4625", false),
+            ("user.name:ali*", false), ("source.ip:[10.0.0.0 TO 10.0.0.9]", false),
+        ]
+        for (text, expected) in newestFirst {
+            let compiled = LuceneSQLCompiler.compile(try LuceneParser.parse(text), now: now)
+            #expect(compiled.readsNewestFirst == expected, "\(text)")
+        }
         // One value that is not a canonical address, and blocks are tested exactly again.
         var junk = event("junk", ip: nil)
         junk[ECSField.sourceIP] = .string("10.1.2.3 ")
